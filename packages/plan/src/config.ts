@@ -1,0 +1,58 @@
+import type { ClusterPlan, PlannedNode } from './plan';
+
+/** One redis.conf line as data: the directive's name and its arguments (unquoted). */
+export type Directive = readonly [name: string, ...args: string[]];
+
+/** Where every node keeps `nodes.conf` and its data, in the container or the node's folder. */
+export const DATA_DIR = '/data';
+
+/**
+ * The redis.conf directives of one node. Both the Compose files and the Testcontainers fixture
+ * use this list, so a node is configured the same way whichever way it is started.
+ * Secrets are not here: outputs add `requirepass`/`masterauth` their own way when `auth` is on.
+ */
+export function nodeDirectives(plan: ClusterPlan, node: PlannedNode, options: { dir?: string } = {}): Directive[] {
+  const o = plan.options;
+  const directives: Directive[] = [
+    ['port', String(node.port)],
+    ['bind', '0.0.0.0'],
+    // Without a password, protected mode would refuse every client that is not on loopback,
+    // including the other nodes; the outputs keep ports on 127.0.0.1 instead.
+    ['protected-mode', o.auth ? 'yes' : 'no'],
+    ['dir', options.dir ?? DATA_DIR],
+    ['cluster-enabled', 'yes'],
+    ['cluster-config-file', 'nodes.conf'],
+    ['cluster-node-timeout', String(o.nodeTimeoutMs)],
+    ['cluster-port', String(node.busPort)],
+  ];
+  if (o.announce === 'hostname') {
+    directives.push(['cluster-announce-hostname', node.name], ['cluster-preferred-endpoint-type', 'hostname']);
+  } else {
+    // Clients are sent to 127.0.0.1:<port> (published 1:1); the bus still uses the real IPs.
+    directives.push(['cluster-announce-hostname', '127.0.0.1'], ['cluster-preferred-endpoint-type', 'hostname']);
+  }
+  switch (o.persistence) {
+    case 'aof':
+      directives.push(['appendonly', 'yes']);
+      break;
+    case 'rdb':
+      directives.push(['appendonly', 'no']);
+      break;
+    case 'none':
+      directives.push(['appendonly', 'no'], ['save', '']);
+      break;
+  }
+  // Replicas sync at once instead of after Redis's default 5 s wait for more replicas.
+  directives.push(['repl-diskless-sync', 'yes'], ['repl-diskless-sync-delay', '0']);
+  return directives;
+}
+
+/** Render directives as redis.conf lines (an empty argument is written as ""). */
+export function renderDirectives(directives: readonly Directive[]): string {
+  return directives.map(([name, ...args]) => [name, ...args.map((a) => (a === '' ? '""' : a))].join(' ')).join('\n');
+}
+
+/** Render directives as `redis-server` command-line arguments (`--port 7101 ...`). */
+export function directivesToArgs(directives: readonly Directive[]): string[] {
+  return directives.flatMap(([name, ...args]) => [`--${name}`, ...args]);
+}

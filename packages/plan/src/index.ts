@@ -1,0 +1,26 @@
+export {
+  DEFAULT_PLAN_OPTIONS,
+  OPTION_SPECS,
+  ANNOUNCE_MODES,
+  PERSISTENCE_MODES,
+  MAX_NODES,
+  SLOT_COUNT,
+  oneOf,
+  resolvePlanOptions,
+  type AnnounceMode,
+  type Persistence,
+  type PlanOptions,
+} from './options';
+export { InvalidOptionError, describeValue } from './errors';
+export {
+  createPlan,
+  splitSlots,
+  announcedAddress,
+  findNode,
+  type ClusterPlan,
+  type PlannedNode,
+  type Shard,
+  type SlotRange,
+  type NodeRole,
+} from './plan';
+export { nodeDirectives, renderDirectives, directivesToArgs, DATA_DIR, type Directive } from './config';
