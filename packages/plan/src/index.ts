@@ -7,6 +7,8 @@ export {
   SLOT_COUNT,
   oneOf,
   resolvePlanOptions,
+  IMAGE_ENV_VAR,
+  imageFromEnv,
   type AnnounceMode,
   type Persistence,
   type PlanOptions,

@@ -154,3 +154,16 @@ function checkPorts(o: PlanOptions): void {
     );
   }
 }
+
+/** The environment variable that selects the Redis image everywhere (generator, fixture, tests, scripts). */
+export const IMAGE_ENV_VAR = 'REDIS_CLUSTER_IMAGE';
+
+/** The image to use: the environment's choice if set and valid, else the default. Pure: pass `process.env`. */
+export function imageFromEnv(env: Readonly<Record<string, string | undefined>>): string {
+  const value = env[IMAGE_ENV_VAR];
+  if (value === undefined || value === '') return DEFAULT_PLAN_OPTIONS.image;
+  if (!OPTION_SPECS.image.schema.safeParse(value).success) {
+    throw new InvalidOptionError(IMAGE_ENV_VAR, value, OPTION_SPECS.image.allowed, 'Invalid environment variable');
+  }
+  return value;
+}

@@ -4,6 +4,7 @@ import {
   DEFAULT_PLAN_OPTIONS,
   directivesToArgs,
   findNode,
+  imageFromEnv,
   InvalidOptionError,
   nodeDirectives,
   renderDirectives,
@@ -186,5 +187,16 @@ describe('node directives', () => {
     expect(renderDirectives(directives)).toContain('save ""');
     expect(directivesToArgs(directives)).toEqual(expect.arrayContaining(['--save', '', '--port', '7101']));
     expect(nodeDirectives(createPlan({ persistence: 'rdb' }), createPlan().nodes[0]!)).toContainEqual(['appendonly', 'no']);
+  });
+});
+
+describe('imageFromEnv', () => {
+  it('reads REDIS_CLUSTER_IMAGE, falls back to the default, and rejects a bad value', () => {
+    expect(imageFromEnv({})).toBe(DEFAULT_PLAN_OPTIONS.image);
+    expect(imageFromEnv({ REDIS_CLUSTER_IMAGE: '' })).toBe(DEFAULT_PLAN_OPTIONS.image);
+    expect(imageFromEnv({ REDIS_CLUSTER_IMAGE: 'redis-cluster-kit/redis:7.0.15' })).toBe('redis-cluster-kit/redis:7.0.15');
+    expect(() => imageFromEnv({ REDIS_CLUSTER_IMAGE: 'bad image' })).toThrow(
+      'Invalid environment variable REDIS_CLUSTER_IMAGE "bad image". Expected a Docker image reference',
+    );
   });
 });
