@@ -1,0 +1,59 @@
+/**
+ * Plain (non-cluster) connections to each node, used to form the cluster, check readiness and
+ * reset data. They only need an address, so they work the same for containers and for local
+ * processes (a later runtime reuses this module).
+ */
+import { Redis } from 'ioredis';
+import createDebug from 'debug';
+
+const debug = createDebug('redis-cluster-kit:admin');
+
+/** How the fixture reaches a node, whatever runs it. */
+export interface NodeEndpoint {
+  /** The plan's node name. */
+  name: string;
+  /** Host and port the test process connects to. */
+  host: string;
+  port: number;
+  /** The address other nodes reach this one at (CLUSTER MEET takes an IP in Redis 7.0). */
+  internalIp: string;
+}
+
+export interface AdminConnection {
+  readonly endpoint: NodeEndpoint;
+  readonly redis: Redis;
+}
+
+export interface AdminOptions {
+  password?: string | undefined;
+  /** Give up a command after this many reconnects (small: the pollers retry on their own). @default 1 */
+  maxRetriesPerRequest?: number;
+}
+
+/**
+ * One plain connection to a node. RESP2 on purpose: it saves the HELLO round trip and gives
+ * INFO texts as strings (ioredis's own slot refresher does the same). No ready check (no INFO
+ * on connect); reconnects are quick at first and back off, and stop for good on `close()`.
+ */
+export function openAdminConnection(endpoint: NodeEndpoint, options: AdminOptions = {}): AdminConnection {
+  const redis = new Redis({
+    host: endpoint.host,
+    port: endpoint.port,
+    password: options.password,
+    protocol: 2,
+    lazyConnect: true,
+    enableReadyCheck: false,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: options.maxRetriesPerRequest ?? 1,
+    connectTimeout: 2000,
+    connectionName: 'redis-cluster-kit-admin',
+    retryStrategy: (times) => Math.min(times * 20, 1000),
+  });
+  redis.on('error', (err: Error) => debug('%s (%s:%d): %s', endpoint.name, endpoint.host, endpoint.port, err.message));
+  return { endpoint, redis };
+}
+
+/** Close connections at once, without waiting for replies and without reconnecting. */
+export function closeAdminConnections(connections: Iterable<AdminConnection>): void {
+  for (const c of connections) c.redis.disconnect(false);
+}

@@ -1,0 +1,57 @@
+/** Making and closing the ioredis Cluster clients the fixture hands out. */
+import { Cluster, type ClusterOptions } from 'ioredis';
+import type { AddressTable, HostPort, NatMapObject } from './address-table';
+import { withTimeout } from './timing';
+
+/**
+ * Options for a client: ours, then the cluster-wide `clusterOptions`, then this call's `options`.
+ * The fixture's address table always answers first; a user `natMap` only sees addresses it does not know.
+ */
+export function clientOptions(
+  table: AddressTable,
+  password: string | undefined,
+  base: ClusterOptions,
+  options: ClusterOptions = {},
+): ClusterOptions {
+  const userNatMap = (options.natMap ?? base.natMap) as NatMapObject | ((key: string) => HostPort | null) | undefined;
+  const redisOptions = { ...(password === undefined ? {} : { password }), ...base.redisOptions, ...options.redisOptions };
+  return { ...base, ...options, redisOptions, natMap: table.natMap(userNatMap) };
+}
+
+/** Resolve when the client emits `ready`; reject if it ends first or `signal` aborts. */
+export function clientReady(cluster: Cluster, signal?: AbortSignal): Promise<void> {
+  if (cluster.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    let lastError: Error | undefined;
+    const onError = (err: Error) => {
+      lastError = err;
+    };
+    const onReady = () => done(() => resolve());
+    const onEnd = () => done(() => reject(lastError ?? new Error('the cluster client closed before it was ready')));
+    const onAbort = () => done(() => reject(signal!.reason));
+    function done(settle: () => void) {
+      cluster.off('ready', onReady);
+      cluster.off('end', onEnd);
+      cluster.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    }
+    cluster.on('error', onError);
+    cluster.once('ready', onReady);
+    cluster.once('end', onEnd);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** QUIT politely (bounded), then drop every socket; leaves no timer or socket behind. */
+export async function closeClient(cluster: Cluster, quitTimeoutMs = 1000): Promise<void> {
+  if (cluster.status === 'end') return;
+  try {
+    await withTimeout(cluster.quit(), quitTimeoutMs);
+  } catch {
+    // A node may already be gone; disconnect() below closes whatever is left.
+  }
+  // quit() may have ended it already (the status changed meanwhile).
+  if ((cluster.status as string) !== 'end') cluster.disconnect();
+}

@@ -1,0 +1,233 @@
+/**
+ * Everything that touches Docker: the runtime client, labels, the image check, the network,
+ * node containers, and removal (of our own resources and of stale ones left by dead processes).
+ */
+import { connect } from 'node:net';
+import { hostname } from 'node:os';
+import createDebug from 'debug';
+import type Dockerode from 'dockerode';
+import { GenericContainer, getContainerRuntimeClient, ImageName, Wait, type ContainerRuntimeClient } from 'testcontainers';
+import { DockerUnavailableError, ImageUnavailableError } from './errors';
+
+const debug = createDebug('redis-cluster-kit:docker');
+
+/** Labels on every container and network the fixture makes. */
+export const LABELS = Object.freeze({
+  kit: 'redis-cluster-kit',
+  pid: 'redis-cluster-kit.pid',
+  host: 'redis-cluster-kit.host',
+  cluster: 'redis-cluster-kit.cluster',
+  node: 'redis-cluster-kit.node',
+  name: 'redis-cluster-kit.name',
+});
+
+/** The labels that say who owns a cluster's resources: this process on this machine. */
+export function ownerLabels(clusterId: string, name: string | undefined, pid = process.pid, host = hostname()): Record<string, string> {
+  const labels: Record<string, string> = {
+    [LABELS.kit]: 'true',
+    [LABELS.pid]: String(pid),
+    [LABELS.host]: host,
+    [LABELS.cluster]: clusterId,
+  };
+  if (name !== undefined) labels[LABELS.name] = name;
+  return labels;
+}
+
+/** The Docker daemon the fixture talks to, as a user would name it. */
+export function describeDockerHost(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const host = env['DOCKER_HOST'];
+  return host ? `DOCKER_HOST=${host}` : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)';
+}
+
+/** Can the test process open a TCP connection to host:port (within `timeoutMs`)? */
+export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * The host at which the test process reaches published ports. `TESTCONTAINERS_HOST_OVERRIDE`
+ * wins; else 127.0.0.1 when the port answers there (a local daemon, Docker Desktop), else what
+ * Testcontainers says (a remote daemon). Testcontainers alone would pick the bridge gateway
+ * (172.17.0.1) whenever the test process runs in a container with its own daemon, although
+ * loopback works and is what the published addresses should be.
+ */
+export async function reachableHost(runtimeHost: string, probePort: number, env: Readonly<Record<string, string | undefined>> = process.env): Promise<string> {
+  const override = env['TESTCONTAINERS_HOST_OVERRIDE'];
+  if (override) return override;
+  if (await canConnect('127.0.0.1', probePort)) return '127.0.0.1';
+  return runtimeHost === 'localhost' ? '127.0.0.1' : runtimeHost;
+}
+
+/** Testcontainers' runtime client, or a {@link DockerUnavailableError} that says what to do. */
+export async function connectDocker(): Promise<ContainerRuntimeClient> {
+  try {
+    return await getContainerRuntimeClient();
+  } catch (err) {
+    throw new DockerUnavailableError(describeDockerHost(), err);
+  }
+}
+
+export function dockerode(client: ContainerRuntimeClient): Dockerode {
+  return client.container.dockerode;
+}
+
+/** Make sure the image is on the machine (pulling it if it can), else an {@link ImageUnavailableError}. */
+export async function ensureImage(client: ContainerRuntimeClient, image: string, envVar: string): Promise<void> {
+  const name = ImageName.fromString(image);
+  if (await client.image.exists(name)) return;
+  let pullError: unknown;
+  try {
+    await client.image.pull(name, { force: true, platform: undefined });
+  } catch (err) {
+    pullError = err;
+  }
+  // A failed pull does not always throw (the error comes in the progress stream): look again.
+  let present = false;
+  try {
+    await client.image.inspect(name);
+    present = true;
+  } catch {
+    present = false;
+  }
+  if (!present) throw new ImageUnavailableError(image, envVar, pullError ?? new Error('the pull did not produce the image'));
+}
+
+/** Is a process with this pid alive on this machine? (EPERM means alive but not ours.) */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove containers and networks left by fixture processes of this machine that have died
+ * (a crashed or killed test run, when Ryuk is not there to clean up). Resources without a pid
+ * label (kept on purpose, e.g. for reuse) are left alone.
+ */
+export async function reapStale(
+  client: ContainerRuntimeClient,
+  host = hostname(),
+  alive: (pid: number) => boolean = processAlive,
+): Promise<{ containers: string[]; networks: string[] }> {
+  const docker = dockerode(client);
+  const filters = JSON.stringify({ label: [`${LABELS.kit}=true`, `${LABELS.host}=${host}`] });
+  const isStale = (labels: Record<string, string> | undefined) => {
+    const pid = labels?.[LABELS.pid];
+    return pid !== undefined && pid !== '' && !alive(Number(pid));
+  };
+  const containers = (await docker.listContainers({ all: true, filters })).filter((c) => isStale(c.Labels));
+  await Promise.all(containers.map((c) => removeContainer(docker, c.Id)));
+  const networks = (await docker.listNetworks({ filters })).filter((n) => isStale(n.Labels));
+  await Promise.all(networks.map((n) => removeNetwork(docker, n.Id)));
+  return { containers: containers.map((c) => c.Id), networks: networks.map((n) => n.Id) };
+}
+
+/** A bridge network of its own for one cluster. */
+export async function createNetwork(client: ContainerRuntimeClient, name: string, labels: Record<string, string>): Promise<{ id: string; name: string }> {
+  const network = await client.network.create({
+    Name: name,
+    CheckDuplicate: true,
+    Driver: 'bridge',
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
+    EnableIPv6: false,
+    Labels: labels,
+  });
+  return { id: network.id, name };
+}
+
+export interface NodeContainerSpec {
+  image: string;
+  /** Container name (unique on the daemon). */
+  containerName: string;
+  networkName: string;
+  /** The node's name: its DNS alias on the network. */
+  alias: string;
+  /** The node's client port inside the container (published on a random host port). */
+  port: number;
+  command: string[];
+  labels: Record<string, string>;
+  startupTimeoutMs: number;
+}
+
+/**
+ * A node's container: on the cluster's network under the node's name, its client port on a
+ * random host port, ready once redis-server logs that it accepts connections (the cheapest
+ * reliable signal; the cluster's own readiness is checked afterwards over Redis itself).
+ *
+ * The alias is given at create time (`NetworkingConfig`), so the container joins only the
+ * cluster's network. `withNetworkAliases()` would create it on the default bridge and connect it
+ * to the network afterwards: one more API call and a second network endpoint per node, which
+ * the daemon sets up one at a time.
+ */
+export class RedisNodeContainer extends GenericContainer {
+  constructor(spec: NodeContainerSpec) {
+    super(spec.image);
+    this.withName(spec.containerName)
+      .withNetworkMode(spec.networkName)
+      .withExposedPorts(spec.port)
+      .withCommand(spec.command)
+      .withLabels(spec.labels)
+      .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
+      .withStartupTimeout(Math.max(1, Math.round(spec.startupTimeoutMs)));
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [spec.networkName]: { Aliases: [spec.alias] } } };
+  }
+}
+
+export function nodeContainer(spec: NodeContainerSpec): GenericContainer {
+  return new RedisNodeContainer(spec);
+}
+
+function statusOf(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'statusCode' in err ? Number((err as { statusCode: unknown }).statusCode) : undefined;
+}
+
+/** Force-remove a container with its volumes; a container that is already gone (or going) is fine. */
+export async function removeContainer(docker: Dockerode, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).remove({ force: true, v: true });
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 404 || (status === 409 && /already in progress/i.test(String(err)))) return;
+    throw err;
+  }
+}
+
+/** Remove a network; one that is already gone is fine. */
+export async function removeNetwork(docker: Dockerode, id: string): Promise<void> {
+  try {
+    await docker.getNetwork(id).remove();
+  } catch (err) {
+    if (statusOf(err) === 404) return;
+    throw err;
+  }
+}
+
+/**
+ * Remove every container and network labelled with this cluster id, whatever state they are in
+ * (the safety net after a failed start: containers can exist that no start() call returned).
+ */
+export async function removeCluster(client: ContainerRuntimeClient, clusterId: string, knownContainerIds: readonly string[] = []): Promise<void> {
+  const docker = dockerode(client);
+  const filters = JSON.stringify({ label: [`${LABELS.cluster}=${clusterId}`] });
+  const listed = await docker.listContainers({ all: true, filters });
+  const ids = new Set([...knownContainerIds, ...listed.map((c) => c.Id)]);
+  await Promise.all([...ids].map((id) => removeContainer(docker, id)));
+  const networks = await docker.listNetworks({ filters });
+  await Promise.all(networks.map((n) => removeNetwork(docker, n.Id)));
+  debug('removed cluster %s: %d containers, %d networks', clusterId, ids.size, networks.length);
+}

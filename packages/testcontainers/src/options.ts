@@ -1,0 +1,225 @@
+import type { ClusterOptions } from 'ioredis';
+import {
+  createPlan,
+  DEFAULT_PLAN_OPTIONS,
+  imageFromEnv,
+  InvalidOptionError,
+  type ClusterPlan,
+  type Directive,
+  type Persistence,
+  type PlanOptions,
+} from '@redis-cluster-kit/plan';
+import type { ClusterLogger } from './log';
+
+/** Extra redis.conf directives: `{ 'maxmemory-policy': 'allkeys-lru', save: ['900', '1'] }`. */
+export type RedisConfig = Readonly<Record<string, string | number | boolean | readonly (string | number)[]>>;
+
+/** Options of {@link startRedisCluster}. Every one is optional; defaults are in {@link DEFAULT_FIXTURE_OPTIONS}. */
+export interface RedisClusterOptions {
+  /** Number of masters; the 16384 slots are split evenly between them. @default 3 */
+  masters?: number;
+  /** Replicas per master. @default 0 */
+  replicas?: number;
+  /**
+   * Docker image with `redis-server` of Redis 7.0 or newer.
+   * @default the `REDIS_CLUSTER_IMAGE` environment variable, else `DEFAULT_PLAN_OPTIONS.image`
+   */
+  image?: string;
+  /** Nodes require this password (`requirepass` and `masterauth`); every client the fixture makes uses it. @default none */
+  password?: string;
+  /**
+   * `cluster-node-timeout` in ms. Short, so that failovers in tests take about a second
+   * instead of Redis's default fifteen (or the plan's five).
+   * @default 1000
+   */
+  nodeTimeoutMs?: number;
+  /** The whole start (containers, cluster formed, client ready) must finish within this many ms. @default 60000 */
+  startupTimeoutMs?: number;
+  /**
+   * Options for every ioredis `Cluster` the fixture makes, merged over the fixture's own.
+   * A `natMap` given here is consulted only for addresses the fixture does not know.
+   * @default {}
+   */
+  clusterOptions?: ClusterOptions;
+  /** Extra redis.conf directives for every node, applied after the plan's own. @default {} */
+  redisConfig?: RedisConfig;
+  /** Receives each phase with its duration. Silent by default; `DEBUG=redis-cluster-kit:*` also prints them. */
+  logger?: ClusterLogger;
+  /** Client port of the first node inside its container (node i listens on basePort + i). @default 7101 */
+  basePort?: number;
+  /** Node names (and network aliases) are `<namePrefix>-1` ... `<namePrefix>-N`. @default "redis-node" */
+  namePrefix?: string;
+  /** What nodes keep on disk: `none` is fastest and what tests usually want. @default "none" */
+  persistence?: Persistence;
+  /** A label of your own on the containers and network (`redis-cluster-kit.name`), e.g. the test suite. @default none */
+  name?: string;
+}
+
+/** The fixture's defaults in one place: the docs, the Jest helpers and the tests read this constant. */
+export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
+  masters: 3,
+  replicas: 0,
+  nodeTimeoutMs: 1000,
+  startupTimeoutMs: 60_000,
+  basePort: DEFAULT_PLAN_OPTIONS.basePort,
+  namePrefix: DEFAULT_PLAN_OPTIONS.namePrefix,
+  persistence: 'none' as Persistence,
+});
+
+/** Options after defaults and validation. */
+export interface ResolvedFixtureOptions {
+  plan: ClusterPlan;
+  password: string | undefined;
+  startupTimeoutMs: number;
+  clusterOptions: ClusterOptions;
+  /** Extra directives, already checked. */
+  redisConfig: Directive[];
+  logger: ClusterLogger | undefined;
+  name: string | undefined;
+}
+
+/** Options that go into the plan unchanged. */
+const PLAN_KEYS = ['masters', 'replicas', 'image', 'nodeTimeoutMs', 'basePort', 'namePrefix', 'persistence'] as const;
+/** Options only the fixture has. */
+const FIXTURE_KEYS = ['password', 'startupTimeoutMs', 'clusterOptions', 'redisConfig', 'logger', 'name'] as const;
+export const FIXTURE_OPTION_NAMES: readonly (keyof RedisClusterOptions)[] = [...PLAN_KEYS, ...FIXTURE_KEYS];
+
+/**
+ * Directives the fixture sets itself, with the option to use instead. A node with any of these
+ * changed would not be reachable or would not form the cluster the plan describes.
+ */
+const OWNED_DIRECTIVES: Readonly<Record<string, string>> = {
+  port: 'basePort',
+  bind: 'nothing (nodes must listen on their network)',
+  'protected-mode': 'password',
+  dir: 'nothing (the fixture owns the data directory)',
+  daemonize: 'nothing (a node must run in the foreground of its container)',
+  'cluster-enabled': 'nothing (nodes are always cluster nodes)',
+  'cluster-config-file': 'nothing (the fixture owns nodes.conf)',
+  'cluster-port': 'nothing (bus ports come from the plan)',
+  'cluster-node-timeout': 'nodeTimeoutMs',
+  'cluster-announce-ip': 'nothing (nodes announce their names)',
+  'cluster-announce-hostname': 'nothing (nodes announce their names)',
+  'cluster-announce-port': 'nothing (nodes announce their names)',
+  'cluster-announce-tls-port': 'nothing (nodes announce their names)',
+  'cluster-announce-bus-port': 'nothing (nodes announce their names)',
+  'cluster-preferred-endpoint-type': 'nothing (nodes announce their names)',
+  requirepass: 'password',
+  masterauth: 'password',
+  replicaof: 'replicas',
+  slaveof: 'replicas',
+  include: 'redisConfig entries themselves',
+};
+
+const DIRECTIVE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+
+/**
+ * Fill defaults, validate every option and compute the plan, all before anything starts.
+ * Pure: pass the environment (`REDIS_CLUSTER_IMAGE`) explicitly.
+ * @throws InvalidOptionError naming the option, the value and what is allowed.
+ */
+export function resolveFixtureOptions(
+  input: RedisClusterOptions = {},
+  env: Readonly<Record<string, string | undefined>> = {},
+): ResolvedFixtureOptions {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new InvalidOptionError('options', input, 'an object');
+  }
+  const record = input as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!(FIXTURE_OPTION_NAMES as readonly string[]).includes(key)) {
+      throw new InvalidOptionError(key, record[key], `one of the known options: ${FIXTURE_OPTION_NAMES.join(', ')}`, 'Unknown option');
+    }
+  }
+
+  const planInput: Partial<PlanOptions> = {
+    masters: DEFAULT_FIXTURE_OPTIONS.masters,
+    replicas: DEFAULT_FIXTURE_OPTIONS.replicas,
+    nodeTimeoutMs: DEFAULT_FIXTURE_OPTIONS.nodeTimeoutMs,
+    basePort: DEFAULT_FIXTURE_OPTIONS.basePort,
+    namePrefix: DEFAULT_FIXTURE_OPTIONS.namePrefix,
+    persistence: DEFAULT_FIXTURE_OPTIONS.persistence,
+    announce: 'hostname',
+    auth: input.password !== undefined,
+  };
+  for (const key of PLAN_KEYS) {
+    if (record[key] !== undefined) (planInput as Record<string, unknown>)[key] = record[key];
+  }
+  if (input.image === undefined) planInput.image = imageFromEnv(env);
+
+  // Fixture-only options first: they are cheap and their errors should not wait for the plan's.
+  const password = checkPassword(input.password);
+  const startupTimeoutMs = checkInteger('startupTimeoutMs', input.startupTimeoutMs, DEFAULT_FIXTURE_OPTIONS.startupTimeoutMs, 1, 3_600_000, 'milliseconds');
+  const clusterOptions = checkPlainObject('clusterOptions', input.clusterOptions, 'an object of ioredis Cluster options');
+  const redisConfig = checkRedisConfig(input.redisConfig);
+  if (input.logger !== undefined && typeof input.logger !== 'function') {
+    throw new InvalidOptionError('logger', input.logger, 'a function that receives each log event');
+  }
+  if (input.name !== undefined && (typeof input.name !== 'string' || !CLUSTER_NAME.test(input.name))) {
+    throw new InvalidOptionError('name', input.name, 'a label value: letters, digits, ".", "_" or "-", at most 63 characters, starting with a letter or digit');
+  }
+
+  const plan = createPlan(planInput);
+  return {
+    plan,
+    password,
+    startupTimeoutMs,
+    clusterOptions: (clusterOptions ?? {}) as ClusterOptions,
+    redisConfig,
+    logger: input.logger,
+    name: input.name,
+  };
+}
+
+function checkPassword(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 512 || CONTROL_CHARS.test(value)) {
+    // A password is never printed; only its absence or wrong type is.
+    throw new InvalidOptionError('password', typeof value === 'string' && value !== '' ? '<hidden>' : value, 'a non-empty string of at most 512 characters without control characters');
+  }
+  return value;
+}
+
+function checkInteger(option: string, value: unknown, fallback: number, min: number, max: number, unit: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(option, value, `an integer number of ${unit} from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function checkPlainObject(option: string, value: unknown, allowed: string): object | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionError(option, value, allowed);
+  return value;
+}
+
+/** Turn `redisConfig` into directives, refusing names the fixture owns and values that cannot be passed safely. */
+export function checkRedisConfig(value: unknown): Directive[] {
+  if (value === undefined) return [];
+  checkPlainObject('redisConfig', value, 'an object of redis.conf directives, e.g. { "maxmemory-policy": "allkeys-lru" }');
+  const directives: Directive[] = [];
+  for (const [name, raw] of Object.entries(value as Record<string, unknown>)) {
+    const option = `redisConfig.${name}`;
+    if (!DIRECTIVE_NAME.test(name)) {
+      throw new InvalidOptionError(option, raw, 'a redis.conf directive name: lower-case letters, digits and "-"', 'Invalid directive name in option');
+    }
+    const owner = OWNED_DIRECTIVES[name];
+    if (owner !== undefined) {
+      throw new InvalidOptionError(option, raw, `no value: the fixture sets "${name}" itself; use ${owner}`);
+    }
+    const items = Array.isArray(raw) ? (raw as unknown[]) : [raw];
+    const args = items.map((item) => {
+      if (typeof item === 'boolean' && !Array.isArray(raw)) return item ? 'yes' : 'no';
+      if (typeof item === 'number' && Number.isFinite(item)) return String(item);
+      if (typeof item === 'string' && !CONTROL_CHARS.test(item)) return item;
+      throw new InvalidOptionError(option, raw, 'a string, a number, a boolean or an array of strings and numbers, without control characters');
+    });
+    if (args.length === 0) throw new InvalidOptionError(option, raw, 'at least one argument');
+    directives.push([name, ...args]);
+  }
+  return directives;
+}

@@ -1,0 +1,211 @@
+import type { Cluster, ClusterOptions } from 'ioredis';
+import { Cluster as IoredisCluster } from 'ioredis';
+import { announcedAddress, type ClusterPlan, type NodeRole, type PlannedNode, type SlotRange } from '@redis-cluster-kit/plan';
+import { closeAdminConnections, type AdminConnection } from './admin';
+import type { AddressTable, HostPort, NatMapObject } from './address-table';
+import { clientOptions, closeClient } from './clients';
+import { parseInfo } from './cluster-state';
+import type { PhaseLog } from './log';
+import { delay } from './timing';
+
+/** A node of the started cluster, as the test process sees it. */
+export interface ClusterNodeInfo {
+  /** Redis's 40-character node id. */
+  id: string;
+  /** The plan's name: container alias and announced hostname (`redis-node-1`). */
+  name: string;
+  role: NodeRole;
+  /** For replicas: the id of the master it follows. */
+  masterId?: string;
+  /** Where the test process reaches the node (`127.0.0.1` and a published port). */
+  host: string;
+  port: number;
+  /** What the node announces (`redis-node-1:7101`): the key of this node in {@link StartedRedisCluster.natMap}. */
+  announced: string;
+  /** Slot ranges it serves (masters); empty for replicas. */
+  slots: SlotRange[];
+}
+
+/** What the cluster runs on (containers, later local processes). */
+export interface ClusterRuntime {
+  /** Remove everything the cluster runs on. Called once. */
+  remove(): Promise<void>;
+}
+
+/** A node as the started cluster tracks it. */
+export interface TrackedNode {
+  planned: PlannedNode;
+  id: string;
+  admin: AdminConnection;
+}
+
+export interface StartedRedisClusterInit {
+  /** The cluster's id (label `redis-cluster-kit.cluster`). */
+  id: string;
+  plan: ClusterPlan;
+  nodes: readonly TrackedNode[];
+  table: AddressTable;
+  password: string | undefined;
+  clusterOptions: ClusterOptions;
+  runtime: ClusterRuntime;
+  log: PhaseLog;
+}
+
+/** How long reset() waits for replicas to apply FLUSHALL before it fails. */
+const RESET_REPLICA_TIMEOUT_MS = 5000;
+
+/**
+ * A running, ready Redis Cluster and what a test needs from it. Made by `startRedisCluster()`;
+ * `await using rc = await startRedisCluster()` stops it at the end of the scope.
+ */
+export class StartedRedisCluster implements AsyncDisposable {
+  /** The cluster's id: the `redis-cluster-kit.cluster` label of its containers and network. */
+  readonly id: string;
+  /** The plan the cluster was built from (names, ports, slot ranges, replica assignment). */
+  readonly plan: ClusterPlan;
+  /** An ioredis Cluster, already `ready`; closed by {@link stop}. */
+  readonly cluster: Cluster;
+
+  readonly #nodes: readonly TrackedNode[];
+  readonly #table: AddressTable;
+  readonly #password: string | undefined;
+  readonly #clusterOptions: ClusterOptions;
+  readonly #runtime: ClusterRuntime;
+  readonly #log: PhaseLog;
+  readonly #clients = new Set<Cluster>();
+  #stopped: Promise<void> | undefined;
+
+  /** @internal Use `startRedisCluster()`. */
+  constructor(init: StartedRedisClusterInit, cluster?: Cluster) {
+    this.id = init.id;
+    this.plan = init.plan;
+    this.#nodes = init.nodes;
+    this.#table = init.table;
+    this.#password = init.password;
+    this.#clusterOptions = init.clusterOptions;
+    this.#runtime = init.runtime;
+    this.#log = init.log;
+    this.cluster = cluster ?? this.createClient();
+    this.#clients.add(this.cluster);
+  }
+
+  /** Every node with its id, role and the address the test process reaches it at. Masters first. */
+  get nodes(): ClusterNodeInfo[] {
+    const idOf = new Map(this.#nodes.map((n) => [n.planned.name, n.id]));
+    return this.#nodes.map(({ planned, id }) => {
+      const announced = announcedAddress(this.plan, planned);
+      const target = this.#target(announced);
+      const info: ClusterNodeInfo = {
+        id,
+        name: planned.name,
+        role: planned.role,
+        host: target.host,
+        port: target.port,
+        announced,
+        slots: planned.slots ? [{ ...planned.slots }] : [],
+      };
+      if (planned.masterName !== undefined) info.masterId = idOf.get(planned.masterName)!;
+      return info;
+    });
+  }
+
+  /**
+   * `{ "redis-node-1:7101": { host: "127.0.0.1", port: 32768 }, ... }`: a copy of the live table
+   * now. Use it as ioredis `natMap` or node-redis `nodeAddressMap` (clients the fixture makes
+   * read the live table itself, so they follow a restarted node's new port).
+   */
+  get natMap(): NatMapObject {
+    return this.#table.snapshot();
+  }
+
+  /** The natMap as a function over the live table (always current). */
+  get natMapFunction(): (key: string) => HostPort | null {
+    return this.#table.natMap();
+  }
+
+  /** Where the test process reaches each master (startup nodes for any cluster client). */
+  get startupNodes(): HostPort[] {
+    return this.nodes.filter((n) => n.role === 'master').map(({ host, port }) => ({ host, port }));
+  }
+
+  /** Another ioredis Cluster wired like {@link cluster} (natMap, password, `clusterOptions`), merged with `options`. Closed by {@link stop}. */
+  createClient(options: ClusterOptions = {}): Cluster {
+    if (this.#stopped) throw new Error(`Cannot create a client: Redis Cluster "${this.id}" is stopped`);
+    const client = new IoredisCluster(this.startupNodes, clientOptions(this.#table, this.#password, this.#clusterOptions, options));
+    this.#clients.add(client);
+    client.once('end', () => this.#clients.delete(client));
+    return client;
+  }
+
+  /**
+   * Empty every node and keep the cluster: FLUSHALL on each master, then wait until its replicas
+   * have applied it (WAIT; replication offsets if WAIT falls short). Resolves when every node,
+   * replicas included, is empty.
+   */
+  async reset(): Promise<void> {
+    this.#assertRunning('reset');
+    const t0 = performance.now();
+    const byName = new Map(this.#nodes.map((n) => [n.planned.name, n]));
+    await Promise.all(
+      this.plan.shards.map(async (shard) => {
+        const master = byName.get(shard.master.name)!;
+        const replicas = shard.replicas.map((r) => byName.get(r.name)!);
+        const flushed = master.admin.redis.call('FLUSHALL');
+        if (replicas.length === 0) {
+          await flushed;
+          return;
+        }
+        const acked = master.admin.redis.call('WAIT', replicas.length, RESET_REPLICA_TIMEOUT_MS);
+        await flushed;
+        if (Number(await acked) < replicas.length) await this.#waitForOffsets(master, replicas);
+      }),
+    );
+    this.#log.event('reset', `emptied ${this.#nodes.length} nodes`, performance.now() - t0);
+  }
+
+  /** Close every client the fixture made, then remove the containers and the network. Safe to call twice. */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #stop(): Promise<void> {
+    const t0 = performance.now();
+    await Promise.all([...this.#clients].map((c) => closeClient(c)));
+    this.#clients.clear();
+    closeAdminConnections(this.#nodes.map((n) => n.admin));
+    await this.#runtime.remove();
+    this.#log.event('stop', `closed clients and removed ${this.#nodes.length} nodes`, performance.now() - t0);
+  }
+
+  #target(announced: string): HostPort {
+    const target = this.#table.get(announced);
+    if (!target) throw new Error(`No address known for node "${announced}"`);
+    return target;
+  }
+
+  #assertRunning(action: string): void {
+    if (this.#stopped) throw new Error(`Cannot ${action} Redis Cluster "${this.id}": it is stopped`);
+  }
+
+  /** Wait until every replica's offset reached its master's (after WAIT fell short, e.g. on a slow link). */
+  async #waitForOffsets(master: TrackedNode, replicas: TrackedNode[]): Promise<void> {
+    const until = performance.now() + RESET_REPLICA_TIMEOUT_MS;
+    const target = Number(parseInfo(String(await master.admin.redis.call('INFO', 'replication')))['master_repl_offset']);
+    for (;;) {
+      const offsets = await Promise.all(
+        replicas.map(async (r) => Number(parseInfo(String(await r.admin.redis.call('INFO', 'replication')))['slave_repl_offset'] ?? -1)),
+      );
+      if (offsets.every((o) => o >= target)) return;
+      if (performance.now() > until) {
+        const late = replicas.filter((_, i) => offsets[i]! < target).map((r) => r.planned.name);
+        throw new Error(`reset(): replicas ${late.map((n) => `"${n}"`).join(', ')} did not apply FLUSHALL within ${RESET_REPLICA_TIMEOUT_MS} ms`);
+      }
+      await delay(5);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/** Wait `ms` without keeping the process alive; rejects with the signal's reason if aborted. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    timer.unref();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Thrown (as an abort reason) when a deadline passes; callers turn it into a user-facing error. */
+export class DeadlineExceeded extends Error {
+  override readonly name = 'DeadlineExceeded';
+}
+
+/** An absolute point in time that several steps share. */
+export class Deadline {
+  readonly at: number;
+
+  constructor(readonly budgetMs: number) {
+    this.at = performance.now() + budgetMs;
+  }
+
+  remaining(): number {
+    return Math.max(0, this.at - performance.now());
+  }
+
+  passed(): boolean {
+    return performance.now() >= this.at;
+  }
+
+  /** An AbortSignal that fires when the deadline passes (its timer does not keep the process alive). */
+  signal(): { signal: AbortSignal; dispose: () => void } {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`deadline of ${this.budgetMs} ms passed`)), this.remaining());
+    timer.unref();
+    return { signal: controller.signal, dispose: () => clearTimeout(timer) };
+  }
+}
+
+/**
+ * Resolve with `promise`, or reject after `ms` (Infinity: never) or when `signal` aborts;
+ * the timer never keeps the process alive.
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => finish(() => reject(signal!.reason));
+    const timer = Number.isFinite(ms) ? setTimeout(() => finish(() => reject(new Error(`no answer within ${ms} ms`))), ms) : undefined;
+    timer?.unref();
+    let done = false;
+    function finish(settle: () => void) {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    }
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => finish(() => resolve(value)),
+      (err: unknown) => finish(() => reject(err)),
+    );
+  });
+}
