@@ -1,0 +1,182 @@
+/**
+ * `pnpm bench`: how fast the fixture gives a usable cluster, against the floor and the hand-rolled
+ * peer, on this machine, in one run. Prints a Markdown report (paste it into the README) and
+ * writes the raw figures to .bench/results.json.
+ *
+ *   pnpm bench                 # every figure, median of 5 runs each
+ *   pnpm bench --runs 7        # more runs
+ *   pnpm bench --only start    # only some sections: start, ops, peer, scale (comma-separated)
+ *
+ * The floor: a master cannot report cluster_state:ok until ~2 s after it starts (Redis's
+ * CLUSTER_WRITABLE_DELAY), so a fresh cluster is never ready before "containers up + 2 s".
+ * Each fresh start's floor is computed from its own containers phase.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startRedisCluster, type ClusterLogEvent, type StartedRedisCluster } from '@redis-cluster-kit/testcontainers';
+import { imageFromEnv } from '@redis-cluster-kit/plan';
+import { startPeer } from './peer';
+
+const CLUSTER_WRITABLE_DELAY_MS = 2000;
+const SECTIONS = ['start', 'ops', 'peer', 'scale'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    only: { type: 'string', default: SECTIONS.join(',') },
+  },
+  strict: true,
+});
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1 || runs > 50) {
+  console.error(`Invalid option --runs ${JSON.stringify(values.runs)}. Expected an integer from 1 to 50.`);
+  process.exit(2);
+}
+const only = new Set(values.only.split(','));
+for (const s of only) {
+  if (!(SECTIONS as readonly string[]).includes(s)) {
+    console.error(`Invalid option --only ${JSON.stringify(s)}. Expected a comma-separated list of ${SECTIONS.join(', ')}.`);
+    process.exit(2);
+  }
+}
+const want = (s: Section) => only.has(s);
+const image = imageFromEnv(process.env);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const ms = (x: number) => `${Math.round(x)} ms`;
+const now = () => performance.now();
+
+interface StartSample {
+  readyMs: number;
+  containersMs: number;
+  stopMs: number;
+}
+
+/** One fresh start, timed from the call to a usable client, then a timed stop. */
+async function freshStart(masters: number, replicas: number, after?: (rc: StartedRedisCluster) => Promise<void>): Promise<StartSample> {
+  let containersMs = NaN;
+  const logger = (e: ClusterLogEvent) => {
+    if (e.phase === 'containers' && e.durationMs !== undefined) containersMs = e.durationMs;
+  };
+  const t0 = now();
+  const rc = await startRedisCluster({ masters, replicas, image, logger });
+  const readyMs = now() - t0;
+  let stopMs: number;
+  try {
+    await after?.(rc);
+  } finally {
+    const t1 = now();
+    await rc.stop();
+    stopMs = now() - t1;
+  }
+  return { readyMs, containersMs, stopMs };
+}
+
+async function series<T>(label: string, n: number, fn: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(await fn());
+    process.stderr.write(`  ${label}: run ${i + 1}/${n}\n`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    image,
+    runs,
+  };
+  const lines: string[] = [];
+  lines.push(`Machine: ${results.machine}; image ${image}; median of ${runs} runs; ${results.date}`, '');
+
+  const ours: Record<string, StartSample[]> = {};
+  const topologies: [number, number][] = [
+    [3, 0],
+    [3, 1],
+    [6, 1],
+  ];
+  if (want('start') || want('peer')) {
+    for (const [m, r] of topologies) {
+      process.stderr.write(`fresh start ${m}x${r}\n`);
+      ours[`${m}x${r}`] = await series(`${m}x${r}`, runs, () => freshStart(m, r));
+    }
+  }
+  const peer: Record<string, number[]> = {};
+  if (want('peer')) {
+    for (const [m, r] of topologies) {
+      process.stderr.write(`hand-rolled peer ${m}x${r}\n`);
+      peer[`${m}x${r}`] = await series(`peer ${m}x${r}`, runs, async () => {
+        const t0 = now();
+        const p = await startPeer(image, m, r);
+        const t = now() - t0;
+        await p.stop();
+        return t;
+      });
+    }
+  }
+  if (want('start') || want('peer')) {
+    lines.push('| topology | containers up | floor (containers + 2 s) | ours: call to usable client | ours - floor | hand-rolled peer | ours / peer | stop() |');
+    lines.push('|---|---|---|---|---|---|---|---|');
+    for (const [m, r] of topologies) {
+      const key = `${m}x${r}`;
+      const s = ours[key]!;
+      const ready = median(s.map((x) => x.readyMs));
+      const containers = median(s.map((x) => x.containersMs));
+      const floor = median(s.map((x) => x.containersMs + CLUSTER_WRITABLE_DELAY_MS));
+      const overFloor = median(s.map((x) => x.readyMs - x.containersMs - CLUSTER_WRITABLE_DELAY_MS));
+      const p = peer[key] ? median(peer[key]!) : NaN;
+      lines.push(
+        `| ${key} | ${ms(containers)} | ${ms(floor)} | ${ms(ready)} | ${ms(overFloor)} | ${Number.isNaN(p) ? '-' : ms(p)} | ${Number.isNaN(p) ? '-' : (ready / p).toFixed(2)} | ${ms(median(s.map((x) => x.stopMs)))} |`,
+      );
+    }
+    lines.push('');
+    results.start = ours;
+    results.peer = peer;
+  }
+
+  if (want('ops')) {
+    process.stderr.write('reset() on 3x1\n');
+    const resets: number[] = [];
+    await freshStart(3, 1, async (rc) => {
+      for (let i = 0; i < Math.max(20, runs); i++) {
+        await Promise.all(Array.from({ length: 30 }, (_, k) => rc.cluster.set(`bench:${i}:${k}`, 'x')));
+        const t0 = now();
+        await rc.reset();
+        resets.push(now() - t0);
+      }
+    });
+    lines.push(`reset() on 3x1 with 30 keys written before each: median ${median(resets).toFixed(1)} ms over ${resets.length} resets`, '');
+    results.reset = resets;
+  }
+
+  if (want('scale')) {
+    lines.push('| masters (no replicas) | call to usable client | containers up |', '|---|---|---|');
+    const scale: Record<string, StartSample[]> = {};
+    for (const m of [3, 6, 12, 24]) {
+      process.stderr.write(`scale ${m}x0\n`);
+      const s = await series(`${m}x0`, runs, () => freshStart(m, 0));
+      scale[m] = s;
+      lines.push(`| ${m} | ${ms(median(s.map((x) => x.readyMs)))} | ${ms(median(s.map((x) => x.containersMs)))} |`);
+    }
+    lines.push('');
+    results.scale = scale;
+  }
+
+  mkdirSync('.bench', { recursive: true });
+  writeFileSync(join('.bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
