@@ -1,0 +1,170 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ClusterJson } from '../src/render';
+
+const run = promisify(execFile);
+
+/** One way to run Compose: v2 (`docker compose`) or v1 (`docker-compose`). */
+export interface ComposeTool {
+  name: 'v2' | 'v1';
+  argv: string[];
+  /** v2 has `up --wait`; v1 needs a poll of the containers' health. */
+  hasWait: boolean;
+}
+
+const TOOLS: ComposeTool[] = [
+  { name: 'v2', argv: ['docker', 'compose'], hasWait: true },
+  { name: 'v1', argv: ['docker-compose'], hasWait: false },
+];
+
+/**
+ * The Compose tools this machine has. In CI (CI set) both must be there: a missing one is an
+ * error, never a skipped test.
+ */
+export function composeTools(): ComposeTool[] {
+  const found = TOOLS.filter((t) => spawnSync(t.argv[0]!, [...t.argv.slice(1), 'version'], { stdio: 'ignore' }).status === 0);
+  const missing = TOOLS.filter((t) => !found.includes(t)).map((t) => t.argv.join(' '));
+  if (missing.length > 0 && process.env.CI) {
+    throw new Error(`CI needs both Compose versions; missing: ${missing.join(', ')} (scripts/setup-docker.sh installs them)`);
+  }
+  if (found.length === 0) throw new Error('Neither `docker compose` nor `docker-compose` works here: run scripts/setup-docker.sh');
+  return found;
+}
+
+/** The image under test: REDIS_CLUSTER_IMAGE (the CI command sets it to the locally built image). */
+export function imageUnderTest(): string {
+  const image = process.env.REDIS_CLUSTER_IMAGE;
+  if (!image) throw new Error('Set REDIS_CLUSTER_IMAGE to a local Redis image (scripts/build-redis-image.sh builds one): nothing can be pulled here');
+  return image;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A random base port in 20000-40000 whose `count` client ports are all free on 127.0.0.1. */
+export async function freeBasePort(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * (20000 - count));
+    const checks = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
+    if (checks.every(Boolean)) return base;
+  }
+  throw new Error(`No ${count} free consecutive ports found in 20000-40000`);
+}
+
+/** A generated Compose project in a temp folder, with a unique project name. */
+export class ComposeProject {
+  readonly project = `rck-${randomBytes(4).toString('hex')}`;
+  readonly dir = mkdtempSync(join(tmpdir(), 'rck-int-'));
+  readonly network = `${this.project}_default`;
+  cluster!: ClusterJson;
+
+  constructor(
+    readonly tool: ComposeTool,
+    readonly image: string,
+  ) {}
+
+  /** Generate with the real CLI (compiled bin). */
+  generate(args: string[]): void {
+    const bin = join(__dirname, '..', 'bin', 'redis-cluster-compose.js');
+    const r = spawnSync(process.execPath, [bin, '--out', this.dir, '--force', '--image', this.image, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`generator failed (${r.status}): ${r.stderr}`);
+    this.cluster = JSON.parse(readFileSync(join(this.dir, 'cluster.json'), 'utf8')) as ClusterJson;
+  }
+
+  nodeNames(): string[] {
+    return this.cluster.plan.nodes.map((n) => n.name);
+  }
+
+  async compose(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+    const [cmd, ...pre] = this.tool.argv;
+    try {
+      return await run(cmd!, [...pre, '-f', join(this.dir, 'compose.yaml'), '-p', this.project, ...args], {
+        env: { ...process.env, REDIS_CLUSTER_IMAGE: this.image },
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: 180_000,
+      });
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      throw new Error(`${this.tool.argv.join(' ')} ${args.join(' ')} failed: ${(err.stderr ?? err.message).trim().split('\n').slice(-8).join('\n')}`);
+    }
+  }
+
+  /** Start and wait until every node is healthy: `up -d --wait` (v2), or `up -d` and a bounded poll of health (v1). */
+  async up(): Promise<number> {
+    const start = Date.now();
+    if (this.tool.hasWait) {
+      await this.compose('up', '-d', '--wait');
+    } else {
+      await this.compose('up', '-d');
+      await this.waitHealthy();
+    }
+    return Date.now() - start;
+  }
+
+  /** The health of each node container, by service name. */
+  async health(): Promise<Record<string, string>> {
+    const { stdout: ids } = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${this.project}`]);
+    const list = ids.split('\n').filter(Boolean);
+    if (list.length === 0) return {};
+    const { stdout } = await run('docker', [
+      'inspect',
+      '-f',
+      '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
+      ...list,
+    ]);
+    const result: Record<string, string> = {};
+    for (const line of stdout.split('\n').filter(Boolean)) {
+      const [service, status, health] = line.split(' ');
+      result[service!] = health === 'none' ? status! : health!;
+    }
+    return result;
+  }
+
+  /** Poll (bounded) until every node container reports healthy. */
+  async waitHealthy(timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: Record<string, string> = {};
+    while (Date.now() < deadline) {
+      last = await this.health();
+      if (this.nodeNames().every((n) => last[n] === 'healthy')) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`nodes not healthy after ${timeoutMs} ms: ${JSON.stringify(last)}`);
+  }
+
+  /** Run redis-cli in a throw-away container on the project's network. */
+  async cliInNetwork(...args: string[]): Promise<string> {
+    const { stdout } = await run('docker', ['run', '--rm', '--network', this.network, this.image, 'redis-cli', ...args]);
+    return stdout.trim();
+  }
+
+  /** What is left of the project: containers, networks and volumes with its label. */
+  async leftovers(): Promise<string[]> {
+    const label = `label=com.docker.compose.project=${this.project}`;
+    const lists = await Promise.all([
+      run('docker', ['ps', '-aq', '--filter', label]),
+      run('docker', ['network', 'ls', '-q', '--filter', label]),
+      run('docker', ['volume', 'ls', '-q', '--filter', label]),
+    ]);
+    return lists.flatMap((l) => l.stdout.split('\n').filter(Boolean));
+  }
+
+  /** Always safe to call: removes containers, network and volumes, then the temp folder. */
+  async destroy(): Promise<void> {
+    try {
+      await this.compose('down', '-v', '--remove-orphans', '-t', '2');
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,189 @@
+import { Cluster, Redis } from 'ioredis';
+import { ComposeProject, composeTools, freeBasePort, imageUnderTest, type ComposeTool } from './compose-runner';
+
+jest.setTimeout(300_000);
+
+// Real Docker, real Compose (v2 and v1), real ioredis on the host. Each test generates into a
+// temp folder with a unique project name and random free ports, and always runs `down -v`.
+const tools = composeTools();
+const image = imageUnderTest();
+const v2 = tools.find((t) => t.name === 'v2') ?? tools[0]!;
+
+/** One plain connection per node, on the published port (closed by the caller). */
+function nodeClients(p: ComposeProject): Map<string, Redis> {
+  return new Map(
+    p.cluster.plan.nodes.map((n) => [n.name, new Redis({ host: '127.0.0.1', port: n.port, lazyConnect: false, maxRetriesPerRequest: 1 })]),
+  );
+}
+
+function field(info: string, name: string): string | undefined {
+  return new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1];
+}
+
+async function closeAll(clients: Iterable<Redis>): Promise<void> {
+  await Promise.all([...clients].map((c) => c.quit().catch(() => c.disconnect())));
+}
+
+/** Every node: cluster ok, all slots, every node known; every replica linked. Returns node ids by name. */
+async function expectClusterUsable(p: ComposeProject): Promise<Map<string, string>> {
+  const clients = nodeClients(p);
+  try {
+    const total = p.cluster.plan.nodes.length;
+    const ids = new Map<string, string>();
+    for (const node of p.cluster.plan.nodes) {
+      const c = clients.get(node.name)!;
+      const info = (await c.call('CLUSTER', 'INFO')) as string;
+      expect([node.name, field(info, 'cluster_state')]).toEqual([node.name, 'ok']);
+      expect(field(info, 'cluster_slots_assigned')).toBe('16384');
+      expect(field(info, 'cluster_known_nodes')).toBe(String(total));
+      if (node.role === 'replica') {
+        const repl = await c.info('replication');
+        expect([node.name, field(repl, 'master_link_status')]).toEqual([node.name, 'up']);
+      }
+      ids.set(node.name, (await c.call('CLUSTER', 'MYID')) as string);
+    }
+    // CLUSTER SLOTS: the planned ranges, each served by its master...
+    const first = clients.get(p.cluster.plan.nodes[0]!.name)!;
+    const slotMap = async () =>
+      ((await first.call('CLUSTER', 'SLOTS')) as [number, number, ...unknown[][]][])
+        .map((s) => [s[0], s[1], s.length - 3])
+        .sort((a, b) => a[0]! - b[0]!);
+    const masters = p.cluster.plan.nodes.filter((n) => n.role === 'master');
+    const ranges = await slotMap();
+    expect(ranges.map(([a, b]) => [a, b])).toEqual(masters.map((m) => [m.slots!.start, m.slots!.end]));
+    expect(ranges.reduce((sum, [a, b]) => sum + (b! - a! + 1), 0)).toBe(16384);
+    // ...and its replicas. Redis 7.0 leaves a replica out of CLUSTER SLOTS while its replication
+    // offset is 0, i.e. until the master's first replication PING (repl-ping-replica-period,
+    // 10 s) or write reaches it, although the replica is linked and serves reads: poll for it.
+    const replicas = p.cluster.plan.options.replicas;
+    await eventually(async () => expect((await slotMap()).map((r) => r[2])).toEqual(masters.map(() => replicas)), 30_000);
+    return ids;
+  } finally {
+    await closeAll(clients.values());
+  }
+}
+
+/** A hash tag for each master whose slot that master serves. */
+async function keysOnEveryMaster(p: ComposeProject): Promise<string[]> {
+  const probe = new Redis({ host: '127.0.0.1', port: p.cluster.plan.nodes[0]!.port });
+  try {
+    const keys: string[] = [];
+    for (const m of p.cluster.plan.nodes.filter((n) => n.role === 'master')) {
+      for (let i = 0; ; i++) {
+        const key = `{t${i}}:key`;
+        const slot = (await probe.call('CLUSTER', 'KEYSLOT', key)) as number;
+        if (slot >= m.slots!.start && slot <= m.slots!.end) {
+          keys.push(key);
+          break;
+        }
+      }
+    }
+    return keys;
+  } finally {
+    await probe.quit();
+  }
+}
+
+async function withCluster<T>(p: ComposeProject, fn: (c: Cluster) => Promise<T>): Promise<T> {
+  const cluster = new Cluster(p.cluster.startupNodes, { natMap: p.cluster.natMap, redisOptions: { maxRetriesPerRequest: 2 } });
+  try {
+    return await fn(cluster);
+  } finally {
+    await cluster.quit().catch(() => cluster.disconnect());
+  }
+}
+
+/** Poll (bounded) until the cluster is usable again, e.g. after `restart`. */
+async function eventually<T>(fn: () => Promise<T>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function generated(tool: ComposeTool, args: string[]): Promise<ComposeProject> {
+  const p = new ComposeProject(tool, image);
+  const count = args.includes('--masters') ? Number(args[args.indexOf('--masters') + 1]) * (1 + Number(args[args.indexOf('--replicas') + 1])) : 6;
+  p.generate(['--base-port', String(await freeBasePort(count)), ...args]);
+  return p;
+}
+
+describe.each(tools.map((t) => [t.name, t] as const))('3 masters x 1 replica with Compose %s', (_name, tool) => {
+  let p: ComposeProject;
+  afterAll(async () => {
+    if (p) {
+      await p.destroy();
+      expect(await p.leftovers()).toEqual([]);
+    }
+  });
+
+  it('is accepted by `config`, comes up usable from the host and from inside the network, survives up again and restart, and down -v leaves nothing', async () => {
+    p = await generated(tool, ['--masters', '3', '--replicas', '1']);
+    await p.compose('config', '-q');
+
+    const upMs = await p.up();
+    console.log(`compose ${tool.name}: 3x1 up${tool.hasWait ? ' --wait' : ' + health poll'} took ${upMs} ms`);
+    expect(Object.values(await p.health()).filter((h) => h === 'healthy')).toHaveLength(6);
+    const ids = await expectClusterUsable(p);
+
+    // Host: ioredis with cluster.json's startupNodes and natMap, keys on every master.
+    const keys = await keysOnEveryMaster(p);
+    await withCluster(p, async (c) => {
+      for (const key of keys) await c.set(key, `value of ${key}`);
+      for (const key of keys) expect(await c.get(key)).toBe(`value of ${key}`);
+    });
+
+    // In the network: redis-cli -c by node name, following redirects.
+    const first = p.cluster.plan.nodes[0]!;
+    for (const key of keys) {
+      expect(await p.cliInNetwork('-c', '-h', first.name, '-p', String(first.port), 'GET', key)).toBe(`value of ${key}`);
+    }
+
+    // `up` again runs the init step again: same node ids, data kept.
+    await p.up();
+    expect(await expectClusterUsable(p)).toEqual(ids);
+    await withCluster(p, async (c) => {
+      for (const key of keys) expect(await c.get(key)).toBe(`value of ${key}`);
+    });
+
+    // `restart`: the cluster is usable again (polled), same ids and data.
+    await p.compose('restart');
+    await p.waitHealthy();
+    expect(await eventually(() => expectClusterUsable(p))).toEqual(ids);
+    await withCluster(p, async (c) => {
+      for (const key of keys) expect(await c.get(key)).toBe(`value of ${key}`);
+    });
+
+    await p.compose('down', '-v', '--remove-orphans', '-t', '2');
+    expect(await p.leftovers()).toEqual([]);
+  });
+});
+
+describe('other shapes (Compose v2)', () => {
+  const projects: ComposeProject[] = [];
+  afterAll(async () => {
+    await Promise.all(projects.map((p) => p.destroy()));
+    for (const p of projects) expect(await p.leftovers()).toEqual([]);
+  });
+
+  it.each([
+    ['5 masters x 2 replicas', '5', '2'],
+    ['a single master', '1', '0'],
+  ])('%s comes up usable and serves keys on every master', async (_label, masters, replicas) => {
+    const p = await generated(v2, ['--masters', masters, '--replicas', replicas]);
+    projects.push(p);
+    const upMs = await p.up();
+    console.log(`compose ${v2.name}: ${masters}x${replicas} up took ${upMs} ms`);
+    await expectClusterUsable(p);
+    const keys = await keysOnEveryMaster(p);
+    await withCluster(p, async (c) => {
+      for (const key of keys) await c.set(key, key);
+      for (const key of keys) expect(await c.get(key)).toBe(key);
+    });
+  });
+});
