@@ -142,6 +142,26 @@ export class ComposeProject {
     throw new Error(`nodes not healthy after ${timeoutMs} ms: ${JSON.stringify(last)}`);
   }
 
+  /** Each node container's IP on the project's network, by service name. */
+  async addresses(): Promise<Record<string, string>> {
+    const { stdout: ids } = await run('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${this.project}`]);
+    const { stdout } = await run('docker', [
+      'inspect',
+      '-f',
+      '{{index .Config.Labels "com.docker.compose.service"}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
+      ...ids.split('\n').filter(Boolean),
+    ]);
+    const nodes = new Set(this.nodeNames());
+    return Object.fromEntries(
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ') as [string, string])
+        .filter(([service]) => nodes.has(service))
+        .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })),
+    );
+  }
+
   /** Run redis-cli in a throw-away container on the project's network. */
   async cliInNetwork(...args: string[]): Promise<string> {
     const { stdout } = await run('docker', ['run', '--rm', '--network', this.network, this.image, 'redis-cli', ...args]);
