@@ -98,7 +98,7 @@ describe('renderFiles, default 3 masters x 1 replica', () => {
   it('gives every node a healthcheck that means usable', () => {
     for (const node of plan.nodes) {
       const hc = compose.services[node.name]!.healthcheck!;
-      expect(hc).toMatchObject({ interval: '1s', timeout: '3s', start_period: '30s' });
+      expect(hc).toMatchObject({ interval: '1s', timeout: '3s', start_period: '60s' });
       expect(hc.retries).toBeGreaterThanOrEqual(10);
       expect(hc.test[0]).toBe('CMD-SHELL');
       const script = unescape(hc.test[1]!);

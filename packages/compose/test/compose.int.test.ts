@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { ComposeProject, composeTools, freeBasePort, imageUnderTest, type ComposeTool } from './compose-runner';
 
@@ -196,5 +198,24 @@ describe('other shapes (Compose v2)', () => {
       for (const key of keys) await c.set(key, key);
       for (const key of keys) expect(await c.get(key)).toBe(key);
     });
+  });
+
+  it('with --auth, takes the password from .env: nodes, healthchecks and the init step use it', async () => {
+    const p = await generated(v2, ['--masters', '1', '--replicas', '1', '--auth']);
+    projects.push(p);
+    const password = `pw-${Math.random().toString(36).slice(2)}`;
+    writeFileSync(join(p.dir, '.env'), `REDIS_PASSWORD=${password}\n`, { mode: 0o600 });
+    await p.up();
+    const [master, replica] = p.cluster.plan.nodes;
+    const anonymous = new Redis({ host: '127.0.0.1', port: master!.port, maxRetriesPerRequest: 1 });
+    await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
+    anonymous.disconnect();
+    const c = new Redis({ host: '127.0.0.1', port: replica!.port, password });
+    expect(field(await c.info('replication'), 'master_link_status')).toBe('up');
+    expect(field((await c.call('CLUSTER', 'INFO')) as string, 'cluster_state')).toBe('ok');
+    await c.quit();
+    for (const file of ['compose.yaml', 'init-cluster.sh', 'cluster.json', 'nodes/redis-node-1/redis.conf']) {
+      expect(readFileSync(join(p.dir, file), 'utf8')).not.toContain(password);
+    }
   });
 });
