@@ -251,7 +251,7 @@ check() {
 
 # --- the plan -------------------------------------------------------------------------------
 
-# Wait for every node; learn its current IP and node id.
+# Wait for every node; learn its current IP (and a master's node id).
 discover_all() {
   discover redis-node-1 7101
   ip1=$ip
@@ -264,13 +264,10 @@ discover_all() {
   id3=$id
   discover redis-node-4 7104
   ip4=$ip
-  id4=$id
   discover redis-node-5 7105
   ip5=$ip
-  id5=$id
   discover redis-node-6 7106
   ip6=$ip
-  id6=$id
 }
 
 # Every node meets every other one at its current IP (and cluster bus port).

@@ -247,6 +247,26 @@ describe('renderFiles, other shapes', () => {
   });
 });
 
+describe('init-cluster.sh', () => {
+  it.each([
+    [{}],
+    [{ masters: 1, replicas: 0 }],
+    [{ masters: 5, replicas: 2 }],
+    [{ auth: true, announce: 'loopback' as const }],
+  ])('is valid sh for %j', (options) => {
+    const dir = mkdtempSync(join(tmpdir(), 'rck-init-'));
+    try {
+      const file = join(dir, 'init-cluster.sh');
+      writeFileSync(file, render(options).init);
+      const r = spawnSync('/bin/sh', ['-n', file], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('healthcheck script', () => {
   // Run the real script with dash against a fake redis-cli that prints canned replies (with
   // Redis's \r\n line ends), the way the minimal image runs it: sh, case, no grep.
