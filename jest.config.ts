@@ -30,7 +30,7 @@ const config: Config = {
       moduleNameMapper,
       // Integration tests talk to a real Docker daemon, real Redis nodes and real Compose.
       testMatch: ['<rootDir>/packages/*/src/**/*.int.test.ts', '<rootDir>/packages/*/test/**/*.int.test.ts'],
-      testTimeout: 180_000,
+      // Jest ignores testTimeout inside a project: integration files call jest.setTimeout().
       slowTestThreshold: 30,
     },
   ],

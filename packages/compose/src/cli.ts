@@ -56,7 +56,8 @@ function buildProgram(io: CliIO): Command {
     .helpOption('-h, --help', 'print this help')
     .allowExcessArguments(false)
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: () => undefined });
+    // A fixed width, so the help (and the README's copy of it) is the same in every terminal.
+    .configureOutput({ writeOut: io.stdout, writeErr: () => undefined, getOutHelpWidth: () => 80 });
   for (const f of PLAN_FLAGS) {
     const flags = f.kind === 'boolean' ? f.flag : `${f.flag} ${f.valueName}`;
     program.addOption(new Option(flags, `${f.description}${f.kind === 'boolean' ? ' ' : '; '}${describeFlagValues(f)}`));
