@@ -44,14 +44,21 @@ export function clientReady(cluster: Cluster, signal?: AbortSignal): Promise<voi
   });
 }
 
-/** QUIT politely (bounded), then drop every socket; leaves no timer or socket behind. */
-export async function closeClient(cluster: Cluster, quitTimeoutMs = 1000): Promise<void> {
+/**
+ * QUIT politely (bounded), wait for the client to end, and only if it does not, drop its
+ * sockets. (Calling disconnect() right after quit() makes ioredis drain its pool twice and
+ * leaves the status at `close` instead of `end`.) Leaves no timer or socket behind.
+ */
+export async function closeClient(cluster: Cluster, timeoutMs = 1000): Promise<void> {
   if (cluster.status === 'end') return;
+  const ended = new Promise<void>((resolve) => cluster.once('end', () => resolve()));
   try {
-    await withTimeout(cluster.quit(), quitTimeoutMs);
+    await withTimeout(cluster.quit(), timeoutMs);
+    await withTimeout(ended, timeoutMs);
+    return;
   } catch {
-    // A node may already be gone; disconnect() below closes whatever is left.
+    // A node is gone or does not answer: close whatever is left without waiting for it.
   }
-  // quit() may have ended it already (the status changed meanwhile).
   if ((cluster.status as string) !== 'end') cluster.disconnect();
+  await withTimeout(ended, timeoutMs).catch(() => undefined);
 }

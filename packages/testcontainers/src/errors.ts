@@ -53,7 +53,7 @@ export class ClusterStartupTimeoutError extends Error {
   ) {
     super(
       `Redis Cluster was not ready within ${timeoutMs} ms (startupTimeoutMs) while ${phase}` +
-        `${node === undefined ? '' : `: node "${node}" is the slowest`}; ${detail}. ` +
+        `${node === undefined ? `; ${detail}` : `: node "${node}" is the slowest: ${detail}`}. ` +
         'Everything started was removed. Raise startupTimeoutMs on a slow or busy machine.',
     );
   }

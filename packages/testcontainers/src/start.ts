@@ -4,7 +4,7 @@ import { directivesToArgs, IMAGE_ENV_VAR, nodeDirectives, announcedAddress, type
 import { getReaper, LABEL_TESTCONTAINERS_SESSION_ID, type StartedTestContainer } from 'testcontainers';
 import { closeAdminConnections, openAdminConnection, type AdminConnection, type NodeEndpoint } from './admin';
 import { AddressTable } from './address-table';
-import { formCluster } from './bootstrap';
+import { assignSlots, meetAll, replicateAll } from './bootstrap';
 import { clientReady } from './clients';
 import { compactClusterInfo } from './cluster-state';
 import {
@@ -21,7 +21,7 @@ import {
 import { ClusterStartError, ClusterStartupTimeoutError, DockerUnavailableError, ImageUnavailableError } from './errors';
 import { PhaseLog } from './log';
 import { resolveFixtureOptions, type RedisClusterOptions, type ResolvedFixtureOptions } from './options';
-import { NotReadyError, waitForReady } from './readiness';
+import { checkReadiness, NotReadyError, readinessExpectation, waitForReady } from './readiness';
 import { keyForSlot } from './slots';
 import { StartedRedisCluster, type TrackedNode } from './started-cluster';
 import { Deadline, DeadlineExceeded, delay, withTimeout } from './timing';
@@ -58,9 +58,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
   let phase = 'connecting to Docker';
   let docker: Awaited<ReturnType<typeof connectDocker>> | undefined;
-  let starts: Promise<StartedTestContainer>[] = [];
+  // Everything that may create a Docker resource, settled or not: a failed start waits for all
+  // of it before removing, or a network or container created a moment later would be left.
+  const creating: Promise<unknown>[] = [];
   const admins = new Map<string, AdminConnection>();
   let lastVerdict: NotReadyError['verdict'];
+  let ids: Map<string, string> | undefined;
   let started: StartedRedisCluster | undefined;
 
   try {
@@ -82,18 +85,13 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     // container's start(), and parallel starts would queue on that lock (~0.5 s each) until
     // the first one has cached it.
     const reaper = await withTimeout(getReaper(client), Infinity, signal);
-    const [, network] = await withTimeout(
-      Promise.all([
-        ensureImage(client, plan.options.image, IMAGE_ENV_VAR),
-        createNetwork(client, networkName, { ...labels, [LABEL_TESTCONTAINERS_SESSION_ID]: reaper.sessionId }),
-      ]),
-      Infinity,
-      signal,
-    );
+    const creatingNetwork = createNetwork(client, networkName, { ...labels, [LABEL_TESTCONTAINERS_SESSION_ID]: reaper.sessionId });
+    creating.push(creatingNetwork);
+    const [, network] = await withTimeout(Promise.all([ensureImage(client, plan.options.image, IMAGE_ENV_VAR), creatingNetwork]), Infinity, signal);
 
     phase = 'starting containers';
     const tContainers = performance.now();
-    starts = plan.nodes.map((node) =>
+    const starts = plan.nodes.map((node) =>
       nodeContainer({
         image: plan.options.image,
         containerName: `redis-cluster-kit-${clusterId}-${node.name}`,
@@ -105,6 +103,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         startupTimeoutMs: deadline.remaining(),
       }).start(),
     );
+    creating.push(...starts);
     const containers = await withTimeout(Promise.all(starts), Infinity, signal);
     log.event('containers', `${containers.length} containers up`, performance.now() - tContainers);
 
@@ -125,7 +124,10 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
     phase = 'forming the cluster';
     const tForm = performance.now();
-    const ids = await withTimeout(formCluster(plan, admins, signal), Infinity, signal);
+    ids = await withTimeout(assignSlots(plan, admins), Infinity, signal);
+    await withTimeout(meetAll(plan, admins), Infinity, signal);
+    phase = 'attaching replicas';
+    await withTimeout(replicateAll(plan, admins, ids, signal), Infinity, signal);
     log.event('formed', `slots assigned, nodes met, replicas attached`, performance.now() - tForm);
 
     phase = 'waiting for every node to be ready';
@@ -142,7 +144,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     }
 
     phase = 'connecting the cluster client';
-    const nodes: TrackedNode[] = plan.nodes.map((planned) => ({ planned, id: ids.get(planned.name)!, admin: admins.get(planned.name)! }));
+    const nodeIds = ids;
+    const nodes: TrackedNode[] = plan.nodes.map((planned) => ({ planned, id: nodeIds.get(planned.name)!, admin: admins.get(planned.name)! }));
     const containerIds = containers.map((c) => c.getId());
     started = new StartedRedisCluster({
       id: clusterId,
@@ -162,9 +165,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     log.event('ready', 'cluster ready', performance.now() - t0);
     return started;
   } catch (err) {
+    if (signal.aborted && lastVerdict === undefined && ids !== undefined) {
+      // Time ran out before the readiness poller ran (e.g. a replica never linked): ask every
+      // node once, so that the error can still name the slowest one and its CLUSTER INFO.
+      lastVerdict = await withTimeout(checkReadiness(plan, admins, readinessExpectation(plan, ids)), 1000).catch(() => undefined);
+    }
     const failure = describeFailure(err, signal, phase, resolved.startupTimeoutMs, lastVerdict);
     log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
-    await cleanUp(docker, clusterId, starts, admins, started);
+    await cleanUp(docker, clusterId, creating, admins, started);
     throw failure;
   } finally {
     dispose();
@@ -206,7 +214,7 @@ function describeFailure(
         timeoutMs,
         phase,
         slowest.name,
-        `it ${slowest.problems.join(', ')}; last CLUSTER INFO: ${compactClusterInfo(slowest.clusterInfo)}`,
+        `${slowest.problems.join(', ')}; last CLUSTER INFO: ${compactClusterInfo(slowest.clusterInfo)}`,
       );
     }
     return new ClusterStartupTimeoutError(timeoutMs, phase, undefined, 'no node was polled yet');
@@ -218,7 +226,7 @@ function describeFailure(
 async function cleanUp(
   docker: Awaited<ReturnType<typeof connectDocker>> | undefined,
   clusterId: string,
-  starts: Promise<StartedTestContainer>[],
+  creating: Promise<unknown>[],
   admins: Map<string, AdminConnection>,
   started: StartedRedisCluster | undefined,
 ): Promise<void> {
@@ -228,12 +236,16 @@ async function cleanUp(
       return;
     }
     closeAdminConnections(admins.values());
-    const settled = await Promise.allSettled(starts);
+    const settled = await Promise.allSettled(creating);
     if (docker) {
-      const ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.getId()] : []));
+      const ids = settled.flatMap((s) => (s.status === 'fulfilled' && isContainer(s.value) ? [s.value.getId()] : []));
       await removeCluster(docker, clusterId, ids);
     }
   } catch {
     // Best effort: the next start reaps what is left once this process has ended.
   }
+}
+
+function isContainer(value: unknown): value is StartedTestContainer {
+  return typeof value === 'object' && value !== null && typeof (value as StartedTestContainer).getId === 'function';
 }
