@@ -1,4 +1,4 @@
-import { ownerLabels, processAlive } from './docker';
+import { demuxedLines, ownerLabels, processAlive } from './docker';
 
 describe('owner labels', () => {
   it('say which process of which machine owns a cluster', () => {
@@ -18,5 +18,19 @@ describe('processAlive', () => {
     expect(processAlive(2 ** 22 + 12345)).toBe(false);
     expect(processAlive(0)).toBe(false);
     expect(processAlive(Number.NaN)).toBe(false);
+  });
+});
+
+describe('demuxedLines', () => {
+  it('reads the lines of multiplexed docker logs frames, and of raw output', () => {
+    const frame = (stream: number, text: string) => {
+      const header = Buffer.alloc(8);
+      header[0] = stream;
+      header.writeUInt32BE(Buffer.byteLength(text), 4);
+      return Buffer.concat([header, Buffer.from(text)]);
+    };
+    const raw = Buffer.concat([frame(1, '1:C # Redis is starting\n'), frame(2, '*** FATAL CONFIG FILE ERROR ***\n'), frame(2, ">>> 'save \"x\"'\n")]);
+    expect(demuxedLines(raw)).toEqual(['1:C # Redis is starting', '*** FATAL CONFIG FILE ERROR ***', `>>> 'save "x"'`]);
+    expect(demuxedLines('a\n\nb\n')).toEqual(['a', 'b']);
   });
 });

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
-import { GenericContainer, getContainerRuntimeClient, ImageName, Wait, type ContainerRuntimeClient } from 'testcontainers';
+import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
 import { DockerUnavailableError, ImageUnavailableError } from './errors';
 
 const debug = createDebug('redis-cluster-kit:docker');
@@ -182,10 +182,125 @@ export class RedisNodeContainer extends GenericContainer {
       .withExposedPorts(spec.port)
       .withCommand(spec.command)
       .withLabels(spec.labels)
-      .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
+      .withWaitStrategy(new RedisReadyWaitStrategy(spec.alias))
       .withStartupTimeout(Math.max(1, Math.round(spec.startupTimeoutMs)));
     this.createOpts.NetworkingConfig = { EndpointsConfig: { [spec.networkName]: { Aliases: [spec.alias] } } };
   }
+}
+
+/** Thrown when redis-server ends before it accepts connections (e.g. a bad redisConfig directive). */
+export class NodeExitedError extends Error {
+  override readonly name = 'NodeExitedError';
+
+  constructor(
+    readonly node: string,
+    /** The last lines redis-server printed. */
+    readonly lastLines: string[],
+  ) {
+    super(`redis-server of node "${node}" exited before it accepted connections: ${lastLines.slice(-4).join(' | ') || 'it printed nothing'}`);
+  }
+}
+
+/**
+ * Ready when redis-server logs "Ready to accept connections" (as Testcontainers' log wait
+ * strategy), but when the process ends first, the error carries redis-server's last lines:
+ * a FATAL CONFIG FILE ERROR says which directive was wrong, "log stream ended" does not.
+ */
+export class RedisReadyWaitStrategy implements WaitStrategy {
+  #timeoutMs = 60_000;
+  #timeoutSet = false;
+
+  constructor(private readonly node: string) {}
+
+  withStartupTimeout(startupTimeoutMs: number): this {
+    this.#timeoutMs = startupTimeoutMs;
+    this.#timeoutSet = true;
+    return this;
+  }
+
+  isStartupTimeoutSet(): boolean {
+    return this.#timeoutSet;
+  }
+
+  getStartupTimeout(): number {
+    return this.#timeoutMs;
+  }
+
+  async waitUntilReady(container: Dockerode.Container): Promise<void> {
+    const client = await getContainerRuntimeClient();
+    const stream = await client.container.logs(container, { since: 0 });
+    await new Promise<void>((resolve, reject) => {
+      const lines: string[] = [];
+      let partial = '';
+      let done = false;
+      // Ref'd on purpose: while a start is awaited, the process must not exit under it.
+      const timer = setTimeout(
+        () => finish(new Error(`redis-server of node "${this.node}" did not accept connections within ${this.#timeoutMs} ms; last lines: ${lines.slice(-4).join(' | ')}`)),
+        this.#timeoutMs,
+      );
+      // The log stream does not always end when the process exits: look at the container too.
+      const watch = setInterval(() => {
+        container.inspect().then(
+          async (info) => {
+            if (done || info.State.Running || info.State.Status === 'created') return;
+            const tail = await container.logs({ stdout: true, stderr: true, follow: false, tail: 20 }).catch(() => Buffer.alloc(0));
+            finish(new NodeExitedError(this.node, demuxedLines(tail)));
+          },
+          (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
+        );
+      }, EXIT_CHECK_MS);
+      const finish = (error?: Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        clearInterval(watch);
+        stream.destroy();
+        if (error) reject(error);
+        else resolve();
+      };
+      stream.on('data', (chunk: string | Buffer) => {
+        const split = (partial + chunk.toString()).split('\n');
+        partial = split.pop() ?? '';
+        for (const line of split) {
+          const trimmed = line.trim();
+          if (trimmed === '') continue;
+          lines.push(trimmed);
+          if (lines.length > 40) lines.shift();
+          if (trimmed.includes('Ready to accept connections')) finish();
+        }
+      });
+      stream.on('end', () => {
+        if (partial.trim() !== '') lines.push(partial.trim());
+        finish(new NodeExitedError(this.node, lines));
+      });
+      stream.on('error', (err: Error) => finish(err));
+    });
+  }
+}
+
+/** How often a starting node's container is checked for having exited. */
+const EXIT_CHECK_MS = 250;
+
+/** The text lines of a non-following `docker logs` reply (multiplexed 8-byte frames, or raw for TTYs). */
+export function demuxedLines(raw: Buffer | string): string[] {
+  const buffer = typeof raw === 'string' ? Buffer.from(raw) : raw;
+  const parts: Buffer[] = [];
+  let offset = 0;
+  const framed = buffer.length >= 8 && (buffer[0] === 1 || buffer[0] === 2) && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
+  if (framed) {
+    while (offset + 8 <= buffer.length) {
+      const size = buffer.readUInt32BE(offset + 4);
+      parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+      offset += 8 + size;
+    }
+  } else {
+    parts.push(buffer);
+  }
+  return Buffer.concat(parts)
+    .toString()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 export function nodeContainer(spec: NodeContainerSpec): GenericContainer {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import {
+  ClusterStartError,
   ClusterStartupTimeoutError,
   ImageUnavailableError,
   InvalidOptionError,
@@ -42,6 +43,15 @@ describe('a start that cannot succeed', () => {
     expect((error as Error).message).toContain(`Image "${image}" is not on this machine and could not be pulled`);
     expect((error as Error).message).toContain('REDIS_CLUSTER_IMAGE');
     expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('says which directive redis-server refused when a node exits at start', async () => {
+    const error = await startRedisCluster({ masters: 1, redisConfig: { 'maxmemory-policy': 'not-a-policy' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClusterStartError);
+    const message = (error as Error).message;
+    expect(message).toContain('redis-server of node "redis-node-1" exited before it accepted connections: *** FATAL CONFIG FILE ERROR');
+    expect(message).toContain(`'maxmemory-policy "not-a-policy"'`);
+    expect(message).not.toContain('\n');
   });
 
   it('times out early (tiny startupTimeoutMs) and removes whatever was being created', async () => {

@@ -83,9 +83,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     );
     // The reaper is looked up once here: Testcontainers does it under a file lock in every
     // container's start(), and parallel starts would queue on that lock (~0.5 s each) until
-    // the first one has cached it.
-    const reaper = await withTimeout(getReaper(client), Infinity, signal);
-    const creatingNetwork = createNetwork(client, networkName, { ...labels, [LABEL_TESTCONTAINERS_SESSION_ID]: reaper.sessionId });
+    // the first one has cached it. The network carries its session id, so that Ryuk (where it
+    // runs) removes the network too.
+    const creatingNetwork = getReaper(client).then((reaper) =>
+      createNetwork(client, networkName, { ...labels, [LABEL_TESTCONTAINERS_SESSION_ID]: reaper.sessionId }),
+    );
     creating.push(creatingNetwork);
     const [, network] = await withTimeout(Promise.all([ensureImage(client, plan.options.image, IMAGE_ENV_VAR), creatingNetwork]), Infinity, signal);
 

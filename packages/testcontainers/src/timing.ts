@@ -39,11 +39,13 @@ export class Deadline {
     return performance.now() >= this.at;
   }
 
-  /** An AbortSignal that fires when the deadline passes (its timer does not keep the process alive). */
+  /**
+   * An AbortSignal that fires when the deadline passes. Its timer keeps the process alive on
+   * purpose (whoever waits for the deadline is awaiting something); call `dispose()` when done.
+   */
   signal(): { signal: AbortSignal; dispose: () => void } {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`deadline of ${this.budgetMs} ms passed`)), this.remaining());
-    timer.unref();
     return { signal: controller.signal, dispose: () => clearTimeout(timer) };
   }
 }
