@@ -1,9 +1,10 @@
 /**
  * Form a cluster from the plan over plain connections: slots and config epochs on the masters,
  * MEET, then REPLICATE. No `redis-cli --cluster create` and its fixed sleeps: every step is
- * sent as soon as what it depends on is true.
+ * sent as soon as what it depends on is true. The steps work node by node, so that a runtime
+ * can start with the nodes it has (masters first) while others are still coming up.
  */
-import type { ClusterPlan } from '@redis-cluster-kit/plan';
+import type { ClusterPlan, PlannedNode } from '@redis-cluster-kit/plan';
 import type { AdminConnection } from './admin';
 import { parseInfo } from './cluster-state';
 import { delay } from './timing';
@@ -18,48 +19,27 @@ function connectionOf(connections: ReadonlyMap<string, AdminConnection>, name: s
 }
 
 /**
- * Give each master its slot range and a distinct config epoch (both only allowed while a node
- * knows no other node, so before MEET), and read every node's id. Returns name -> node id.
+ * Before a node meets any other: a master gets its slot range and a config epoch of its own
+ * (both only allowed while it knows no other node). Returns the node's id.
  */
-export async function assignSlots(plan: ClusterPlan, connections: ReadonlyMap<string, AdminConnection>): Promise<Map<string, string>> {
-  const ids = await Promise.all(
-    plan.nodes.map(async (node) => {
-      const { redis } = connectionOf(connections, node.name);
-      const sent: Promise<unknown>[] = [];
-      if (node.role === 'master' && node.slots) {
-        sent.push(redis.call('CLUSTER', 'ADDSLOTSRANGE', node.slots.start, node.slots.end));
-        sent.push(redis.call('CLUSTER', 'SET-CONFIG-EPOCH', node.shard + 1));
-      }
-      sent.push(redis.call('CLUSTER', 'MYID'));
-      const replies = await Promise.all(sent);
-      return [node.name, String(replies[replies.length - 1])] as const;
-    }),
-  );
-  return new Map(ids);
-}
-
-/**
- * Introduce the nodes to each other. The first node MEETs every other one (as redis-cli does),
- * and each replica also MEETs its own master, so that REPLICATE does not wait for gossip to
- * carry the master's id across the cluster.
- */
-export async function meetAll(plan: ClusterPlan, connections: ReadonlyMap<string, AdminConnection>): Promise<void> {
-  const [first, ...others] = plan.nodes;
-  if (!first) return;
-  const meet = (from: string, toName: string) => {
-    const to = plan.nodes.find((n) => n.name === toName)!;
-    const target = connectionOf(connections, toName).endpoint;
-    return connectionOf(connections, from).redis.call('CLUSTER', 'MEET', target.internalIp, to.port, to.busPort);
-  };
-  const sent: Promise<unknown>[] = others.map((n) => meet(first.name, n.name));
-  for (const replica of plan.nodes) {
-    if (replica.role === 'replica' && replica.masterName !== first.name) sent.push(meet(replica.name, replica.masterName!));
+export async function prepareNode(node: PlannedNode, { redis }: AdminConnection): Promise<string> {
+  const sent: Promise<unknown>[] = [];
+  if (node.role === 'master' && node.slots) {
+    sent.push(redis.call('CLUSTER', 'ADDSLOTSRANGE', node.slots.start, node.slots.end));
+    sent.push(redis.call('CLUSTER', 'SET-CONFIG-EPOCH', node.shard + 1));
   }
-  await Promise.all(sent);
+  sent.push(redis.call('CLUSTER', 'MYID'));
+  const replies = await Promise.all(sent);
+  return String(replies[replies.length - 1]);
+}
+
+/** `from` introduces itself to `to` (CLUSTER MEET with `to`'s internal IP, client port and bus port). */
+export async function meet(from: AdminConnection, to: AdminConnection, toNode: PlannedNode): Promise<void> {
+  await from.redis.call('CLUSTER', 'MEET', to.endpoint.internalIp, toNode.port, toNode.busPort);
 }
 
 /**
- * Make each replica follow its master, retrying while the replica does not know the master's id
+ * Make a replica follow its master, retrying while the replica does not know the master's id
  * yet; then, once the replica's link is up, make the master propagate one command.
  *
  * Why the extra command: a node lists a replica in CLUSTER SLOTS only once the replica's
@@ -68,44 +48,91 @@ export async function meetAll(plan: ClusterPlan, connections: ReadonlyMap<string
  * is its first replication PING, `repl-ping-replica-period` (10 s) later. A FLUSHALL on the
  * just-created (empty) master moves the offset at once.
  */
-export async function replicateAll(
+export async function attachReplica(replica: AdminConnection, master: AdminConnection, masterId: string, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    try {
+      await replica.redis.call('CLUSTER', 'REPLICATE', masterId);
+      break;
+    } catch (err) {
+      if (!(err instanceof Error) || !/Unknown node/i.test(err.message)) throw err;
+      await delay(REPLICATE_RETRY_MS, signal);
+    }
+  }
+  while (parseInfo(String(await replica.redis.call('INFO', 'replication')))['master_link_status'] !== 'up') {
+    await delay(REPLICATE_RETRY_MS, signal);
+  }
+  await master.redis.call('FLUSHALL');
+}
+
+/**
+ * Join one replica to a cluster whose masters are prepared and met: the first node MEETs it (as
+ * redis-cli does for every node), it MEETs its own master (so that REPLICATE need not wait for
+ * gossip to carry the master's id), then it is attached. Returns the replica's id.
+ */
+export async function joinReplica(
   plan: ClusterPlan,
+  node: PlannedNode,
   connections: ReadonlyMap<string, AdminConnection>,
   ids: ReadonlyMap<string, string>,
   signal?: AbortSignal,
-): Promise<void> {
-  await Promise.all(
-    plan.nodes
-      .filter((n) => n.role === 'replica')
-      .map(async (replica) => {
-        const masterId = ids.get(replica.masterName!);
-        if (masterId === undefined) throw new Error(`No node id for master "${replica.masterName}"`);
-        const { redis } = connectionOf(connections, replica.name);
-        for (;;) {
-          try {
-            await redis.call('CLUSTER', 'REPLICATE', masterId);
-            break;
-          } catch (err) {
-            if (!(err instanceof Error) || !/Unknown node/i.test(err.message)) throw err;
-            await delay(REPLICATE_RETRY_MS, signal);
-          }
-        }
-        while (parseInfo(String(await redis.call('INFO', 'replication')))['master_link_status'] !== 'up') {
-          await delay(REPLICATE_RETRY_MS, signal);
-        }
-        await connectionOf(connections, replica.masterName!).redis.call('FLUSHALL');
-      }),
-  );
+  /** Called with the replica's id as soon as it is known (before the replica is linked). */
+  onId?: (id: string) => void,
+): Promise<string> {
+  const first = plan.nodes[0]!;
+  const self = connectionOf(connections, node.name);
+  const master = connectionOf(connections, node.masterName!);
+  const masterNode = plan.nodes.find((n) => n.name === node.masterName)!;
+  const masterId = ids.get(node.masterName!);
+  if (masterId === undefined) throw new Error(`No node id for master "${node.masterName}"`);
+  const id = await prepareNode(node, self);
+  onId?.(id);
+  await Promise.all([
+    meet(connectionOf(connections, first.name), self, node),
+    node.masterName === first.name ? Promise.resolve() : meet(self, master, masterNode),
+  ]);
+  await attachReplica(self, master, masterId, signal);
+  await announceReplica(plan, self, connections, signal);
+  return id;
 }
 
-/** All three steps: returns name -> node id. */
-export async function formCluster(
+/**
+ * Make every node learn at once that this replica is linked. Nodes list a replica in CLUSTER
+ * SLOTS only when they have seen a non-zero replication offset in a message from it, and a
+ * replica sends each node a ping only every `cluster-node-timeout` / 2: up to ~0.6 s per node
+ * after the link is up. A CLUSTER MEET from the replica to a node it already knows sends that
+ * node a MEET message at once, whose header carries the replica's role and offset; the
+ * handshake entry it creates on the replica is dropped as soon as the node answers with its
+ * known id, as Redis does for any repeated MEET.
+ */
+export async function announceReplica(
   plan: ClusterPlan,
+  replica: AdminConnection,
   connections: ReadonlyMap<string, AdminConnection>,
   signal?: AbortSignal,
-): Promise<Map<string, string>> {
-  const ids = await assignSlots(plan, connections);
-  await meetAll(plan, connections);
-  await replicateAll(plan, connections, ids, signal);
+): Promise<void> {
+  // The FLUSHALL sent to the master must have reached the replica, or the offset sent is 0.
+  while (Number(parseInfo(String(await replica.redis.call('INFO', 'replication')))['slave_repl_offset'] ?? 0) <= 0) {
+    await delay(REPLICATE_RETRY_MS, signal);
+  }
+  const others = [...connections.values()].filter((c) => c !== replica && c.endpoint.internalIp !== '');
+  await Promise.all(others.map((c) => meet(replica, c, plan.nodes.find((n) => n.name === c.endpoint.name)!)));
+}
+
+/** Prepare every master, then have the first one MEET the others. Returns name -> id of the masters. */
+export async function formMasters(plan: ClusterPlan, connections: ReadonlyMap<string, AdminConnection>): Promise<Map<string, string>> {
+  const masters = plan.nodes.filter((n) => n.role === 'master');
+  const ids = new Map(await Promise.all(masters.map(async (n) => [n.name, await prepareNode(n, connectionOf(connections, n.name))] as const)));
+  const [first, ...others] = masters;
+  const from = connectionOf(connections, first!.name);
+  await Promise.all(others.map((n) => meet(from, connectionOf(connections, n.name), n)));
+  return ids;
+}
+
+/** The whole cluster at once, when every node is already up. Returns name -> node id. */
+export async function formCluster(plan: ClusterPlan, connections: ReadonlyMap<string, AdminConnection>, signal?: AbortSignal): Promise<Map<string, string>> {
+  const ids = await formMasters(plan, connections);
+  const replicas = plan.nodes.filter((n) => n.role === 'replica');
+  const replicaIds = await Promise.all(replicas.map((n) => joinReplica(plan, n, connections, ids, signal)));
+  replicas.forEach((n, i) => ids.set(n.name, replicaIds[i]!));
   return ids;
 }

@@ -19,6 +19,8 @@ export const LABELS = Object.freeze({
   cluster: 'redis-cluster-kit.cluster',
   node: 'redis-cluster-kit.node',
   name: 'redis-cluster-kit.name',
+  /** On clusters kept for reuse (instead of a pid): the options' reuse key. */
+  reuse: 'redis-cluster-kit.reuse',
 });
 
 /** The labels that say who owns a cluster's resources: this process on this machine. */
@@ -28,6 +30,21 @@ export function ownerLabels(clusterId: string, name: string | undefined, pid = p
     [LABELS.pid]: String(pid),
     [LABELS.host]: host,
     [LABELS.cluster]: clusterId,
+  };
+  if (name !== undefined) labels[LABELS.name] = name;
+  return labels;
+}
+
+/**
+ * The labels of a cluster kept for reuse: no pid (it is meant to outlive the process, so the
+ * stale-resource reaper leaves it alone), the reuse key instead.
+ */
+export function keptLabels(clusterId: string, name: string | undefined, key: string, host = hostname()): Record<string, string> {
+  const labels: Record<string, string> = {
+    [LABELS.kit]: 'true',
+    [LABELS.host]: host,
+    [LABELS.cluster]: clusterId,
+    [LABELS.reuse]: key,
   };
   if (name !== undefined) labels[LABELS.name] = name;
   return labels;
@@ -162,6 +179,8 @@ export interface NodeContainerSpec {
   command: string[];
   labels: Record<string, string>;
   startupTimeoutMs: number;
+  /** Called once the container runs (before redis-server is ready). */
+  onRunning?: (() => void) | undefined;
 }
 
 /**
@@ -175,8 +194,11 @@ export interface NodeContainerSpec {
  * the daemon sets up one at a time.
  */
 export class RedisNodeContainer extends GenericContainer {
+  readonly #onRunning: (() => void) | undefined;
+
   constructor(spec: NodeContainerSpec) {
     super(spec.image);
+    this.#onRunning = spec.onRunning;
     this.withName(spec.containerName)
       .withNetworkMode(spec.networkName)
       .withExposedPorts(spec.port)
@@ -185,6 +207,10 @@ export class RedisNodeContainer extends GenericContainer {
       .withWaitStrategy(new RedisReadyWaitStrategy(spec.alias))
       .withStartupTimeout(Math.max(1, Math.round(spec.startupTimeoutMs)));
     this.createOpts.NetworkingConfig = { EndpointsConfig: { [spec.networkName]: { Aliases: [spec.alias] } } };
+  }
+
+  protected override async containerStarting(): Promise<void> {
+    this.#onRunning?.();
   }
 }
 
@@ -301,10 +327,6 @@ export function demuxedLines(raw: Buffer | string): string[] {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '');
-}
-
-export function nodeContainer(spec: NodeContainerSpec): GenericContainer {
-  return new RedisNodeContainer(spec);
 }
 
 function statusOf(err: unknown): number | undefined {

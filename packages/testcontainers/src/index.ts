@@ -1,6 +1,6 @@
-export { startRedisCluster, nodeCommand } from './start';
+export { startRedisCluster, removeKeptClusters, nodeCommand } from './start';
 export { StartedRedisCluster, type ClusterNodeInfo } from './started-cluster';
-export { DEFAULT_FIXTURE_OPTIONS, resolveFixtureOptions, type RedisClusterOptions, type RedisConfig } from './options';
+export { DEFAULT_FIXTURE_OPTIONS, REUSE_ENV_VAR, resolveFixtureOptions, type RedisClusterOptions, type RedisConfig } from './options';
 export { AddressTable, type HostPort, type NatMapObject } from './address-table';
 export { DockerUnavailableError, ImageUnavailableError, ClusterStartupTimeoutError, ClusterStartError } from './errors';
 export { InvalidOptionError } from '@redis-cluster-kit/plan';

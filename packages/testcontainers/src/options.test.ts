@@ -1,5 +1,5 @@
 import { DEFAULT_PLAN_OPTIONS, InvalidOptionError } from '@redis-cluster-kit/plan';
-import { checkRedisConfig, DEFAULT_FIXTURE_OPTIONS, resolveFixtureOptions } from './options';
+import { checkRedisConfig, DEFAULT_FIXTURE_OPTIONS, resolveFixtureOptions, reuseKey } from './options';
 import { nodeCommand } from './start';
 
 describe('fixture options', () => {
@@ -36,7 +36,7 @@ describe('fixture options', () => {
 
   const invalid: [string, Record<string, unknown>, string][] = [
     ['masters 0 (through the plan)', { masters: 0 }, 'Invalid option masters 0. Expected an integer from 1 to 1000.'],
-    ['unknown option', { mastres: 3 }, 'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name.'],
+    ['unknown option', { mastres: 3 }, 'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse.'],
     ['announce is not the fixture\'s to change', { announce: 'loopback' }, 'Unknown option announce "loopback". Expected one of the known options:'],
     ['startupTimeoutMs 0', { startupTimeoutMs: 0 }, 'Invalid option startupTimeoutMs 0. Expected an integer number of milliseconds from 1 to 3600000.'],
     ['startupTimeoutMs as string', { startupTimeoutMs: '5000' }, 'Invalid option startupTimeoutMs "5000". Expected an integer number of milliseconds from 1 to 3600000.'],
@@ -51,6 +51,7 @@ describe('fixture options', () => {
     ['redisConfig requirepass', { redisConfig: { requirepass: 'x' } }, 'Invalid option redisConfig.requirepass "x". Expected no value: the fixture sets "requirepass" itself; use password.'],
     ['redisConfig bad name', { redisConfig: { 'Max Memory': '1mb' } }, 'Invalid directive name in option redisConfig.Max Memory "1mb". Expected a redis.conf directive name'],
     ['redisConfig newline in value', { redisConfig: { 'maxmemory-policy': 'noeviction\nport 1' } }, 'Invalid option redisConfig.maxmemory-policy "noeviction\\nport 1". Expected a string, a number, a boolean or an array'],
+    ['reuse as string', { reuse: 'yes' }, 'Invalid option reuse "yes". Expected true or false.'],
     ['redisConfig empty array', { redisConfig: { save: [] } }, 'Invalid option redisConfig.save []. Expected at least one argument.'],
   ];
 
@@ -92,5 +93,34 @@ describe('node command', () => {
     expect(command.slice(1, 3)).toEqual(['--port', '7101']);
     expect(command).toEqual(expect.arrayContaining(['--cluster-announce-hostname', 'redis-node-1', '--cluster-node-timeout', '1000', '--save', '']));
     expect(command.slice(-6)).toEqual(['--requirepass', 'pw', '--masterauth', 'pw', '--maxmemory-policy', 'allkeys-lru']);
+  });
+});
+
+describe('reuse', () => {
+  it('is off by default, on with REDIS_CLUSTER_REUSE=1 or true, and the option wins over the variable', () => {
+    expect(resolveFixtureOptions({}, {}).reuse).toBe(false);
+    expect(resolveFixtureOptions({}, { REDIS_CLUSTER_REUSE: '1' }).reuse).toBe(true);
+    expect(resolveFixtureOptions({}, { REDIS_CLUSTER_REUSE: 'true' }).reuse).toBe(true);
+    expect(resolveFixtureOptions({}, { REDIS_CLUSTER_REUSE: '0' }).reuse).toBe(false);
+    expect(resolveFixtureOptions({ reuse: false }, { REDIS_CLUSTER_REUSE: '1' }).reuse).toBe(false);
+    expect(() => resolveFixtureOptions({}, { REDIS_CLUSTER_REUSE: 'yes' })).toThrow(
+      'Invalid environment variable REDIS_CLUSTER_REUSE "yes". Expected "1" or "true" to reuse clusters, "0" or "false" (or unset) not to.',
+    );
+  });
+
+  it('keys kept clusters by what makes them interchangeable: plan, directives, password', () => {
+    const key = (o: object) => reuseKey(resolveFixtureOptions(o, {}));
+    expect(key({ masters: 3 })).toBe(key({ masters: 3, logger: () => undefined, startupTimeoutMs: 5, clusterOptions: { scaleReads: 'slave' } }));
+    expect(key({ masters: 3 })).toMatch(/^[0-9a-f]{16}$/);
+    const distinct = [
+      key({ masters: 3 }),
+      key({ masters: 3, replicas: 1 }),
+      key({ masters: 3, image: 'redis:7.2.4' }),
+      key({ masters: 3, password: 'a' }),
+      key({ masters: 3, password: 'b' }),
+      key({ masters: 3, redisConfig: { 'maxmemory-policy': 'allkeys-lru' } }),
+      key({ masters: 3, nodeTimeoutMs: 2000 }),
+    ];
+    expect(new Set(distinct).size).toBe(distinct.length);
   });
 });

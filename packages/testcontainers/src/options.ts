@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ClusterOptions } from 'ioredis';
 import {
   createPlan,
@@ -53,6 +54,14 @@ export interface RedisClusterOptions {
   persistence?: Persistence;
   /** A label of your own on the containers and network (`redis-cluster-kit.name`), e.g. the test suite. @default none */
   name?: string;
+  /**
+   * Keep the cluster running after `stop()` and attach to it on the next start with the same
+   * options (same plan, image, password and redisConfig), emptied, instead of starting a new
+   * one: the edit-test loop then skips the ~2 s floor of a fresh cluster. Remove kept clusters
+   * with `removeReusableClusters()` or `docker rm -f $(docker ps -aq --filter label=redis-cluster-kit.reuse)`.
+   * @default the `REDIS_CLUSTER_REUSE` environment variable ("1" or "true"), else false
+   */
+  reuse?: boolean;
 }
 
 /** The fixture's defaults in one place: the docs, the Jest helpers and the tests read this constant. */
@@ -76,12 +85,16 @@ export interface ResolvedFixtureOptions {
   redisConfig: Directive[];
   logger: ClusterLogger | undefined;
   name: string | undefined;
+  reuse: boolean;
 }
 
 /** Options that go into the plan unchanged. */
 const PLAN_KEYS = ['masters', 'replicas', 'image', 'nodeTimeoutMs', 'basePort', 'namePrefix', 'persistence'] as const;
 /** Options only the fixture has. */
-const FIXTURE_KEYS = ['password', 'startupTimeoutMs', 'clusterOptions', 'redisConfig', 'logger', 'name'] as const;
+const FIXTURE_KEYS = ['password', 'startupTimeoutMs', 'clusterOptions', 'redisConfig', 'logger', 'name', 'reuse'] as const;
+
+/** The environment variable that turns reuse on for every start that does not set `reuse`. */
+export const REUSE_ENV_VAR = 'REDIS_CLUSTER_REUSE';
 export const FIXTURE_OPTION_NAMES: readonly (keyof RedisClusterOptions)[] = [...PLAN_KEYS, ...FIXTURE_KEYS];
 
 /**
@@ -162,6 +175,9 @@ export function resolveFixtureOptions(
     throw new InvalidOptionError('name', input.name, 'a label value: letters, digits, ".", "_" or "-", at most 63 characters, starting with a letter or digit');
   }
 
+  const reuse = input.reuse === undefined ? reuseFromEnv(env) : input.reuse;
+  if (typeof reuse !== 'boolean') throw new InvalidOptionError('reuse', reuse, 'true or false');
+
   const plan = createPlan(planInput);
   return {
     plan,
@@ -171,7 +187,34 @@ export function resolveFixtureOptions(
     redisConfig,
     logger: input.logger,
     name: input.name,
+    reuse,
   };
+}
+
+/** `REDIS_CLUSTER_REUSE`: "1"/"true" on, "0"/"false"/unset off, anything else an error (no guessing). */
+export function reuseFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = env[REUSE_ENV_VAR];
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new InvalidOptionError(REUSE_ENV_VAR, value, '"1" or "true" to reuse clusters, "0" or "false" (or unset) not to', 'Invalid environment variable');
+}
+
+/** Bump when a kept cluster of an older version of this package must not be attached to. */
+const REUSE_FORMAT = 1;
+
+/**
+ * What makes two starts interchangeable: the plan, the extra directives and the password (as a
+ * hash). Kept clusters carry it as a label; a reusing start attaches only to an equal one.
+ */
+export function reuseKey(resolved: Pick<ResolvedFixtureOptions, 'plan' | 'redisConfig' | 'password'>): string {
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const identity = {
+    format: REUSE_FORMAT,
+    plan: resolved.plan.options,
+    redisConfig: resolved.redisConfig,
+    password: resolved.password === undefined ? null : sha(resolved.password),
+  };
+  return sha(JSON.stringify(identity)).slice(0, 16);
 }
 
 function checkPassword(value: unknown): string | undefined {

@@ -1,18 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from 'ioredis';
-import { directivesToArgs, IMAGE_ENV_VAR, nodeDirectives, announcedAddress, type ClusterPlan } from '@redis-cluster-kit/plan';
-import { getReaper, LABEL_TESTCONTAINERS_SESSION_ID, type StartedTestContainer } from 'testcontainers';
+import { announcedAddress, directivesToArgs, IMAGE_ENV_VAR, nodeDirectives, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
+import { getReaper, LABEL_TESTCONTAINERS_SESSION_ID } from 'testcontainers';
 import { closeAdminConnections, openAdminConnection, type AdminConnection, type NodeEndpoint } from './admin';
 import { AddressTable } from './address-table';
-import { assignSlots, meetAll, replicateAll } from './bootstrap';
+import { formMasters, joinReplica } from './bootstrap';
 import { clientReady } from './clients';
 import { compactClusterInfo } from './cluster-state';
 import {
   connectDocker,
   createNetwork,
   ensureImage,
+  keptLabels,
   LABELS,
-  nodeContainer,
+  RedisNodeContainer,
   ownerLabels,
   reachableHost,
   reapStale,
@@ -20,11 +21,12 @@ import {
 } from './docker';
 import { ClusterStartError, ClusterStartupTimeoutError, DockerUnavailableError, ImageUnavailableError } from './errors';
 import { PhaseLog } from './log';
-import { resolveFixtureOptions, type RedisClusterOptions, type ResolvedFixtureOptions } from './options';
+import { resolveFixtureOptions, reuseKey, type RedisClusterOptions, type ResolvedFixtureOptions } from './options';
+import { attachKept, findKeptClusters, removeKeptClusters as removeKept } from './reuse';
 import { checkReadiness, NotReadyError, readinessExpectation, waitForReady } from './readiness';
 import { keyForSlot } from './slots';
 import { StartedRedisCluster, type TrackedNode } from './started-cluster';
-import { Deadline, DeadlineExceeded, delay, withTimeout } from './timing';
+import { Deadline, DeadlineExceeded, deferred, delay, withTimeout } from './timing';
 
 /** The redis-server command line of one node: the plan's directives, the password, then the user's extra directives. */
 export function nodeCommand(plan: ClusterPlan, name: string, resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig'>): string[] {
@@ -61,7 +63,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   // Everything that may create a Docker resource, settled or not: a failed start waits for all
   // of it before removing, or a network or container created a moment later would be left.
   const creating: Promise<unknown>[] = [];
+  /** Remember a promise that may create resources; it may reject before anyone awaits it, so it is marked handled. */
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    creating.push(promise);
+    promise.catch(() => undefined);
+    return promise;
+  };
   const admins = new Map<string, AdminConnection>();
+  const containerIds: string[] = [];
   let lastVerdict: NotReadyError['verdict'];
   let ids: Map<string, string> | undefined;
   let started: StartedRedisCluster | undefined;
@@ -70,8 +79,18 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     docker = await log.timed('docker', 'connected to Docker', () => withTimeout(connectDocker(), Infinity, signal));
     const client = docker;
 
+    const key = resolved.reuse ? reuseKey(resolved) : undefined;
+    if (key !== undefined) {
+      phase = 'looking for a kept cluster to reuse';
+      const reused = await withTimeout(attachToKept(client, key, resolved, signal), Infinity, signal);
+      if (reused) {
+        log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
+        return reused;
+      }
+    }
+
     phase = 'checking the image and creating the network';
-    const labels = ownerLabels(clusterId, resolved.name);
+    const labels = key === undefined ? ownerLabels(clusterId, resolved.name) : keptLabels(clusterId, resolved.name, key);
     const networkName = `redis-cluster-kit-${clusterId}`;
     const reaped = reapStale(client).then(
       (r) => {
@@ -88,13 +107,15 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const creatingNetwork = getReaper(client).then((reaper) =>
       createNetwork(client, networkName, { ...labels, [LABEL_TESTCONTAINERS_SESSION_ID]: reaper.sessionId }),
     );
-    creating.push(creatingNetwork);
+    track(creatingNetwork);
     const [, network] = await withTimeout(Promise.all([ensureImage(client, plan.options.image, IMAGE_ENV_VAR), creatingNetwork]), Infinity, signal);
 
     phase = 'starting containers';
     const tContainers = performance.now();
-    const starts = plan.nodes.map((node) =>
-      nodeContainer({
+    const table = new AddressTable();
+    let host: Promise<string> | undefined;
+    const startNode = async (node: PlannedNode, onRunning?: () => void): Promise<void> => {
+      const container = await new RedisNodeContainer({
         image: plan.options.image,
         containerName: `redis-cluster-kit-${clusterId}-${node.name}`,
         networkName: network.name,
@@ -103,40 +124,50 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         command: nodeCommand(plan, node.name, resolved),
         labels: { ...labels, [LABELS.node]: node.name },
         startupTimeoutMs: deadline.remaining(),
-      }).start(),
-    );
-    creating.push(...starts);
-    const containers = await withTimeout(Promise.all(starts), Infinity, signal);
-    log.event('containers', `${containers.length} containers up`, performance.now() - tContainers);
+        onRunning,
+      }).start();
+      containerIds.push(container.getId());
+      const port = container.getMappedPort(node.port);
+      host ??= reachableHost(container.getHost(), port);
+      const endpoint: NodeEndpoint = { name: node.name, host: await host, port, internalIp: container.getIpAddress(network.name) };
+      table.set(announcedAddress(plan, node), { host: endpoint.host, port });
+      admins.set(node.name, openAdminConnection(endpoint, { password: resolved.password }));
+    };
 
-    const table = new AddressTable();
-    const host = await reachableHost(containers[0]!.getHost(), containers[0]!.getMappedPort(plan.nodes[0]!.port));
-    const endpoints: NodeEndpoint[] = plan.nodes.map((node, i) => {
-      const container = containers[i]!;
-      const endpoint = {
-        name: node.name,
-        host,
-        port: container.getMappedPort(node.port),
-        internalIp: container.getIpAddress(network.name),
-      };
-      table.set(announcedAddress(plan, node), { host: endpoint.host, port: endpoint.port });
-      return endpoint;
-    });
-    for (const endpoint of endpoints) admins.set(endpoint.name, openAdminConnection(endpoint, { password: resolved.password }));
+    // Masters first; replicas as soon as every master's container runs. The daemon starts
+    // containers about one at a time, and a master's 2 s writable delay (the floor) starts
+    // with its process: this way the masters' delays run while the replicas' containers start,
+    // instead of after the last container (replicas have no such delay).
+    const masters = plan.nodes.filter((n) => n.role === 'master');
+    const replicas = plan.nodes.filter((n) => n.role === 'replica');
+    const running = masters.map(() => deferred());
+    const masterStarts = masters.map((node, i) => track(startNode(node, () => running[i]!.resolve())));
+    const mastersRunning = Promise.all(masterStarts.map((started, i) => Promise.race([running[i]!.promise, started])));
+    mastersRunning.catch(() => undefined); // a master's failure is reported through masterStarts
+    const replicaStarts = replicas.map((node) => track(mastersRunning.then(() => startNode(node))));
+
+    await withTimeout(Promise.all(masterStarts), Infinity, signal);
+    log.event('containers', `${masters.length} master containers up`, performance.now() - tContainers);
 
     phase = 'forming the cluster';
     const tForm = performance.now();
-    ids = await withTimeout(assignSlots(plan, admins), Infinity, signal);
-    await withTimeout(meetAll(plan, admins), Infinity, signal);
-    phase = 'attaching replicas';
-    await withTimeout(replicateAll(plan, admins, ids, signal), Infinity, signal);
+    const masterIds = await withTimeout(formMasters(plan, admins), Infinity, signal);
+    ids = new Map(masterIds);
+    const allIds = ids;
+    phase = replicas.length > 0 ? 'starting and attaching replicas' : phase;
+    const joins = replicas.map((node, i) =>
+      replicaStarts[i]!.then(() => joinReplica(plan, node, admins, masterIds, signal, (id) => allIds.set(node.name, id))),
+    );
+    for (const join of joins) join.catch(() => undefined); // awaited together below
+    await withTimeout(Promise.all(joins), Infinity, signal);
+    if (replicas.length > 0) log.event('containers', `${plan.nodes.length} containers up`, performance.now() - tContainers);
     log.event('formed', `slots assigned, nodes met, replicas attached`, performance.now() - tForm);
 
     phase = 'waiting for every node to be ready';
     const tReady = performance.now();
     let polls: number;
     try {
-      polls = await waitForReady(plan, admins, ids, signal);
+      polls = await waitForReady(plan, admins, allIds, signal);
     } catch (err) {
       if (err instanceof NotReadyError) {
         lastVerdict = err.verdict;
@@ -146,9 +177,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     }
 
     phase = 'connecting the cluster client';
-    const nodeIds = ids;
-    const nodes: TrackedNode[] = plan.nodes.map((planned) => ({ planned, id: nodeIds.get(planned.name)!, admin: admins.get(planned.name)! }));
-    const containerIds = containers.map((c) => c.getId());
+    const nodes: TrackedNode[] = plan.nodes.map((planned) => ({ planned, id: allIds.get(planned.name)!, admin: admins.get(planned.name)! }));
     started = new StartedRedisCluster({
       id: clusterId,
       plan,
@@ -158,6 +187,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       clusterOptions: resolved.clusterOptions,
       runtime: { remove: () => removeCluster(client, clusterId, containerIds) },
       log,
+      kept: key !== undefined,
     });
     await clientReady(started.cluster, signal);
     phase = 'writing to every master';
@@ -167,14 +197,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     log.event('ready', 'cluster ready', performance.now() - t0);
     return started;
   } catch (err) {
-    if (signal.aborted && lastVerdict === undefined && ids !== undefined) {
+    if (signal.aborted && lastVerdict === undefined && ids !== undefined && ids.size === plan.nodes.length) {
       // Time ran out before the readiness poller ran (e.g. a replica never linked): ask every
       // node once, so that the error can still name the slowest one and its CLUSTER INFO.
       lastVerdict = await withTimeout(checkReadiness(plan, admins, readinessExpectation(plan, ids)), 1000).catch(() => undefined);
     }
     const failure = describeFailure(err, signal, phase, resolved.startupTimeoutMs, lastVerdict);
     log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
-    await cleanUp(docker, clusterId, creating, admins, started);
+    await cleanUp(docker, clusterId, creating, containerIds, admins, started);
     throw failure;
   } finally {
     dispose();
@@ -229,25 +259,75 @@ async function cleanUp(
   docker: Awaited<ReturnType<typeof connectDocker>> | undefined,
   clusterId: string,
   creating: Promise<unknown>[],
+  containerIds: string[],
   admins: Map<string, AdminConnection>,
   started: StartedRedisCluster | undefined,
 ): Promise<void> {
   try {
     if (started) {
       await started.stop();
-      return;
+      if (!started.kept) return;
     }
-    closeAdminConnections(admins.values());
-    const settled = await Promise.allSettled(creating);
-    if (docker) {
-      const ids = settled.flatMap((s) => (s.status === 'fulfilled' && isContainer(s.value) ? [s.value.getId()] : []));
-      await removeCluster(docker, clusterId, ids);
-    }
+    await Promise.allSettled(creating);
+    if (!started) closeAdminConnections(admins.values());
+    if (docker) await removeCluster(docker, clusterId, containerIds);
   } catch {
     // Best effort: the next start reaps what is left once this process has ended.
   }
 }
 
-function isContainer(value: unknown): value is StartedTestContainer {
-  return typeof value === 'object' && value !== null && typeof (value as StartedTestContainer).getId === 'function';
+/**
+ * Attach to a cluster kept by an earlier start with the same reuse key: connect, check it is
+ * still as planned, empty it, connect a client. A kept cluster that is not as planned any more
+ * (a node stopped, a failover) is removed. Undefined when there is none to reuse.
+ */
+async function attachToKept(
+  client: Awaited<ReturnType<typeof connectDocker>>,
+  key: string,
+  resolved: ResolvedFixtureOptions,
+  signal: AbortSignal,
+): Promise<StartedRedisCluster | undefined> {
+  const { plan } = resolved;
+  const { complete, broken } = await findKeptClusters(client, key, plan);
+  await Promise.all(broken.map((id) => removeCluster(client, id)));
+  for (const kept of complete) {
+    const log = new PhaseLog(kept.clusterId, resolved.logger);
+    const attached = await attachKept(client, kept, plan, resolved.password);
+    if (!attached) {
+      log.event('attach', 'kept cluster is not as planned any more (stopped node, failover?): removing it');
+      await removeCluster(client, kept.clusterId);
+      continue;
+    }
+    const nodes: TrackedNode[] = plan.nodes.map((planned) => ({ planned, id: attached.ids.get(planned.name)!, admin: attached.admins.get(planned.name)! }));
+    const rc = new StartedRedisCluster({
+      id: kept.clusterId,
+      plan,
+      nodes,
+      table: attached.table,
+      password: resolved.password,
+      clusterOptions: resolved.clusterOptions,
+      runtime: { remove: () => removeCluster(client, kept.clusterId) },
+      log,
+      kept: true,
+      reused: true,
+    });
+    try {
+      await Promise.all([rc.reset(), clientReady(rc.cluster, signal)]);
+      return rc;
+    } catch (err) {
+      await rc.stop();
+      log.event('attach', `could not attach (${String(err)}): removing it`);
+      await removeCluster(client, kept.clusterId);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Remove clusters kept for reuse: those that `options` would reuse, or (without options) every
+ * kept cluster on the daemon. Resolves with how many clusters were removed.
+ */
+export async function removeKeptClusters(options?: RedisClusterOptions): Promise<number> {
+  const key = options === undefined ? undefined : reuseKey(resolveFixtureOptions(options, process.env));
+  return removeKept(await connectDocker(), key);
 }

@@ -49,6 +49,10 @@ export interface StartedRedisClusterInit {
   clusterOptions: ClusterOptions;
   runtime: ClusterRuntime;
   log: PhaseLog;
+  /** Kept for reuse: stop() closes the clients and leaves the nodes running. */
+  kept?: boolean;
+  /** Attached to a cluster kept by an earlier start. */
+  reused?: boolean;
 }
 
 /** How long reset() waits for replicas to apply FLUSHALL before it fails. */
@@ -65,6 +69,10 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly plan: ClusterPlan;
   /** An ioredis Cluster, already `ready`; closed by {@link stop}. */
   readonly cluster: Cluster;
+  /** True when the cluster is kept for reuse: {@link stop} leaves its containers running. */
+  readonly kept: boolean;
+  /** True when this start attached to a cluster kept by an earlier one (instead of starting one). */
+  readonly reused: boolean;
 
   readonly #nodes: readonly TrackedNode[];
   readonly #table: AddressTable;
@@ -85,6 +93,8 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.#clusterOptions = init.clusterOptions;
     this.#runtime = init.runtime;
     this.#log = init.log;
+    this.kept = init.kept ?? false;
+    this.reused = init.reused ?? false;
     this.cluster = cluster ?? this.createClient();
     this.#clients.add(this.cluster);
   }
@@ -163,7 +173,10 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.#log.event('reset', `emptied ${this.#nodes.length} nodes`, performance.now() - t0);
   }
 
-  /** Close every client the fixture made, then remove the containers and the network. Safe to call twice. */
+  /**
+   * Close every client the fixture made, then remove the containers and the network (unless
+   * the cluster is {@link kept} for reuse). Safe to call twice.
+   */
   stop(): Promise<void> {
     this.#stopped ??= this.#stop();
     return this.#stopped;
@@ -178,6 +191,10 @@ export class StartedRedisCluster implements AsyncDisposable {
     await Promise.all([...this.#clients].map((c) => closeClient(c)));
     this.#clients.clear();
     closeAdminConnections(this.#nodes.map((n) => n.admin));
+    if (this.kept) {
+      this.#log.event('stop', `closed clients; ${this.#nodes.length} nodes kept running for reuse`, performance.now() - t0);
+      return;
+    }
     await this.#runtime.remove();
     this.#log.event('stop', `closed clients and removed ${this.#nodes.length} nodes`, performance.now() - t0);
   }

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /** Wait `ms` without keeping the process alive; rejects with the signal's reason if aborted. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -45,6 +47,8 @@ export class Deadline {
    */
   signal(): { signal: AbortSignal; dispose: () => void } {
     const controller = new AbortController();
+    // Every pending step of a start (one per node and more) listens to this one signal.
+    setMaxListeners(0, controller.signal);
     const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`deadline of ${this.budgetMs} ms passed`)), this.remaining());
     return { signal: controller.signal, dispose: () => clearTimeout(timer) };
   }
@@ -77,4 +81,13 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, signal?: AbortSi
       (err: unknown) => finish(() => reject(err)),
     );
   });
+}
+
+/** A promise and its resolve function (Promise.withResolvers() needs Node 22). */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }

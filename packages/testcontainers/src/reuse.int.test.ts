@@ -1,0 +1,61 @@
+import { LABELS, removeKeptClusters, startRedisCluster, type RedisClusterOptions } from './index';
+import { docker, labelled, resourcesOfCluster, withNode } from './test-docker';
+
+jest.setTimeout(120_000);
+
+// Options of this file only (the reuse key includes the node names), so that no other test's
+// kept cluster is touched.
+const OPTIONS: RedisClusterOptions = { masters: 2, replicas: 1, namePrefix: 'reuse-test', reuse: true };
+
+afterAll(async () => {
+  await removeKeptClusters(OPTIONS);
+});
+
+describe('reuse: true (or REDIS_CLUSTER_REUSE=1)', () => {
+  it('keeps the cluster on stop(), and the next start attaches to it, emptied, in well under a second', async () => {
+    const first = await startRedisCluster(OPTIONS);
+    expect(first).toMatchObject({ kept: true, reused: false });
+    await first.cluster.set('left-behind', '1');
+    await first.stop();
+    const kept = await resourcesOfCluster(first.id);
+    expect(kept.containers).toHaveLength(4);
+    // Kept clusters carry no pid: the stale-resource reaper must not take them.
+    const [info] = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABELS.cluster}=${first.id}`] }) });
+    expect(info!.Labels[LABELS.pid]).toBeUndefined();
+    expect(info!.Labels[LABELS.reuse]).toMatch(/^[0-9a-f]{16}$/);
+
+    const t0 = performance.now();
+    const second = await startRedisCluster(OPTIONS);
+    const attachMs = performance.now() - t0;
+    expect(second).toMatchObject({ kept: true, reused: true, id: first.id });
+    expect(attachMs).toBeLessThan(1000);
+    for (const node of second.nodes) expect(await withNode(node, (r) => r.dbsize())).toBe(0);
+    await second.cluster.set('k', 'v');
+    expect(await second.cluster.get('k')).toBe('v');
+    expect(second.nodes.map((n) => n.id)).toEqual(first.nodes.map((n) => n.id));
+    await second.stop();
+  });
+
+  it('does not attach to a kept cluster that is not as planned any more: removes it and starts a fresh one', async () => {
+    const first = await startRedisCluster(OPTIONS);
+    await first.stop();
+    // Break it: a node's container is gone.
+    const { containers } = await labelled(LABELS.cluster, first.id);
+    const [one] = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABELS.cluster}=${first.id}`, `${LABELS.node}=reuse-test-3`] }) });
+    await docker.getContainer(one!.Id).stop({ t: 0 });
+    expect(containers).toHaveLength(4);
+
+    const fresh = await startRedisCluster({ ...OPTIONS, startupTimeoutMs: 60_000 });
+    expect(fresh.reused).toBe(false);
+    expect(fresh.id).not.toBe(first.id);
+    expect(await resourcesOfCluster(first.id)).toEqual({ containers: [], networks: [] });
+    await fresh.stop();
+  });
+
+  it('removeKeptClusters() removes kept clusters with their networks', async () => {
+    const rc = await startRedisCluster(OPTIONS);
+    await rc.stop();
+    expect(await removeKeptClusters(OPTIONS)).toBeGreaterThanOrEqual(1);
+    expect(await resourcesOfCluster(rc.id)).toEqual({ containers: [], networks: [] });
+  });
+});
