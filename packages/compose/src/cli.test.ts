@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PLAN_OPTIONS, OPTION_SPECS } from '@redis-cluster-kit/plan';
-import { PLAN_FLAGS } from './index';
+import { BIND_ALLOWED, PASSWORD_ALLOWED, PASSWORD_ENV_ALLOWED, PLAN_FLAGS } from './index';
 
 // The CLI as users run it: the compiled bin in a real process (`pnpm build` first; the root
 // test scripts build before running Jest).
@@ -11,17 +12,24 @@ const bin = join(__dirname, '..', 'bin', 'redis-cluster-compose.js');
 const built = join(__dirname, '..', 'dist', 'cli.js');
 
 let dir: string;
+/** Folders made immutable (chattr +i) by a test: made mutable again before they are removed. */
+let immutable: string[] = [];
 beforeAll(() => {
   if (!existsSync(built)) throw new Error(`${built} is missing: run \`pnpm build\` before these tests.`);
 });
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rck-cli-'));
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  for (const path of immutable) spawnSync('chattr', ['-i', path]);
+  immutable = [];
+  rmSync(dir, { recursive: true, force: true });
+});
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  const { REDIS_CLUSTER_IMAGE: _drop, npm_lifecycle_event: _drop2, ...base } = process.env;
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...base, ...env }, encoding: 'utf8' });
+function cli(args: string[], env: Record<string, string> = {}, stdin = '') {
+  const { REDIS_CLUSTER_IMAGE: _drop, npm_lifecycle_event: _drop2, REDIS_PASSWORD: _drop3, ...base } = process.env;
+  // A bounded run: a CLI that hangs fails its test instead of the whole run.
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...base, ...env }, input: stdin, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -30,6 +38,18 @@ function tree(root: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root, { recursive: true, encoding: 'utf8' })
     .filter((p) => statSync(join(root, p)).isFile())
+    .sort();
+}
+
+/** Everything under a folder: each entry's path, kind, mode and content hash, sorted. */
+function snapshot(root: string): string[] {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .map((p) => {
+      const st = lstatSync(join(root, p));
+      const kind = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+      const hash = st.isFile() ? createHash('sha256').update(readFileSync(join(root, p))).digest('hex') : '';
+      return `${kind} ${(st.mode & 0o7777).toString(8)} ${p} ${hash}`;
+    })
     .sort();
 }
 
@@ -71,7 +91,7 @@ describe('redis-cluster-compose (real process)', () => {
     writeFileSync(readme, 'my notes\n');
     const refused = cli(args);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toBe('Refusing to overwrite "out/README.md": it differs from the generated file. Use --force to overwrite.\n');
+    expect(refused.stderr).toBe('Refusing to change "out/README.md": it was edited since it was generated. Use --force to overwrite it.\n');
     expect(readFileSync(readme, 'utf8')).toBe('my notes\n');
 
     // Another shape would change every file: still nothing is written without --force.
@@ -89,7 +109,7 @@ describe('redis-cluster-compose (real process)', () => {
     const r = cli(['--dry-run', '--out', 'out']);
     expect(r.status).toBe(0);
     expect(tree(dir)).toEqual([]);
-    expect(r.stdout).toContain('==> out/compose.yaml (would create) <==');
+    expect(r.stdout).toContain('==> out/compose.yaml (would create, mode 644) <==');
     expect(r.stdout).toContain('services:');
     expect(r.stdout).toContain('Dry run: nothing written to out.');
   });
@@ -115,44 +135,232 @@ describe('redis-cluster-compose (real process)', () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  const errors: [string, string[], string][] = [
-    ['masters 0', ['--masters', '0'], 'Invalid option --masters 0. Expected an integer from 1 to 1000.'],
-    ['masters 3x', ['--masters', '3x'], 'Invalid option --masters "3x". Expected an integer from 1 to 1000.'],
-    ['masters 1.5', ['--masters', '1.5'], 'Invalid option --masters "1.5". Expected an integer from 1 to 1000.'],
-    ['masters empty', ['--masters='], 'Invalid option --masters "". Expected an integer from 1 to 1000.'],
-    ['masters without a value', ['--out', 'never', '--masters'], 'Invalid option --masters (no value). Expected an integer from 1 to 1000.'],
-    ['replicas -1', ['--replicas=-1'], 'Invalid option --replicas -1. Expected an integer from 0 to 999.'],
-    ['port range past 65535', ['--base-port', '65533'], 'Invalid option --base-port 65533. Expected at most 65530 so that the 6 client ports end by 65535.'],
-    ['bus ports collide', ['--bus-port-offset', '3'], 'Invalid option --bus-port-offset 3. Expected an offset of at least 6 in size, so that bus ports 7104-7109 do not collide with client ports 7101-7106.'],
-    ['announce unknown', ['--announce', 'ip'], 'Invalid option --announce "ip". Expected "hostname" or "loopback".'],
-    ['persistence unknown', ['--persistence', 'yes'], 'Invalid option --persistence "yes". Expected "aof", "rdb" or "none".'],
-    ['node timeout 10', ['--node-timeout', '10'], 'Invalid option --node-timeout 10. Expected an integer number of milliseconds from 100 to 3600000.'],
-    ['image with a space', ['--image', 'redis 7'], 'Invalid option --image "redis 7". Expected a Docker image reference such as "redis:7.2" (no spaces, quotes or upper-case names).'],
-    ['name prefix upper case', ['--name-prefix', 'Redis'], 'Invalid option --name-prefix "Redis". Expected a DNS label: lower-case letters, digits and "-", starting with a letter, at most 42 characters.'],
-    ['bind not an address', ['--bind', 'localhost'], 'Invalid option --bind "localhost". Expected an IPv4 address of this host to publish the client ports on, such as 127.0.0.1 or 0.0.0.0.'],
-    ['flag given twice', ['--masters', '3', '--masters=4'], 'Invalid option --masters given twice ("3" and "4"). Expected it at most once.'],
-    ['boolean flag given twice', ['--auth', '--auth'], 'Invalid option --auth given twice. Expected it at most once.'],
-    ['unknown flag', ['--mastres', '3'], 'Unknown option --mastres. Expected one of: --version, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --out, --bind, --force, --dry-run.'],
-    ['an argument', ['3'], 'Unexpected argument "3". Expected only options (see --help).'],
-    ['empty --out', ['--out', ''], 'Invalid option --out "". Expected a folder path (not empty, no control characters).'],
-    ['--out with a newline', ['--out', 'a\nb'], 'Invalid option --out "a\\nb". Expected a folder path (not empty, no control characters).'],
+  // Every bad input: exit code 2, exactly one line on stderr naming the value and what is
+  // allowed, nothing on stdout, and no file created or changed (the whole temp folder, contents
+  // and modes, is compared before and after; outputs outside it must not appear).
+  interface BadInput {
+    args: string[];
+    /** The whole line on stderr, without its line end. */
+    error: string;
+    /** Prepares the temp folder (the CLI's current folder) before the run. */
+    setup?: () => void;
+    env?: Record<string, string>;
+    stdin?: string;
+    /** A password given: it must appear nowhere in the output. */
+    secret?: string;
+  }
+  const invalid = (flag: string, shown: string, allowed: string) => `Invalid option ${flag} ${shown}. Expected ${allowed}.`;
+  const spec = (option: keyof typeof OPTION_SPECS) => OPTION_SPECS[option].allowed;
+  const outHint = 'Expected --out to name a folder where this user can create and write the files.';
+  const badPassword = (from: string, why: string) => `Invalid password from ${from} (not shown): ${why}. Expected ${PASSWORD_ALLOWED}.`;
+  const generate = (args: string[]) => () => {
+    const r = cli(args);
+    if (r.status !== 0) throw new Error(`set-up failed: ${r.stderr}`);
+  };
+  const sysPath = `/sys/rck-cli-${process.pid}`;
+  const procPath = `/proc/rck-cli-${process.pid}/out`;
+  const longName = `a${'b'.repeat(42)}`;
+
+  const errors: [string, BadInput][] = [
+    // Counts: zero, negative, fractional, huge, not decimal.
+    ['masters 0', { args: ['--masters', '0'], error: invalid('--masters', '0', spec('masters')) }],
+    ['masters -3', { args: ['--masters=-3'], error: invalid('--masters', '-3', spec('masters')) }],
+    ['masters 3x', { args: ['--masters', '3x'], error: invalid('--masters', '"3x"', spec('masters')) }],
+    ['masters 1.5', { args: ['--masters', '1.5'], error: invalid('--masters', '"1.5"', spec('masters')) }],
+    ['masters 1e3', { args: ['--masters', '1e3'], error: invalid('--masters', '"1e3"', spec('masters')) }],
+    ['masters 0x10', { args: ['--masters', '0x10'], error: invalid('--masters', '"0x10"', spec('masters')) }],
+    ['masters with a space', { args: ['--masters', ' 3'], error: invalid('--masters', '" 3"', spec('masters')) }],
+    ['masters 1001', { args: ['--masters', '1001'], error: invalid('--masters', '1001', spec('masters')) }],
+    ['masters too large to be exact', { args: ['--masters', '99999999999999999999'], error: invalid('--masters', '"99999999999999999999"', spec('masters')) }],
+    ['masters empty', { args: ['--masters='], error: invalid('--masters', '""', spec('masters')) }],
+    ['masters without a value', { args: ['--out', 'never', '--masters'], error: 'Invalid option --masters (no value). Expected an integer from 1 to 1000.' }],
+    ['masters followed by another flag', { args: ['--masters', '--replicas', '1'], error: invalid('--masters', '(no value: "--replicas" is an option)', spec('masters')) }],
+    ['replicas -1', { args: ['--replicas=-1'], error: 'Invalid option --replicas -1. Expected an integer from 0 to 999.' }],
+    ['replicas 1.0', { args: ['--replicas', '1.0'], error: invalid('--replicas', '"1.0"', spec('replicas')) }],
+    ['more than 1000 nodes', { args: ['--masters', '400', '--replicas', '2'], error: invalid('--replicas', '2', 'at most 1 with 400 masters (a cluster has at most 1000 nodes)') }],
+    // Ports: out of range, past 65535, bus ports colliding with client ports.
+    ['base port 0', { args: ['--base-port', '0'], error: invalid('--base-port', '0', spec('basePort')) }],
+    ['base port 65536', { args: ['--base-port', '65536'], error: invalid('--base-port', '65536', spec('basePort')) }],
+    ['base port -1', { args: ['--base-port=-1'], error: invalid('--base-port', '-1', spec('basePort')) }],
+    ['port range past 65535', { args: ['--base-port', '65533'], error: 'Invalid option --base-port 65533. Expected at most 65530 so that the 6 client ports end by 65535.' }],
+    ['bus ports collide', { args: ['--bus-port-offset', '3'], error: 'Invalid option --bus-port-offset 3. Expected an offset of at least 6 in size, so that bus ports 7104-7109 do not collide with client ports 7101-7106.' }],
+    ['bus ports collide below', { args: ['--bus-port-offset=-5'], error: 'Invalid option --bus-port-offset -5. Expected an offset of at least 6 in size, so that bus ports 7096-7101 do not collide with client ports 7101-7106.' }],
+    ['bus port offset 0', { args: ['--bus-port-offset', '0'], error: invalid('--bus-port-offset', '0', spec('busPortOffset')) }],
+    ['bus ports past 65535', { args: ['--bus-port-offset', '60000'], error: invalid('--bus-port-offset', '60000', 'an offset that keeps the bus ports 67101-67106 within 1-65535 (with basePort 7101 and 6 nodes)') }],
+    // The node timeout.
+    ['node timeout 10', { args: ['--node-timeout', '10'], error: 'Invalid option --node-timeout 10. Expected an integer number of milliseconds from 100 to 3600000.' }],
+    ['node timeout 5s', { args: ['--node-timeout', '5s'], error: invalid('--node-timeout', '"5s"', spec('nodeTimeoutMs')) }],
+    ['node timeout above an hour', { args: ['--node-timeout', '3600001'], error: invalid('--node-timeout', '3600001', spec('nodeTimeoutMs')) }],
+    // Announce and persistence modes.
+    ['announce unknown', { args: ['--announce', 'ip'], error: 'Invalid option --announce "ip". Expected "hostname" or "loopback".' }],
+    ['announce in upper case', { args: ['--announce', 'HOSTNAME'], error: invalid('--announce', '"HOSTNAME"', spec('announce')) }],
+    ['announce empty', { args: ['--announce='], error: invalid('--announce', '""', spec('announce')) }],
+    ['persistence unknown', { args: ['--persistence', 'yes'], error: 'Invalid option --persistence "yes". Expected "aof", "rdb" or "none".' }],
+    ['persistence list', { args: ['--persistence', 'aof,rdb'], error: invalid('--persistence', '"aof,rdb"', spec('persistence')) }],
+    // Names: quotes, spaces, newlines, YAML and shell specials, length.
+    ['name prefix upper case', { args: ['--name-prefix', 'Redis'], error: 'Invalid option --name-prefix "Redis". Expected a DNS label: lower-case letters, digits and "-", starting with a letter, at most 42 characters.' }],
+    ['name prefix with a space', { args: ['--name-prefix', 'redis node'], error: invalid('--name-prefix', '"redis node"', spec('namePrefix')) }],
+    ['name prefix with a newline', { args: ['--name-prefix', 'redis\nnode'], error: invalid('--name-prefix', '"redis\\nnode"', spec('namePrefix')) }],
+    ['name prefix with a trailing newline', { args: ['--name-prefix', 'redis\n'], error: invalid('--name-prefix', '"redis\\n"', spec('namePrefix')) }],
+    ['name prefix with a double quote', { args: ['--name-prefix', 'redis"x'], error: invalid('--name-prefix', '"redis\\"x"', spec('namePrefix')) }],
+    ["name prefix with a single quote", { args: ['--name-prefix', "redis'x"], error: invalid('--name-prefix', '"redis\'x"', spec('namePrefix')) }],
+    ['name prefix with ":"', { args: ['--name-prefix', 'a:b'], error: invalid('--name-prefix', '"a:b"', spec('namePrefix')) }],
+    ['name prefix with "#"', { args: ['--name-prefix', 'a#b'], error: invalid('--name-prefix', '"a#b"', spec('namePrefix')) }],
+    ['name prefix with "{"', { args: ['--name-prefix', '{a}'], error: invalid('--name-prefix', '"{a}"', spec('namePrefix')) }],
+    ['name prefix with "$"', { args: ['--name-prefix', 'a$HOME'], error: invalid('--name-prefix', '"a$HOME"', spec('namePrefix')) }],
+    ['name prefix starting with a digit', { args: ['--name-prefix', '1redis'], error: invalid('--name-prefix', '"1redis"', spec('namePrefix')) }],
+    ['name prefix of 43 characters', { args: ['--name-prefix', longName], error: invalid('--name-prefix', `"${longName}"`, spec('namePrefix')) }],
+    // Image references: every YAML special, quotes, spaces, newlines, interpolation.
+    ['image with a space', { args: ['--image', 'redis 7'], error: 'Invalid option --image "redis 7". Expected a Docker image reference such as "redis:7.2" (no spaces, quotes or upper-case names).' }],
+    ['image with a newline (YAML injection)', { args: ['--image', 'redis:7.2\nprivileged: true'], error: invalid('--image', '"redis:7.2\\nprivileged: true"', spec('image')) }],
+    ['image with " #"', { args: ['--image', 'redis:7.2 #x'], error: invalid('--image', '"redis:7.2 #x"', spec('image')) }],
+    ['image with "#"', { args: ['--image', 'redis#7'], error: invalid('--image', '"redis#7"', spec('image')) }],
+    ['image with a leading ":"', { args: ['--image', ':7.2'], error: invalid('--image', '":7.2"', spec('image')) }],
+    ['image with two ":"', { args: ['--image', 'redis:7:2'], error: invalid('--image', '"redis:7:2"', spec('image')) }],
+    ['image with "{"', { args: ['--image', '{redis}'], error: invalid('--image', '"{redis}"', spec('image')) }],
+    ['image with "&"', { args: ['--image', '&redis'], error: invalid('--image', '"&redis"', spec('image')) }],
+    ['image with "*"', { args: ['--image', '*redis'], error: invalid('--image', '"*redis"', spec('image')) }],
+    ['image with "!"', { args: ['--image', '!!str'], error: invalid('--image', '"!!str"', spec('image')) }],
+    ['image with "|"', { args: ['--image', '|'], error: invalid('--image', '"|"', spec('image')) }],
+    ['image with ">"', { args: ['--image', '>-'], error: invalid('--image', '">-"', spec('image')) }],
+    ["image with a single quote", { args: ['--image', "redis'7"], error: invalid('--image', '"redis\'7"', spec('image')) }],
+    ['image with double quotes', { args: ['--image', '"redis"'], error: invalid('--image', '"\\"redis\\""', spec('image')) }],
+    ['image with "%"', { args: ['--image', 'redis%20'], error: invalid('--image', '"redis%20"', spec('image')) }],
+    ['image with a bad "@" digest', { args: ['--image', 'redis@sha256:abc'], error: invalid('--image', '"redis@sha256:abc"', spec('image')) }],
+    ['image with a backtick', { args: ['--image', '`id`'], error: invalid('--image', '"`id`"', spec('image')) }],
+    ['image with "${...}"', { args: ['--image', '${IMAGE}'], error: invalid('--image', '"${IMAGE}"', spec('image')) }],
+    ['image with upper case', { args: ['--image', 'Redis:7'], error: invalid('--image', '"Redis:7"', spec('image')) }],
+    ['image empty', { args: ['--image', ''], error: invalid('--image', '""', spec('image')) }],
+    ['REDIS_CLUSTER_IMAGE with a space', { args: [], env: { REDIS_CLUSTER_IMAGE: 'bad image' }, error: `Invalid environment variable REDIS_CLUSTER_IMAGE "bad image". Expected ${spec('image')}.` }],
+    // --bind.
+    ['bind not an address', { args: ['--bind', 'localhost'], error: 'Invalid option --bind "localhost". Expected an IPv4 address of this host to publish the client ports on, such as 127.0.0.1 or 0.0.0.0.' }],
+    ['bind empty', { args: ['--bind', ''], error: invalid('--bind', '""', BIND_ALLOWED) }],
+    ['bind IPv6', { args: ['--bind', '::1'], error: invalid('--bind', '"::1"', BIND_ALLOWED) }],
+    ['bind with a port', { args: ['--bind', '127.0.0.1:80'], error: invalid('--bind', '"127.0.0.1:80"', BIND_ALLOWED) }],
+    ['bind 256.0.0.1', { args: ['--bind', '256.0.0.1'], error: invalid('--bind', '"256.0.0.1"', BIND_ALLOWED) }],
+    ['bind octal', { args: ['--bind', '0177.0.0.1'], error: invalid('--bind', '"0177.0.0.1"', BIND_ALLOWED) }],
+    ['bind with a trailing space', { args: ['--bind', '127.0.0.1 '], error: invalid('--bind', '"127.0.0.1 "', BIND_ALLOWED) }],
+    // --password-env: a variable name, not one that means something else.
+    ['password env empty', { args: ['--password-env', ''], error: invalid('--password-env', '""', PASSWORD_ENV_ALLOWED) }],
+    ['password env starting with a digit', { args: ['--password-env', '1PASS'], error: invalid('--password-env', '"1PASS"', PASSWORD_ENV_ALLOWED) }],
+    ['password env in lower case', { args: ['--password-env', 'redis_password'], error: invalid('--password-env', '"redis_password"', PASSWORD_ENV_ALLOWED) }],
+    ['password env with "-"', { args: ['--password-env', 'REDIS-PASSWORD'], error: invalid('--password-env', '"REDIS-PASSWORD"', PASSWORD_ENV_ALLOWED) }],
+    ['password env with "$"', { args: ['--password-env', '$PW'], error: invalid('--password-env', '"$PW"', PASSWORD_ENV_ALLOWED) }],
+    ['password env with "}"', { args: ['--password-env', 'PW}'], error: invalid('--password-env', '"PW}"', PASSWORD_ENV_ALLOWED) }],
+    ['password env PATH', { args: ['--password-env', 'PATH'], error: invalid('--password-env', '"PATH"', PASSWORD_ENV_ALLOWED) }],
+    ['password env of Compose', { args: ['--password-env', 'COMPOSE_PROJECT_NAME'], error: invalid('--password-env', '"COMPOSE_PROJECT_NAME"', PASSWORD_ENV_ALLOWED) }],
+    ['password env of the image', { args: ['--password-env', 'REDIS_CLUSTER_IMAGE'], error: invalid('--password-env', '"REDIS_CLUSTER_IMAGE"', PASSWORD_ENV_ALLOWED) }],
+    ['password env of 65 characters', { args: ['--password-env', 'P'.repeat(65)], error: invalid('--password-env', `"${'P'.repeat(65)}"`, PASSWORD_ENV_ALLOWED) }],
+    ['password env given twice', { args: ['--password-env', 'A_PW', '--password-env', 'B_PW'], error: 'Invalid option --password-env given twice ("A_PW" and "B_PW"). Expected it at most once.' }],
+    // Passwords: refused without ever being repeated.
+    ['password on stdin empty', { args: ['--password-stdin'], stdin: '', error: badPassword('stdin', 'it has 0 characters') }],
+    ['password on stdin too short', { args: ['--password-stdin'], stdin: 'hunter2\n', secret: 'hunter2', error: badPassword('stdin', 'it has 7 characters') }],
+    ['password on stdin with spaces', { args: ['--password-stdin'], stdin: 'correct horse battery staple', secret: 'correct horse battery staple', error: badPassword('stdin', 'character 8 is not allowed') }],
+    ['password on stdin with "$"', { args: ['--auth', '--password-stdin'], stdin: 'dollar$dollar$dollar', secret: 'dollar$dollar$dollar', error: badPassword('stdin', 'character 7 is not allowed') }],
+    ['password on stdin with "#"', { args: ['--password-stdin'], stdin: 'hash#hash#hash#hash', secret: 'hash#hash#hash#hash', error: badPassword('stdin', 'character 5 is not allowed') }],
+    ['password on stdin with quotes', { args: ['--password-stdin'], stdin: '"quoted-password"', secret: 'quoted-password', error: badPassword('stdin', 'character 1 is not allowed') }],
+    ['password on stdin of two lines', { args: ['--password-stdin'], stdin: 'first-line-secret\nsecond-line\n', secret: 'first-line-secret', error: badPassword('stdin', 'character 18 is not allowed') }],
+    ['password in the environment with a space', { args: ['--auth'], env: { REDIS_PASSWORD: 'an env secret!' }, secret: 'an env secret!', error: badPassword('the environment variable REDIS_PASSWORD', 'character 3 is not allowed') }],
+    ['password in a named variable too short', { args: ['--password-env', 'APP_PW'], env: { APP_PW: 'tiny-secret' }, secret: 'tiny-secret', error: badPassword('the environment variable APP_PW', 'it has 11 characters') }],
+    ['password as a flag', { args: ['--auth', '--password', 'hunter2-hunter2'], secret: 'hunter2-hunter2', error: 'Unknown option --password: passwords are not taken as arguments (shell history and ps keep those). Expected --auth and the password piped to --password-stdin, or in the variable named by --password-env (default REDIS_PASSWORD).' }],
+    ['password as a flag with "="', { args: ['--password=hunter2-hunter2'], secret: 'hunter2-hunter2', error: 'Unknown option --password: passwords are not taken as arguments (shell history and ps keep those). Expected --auth and the password piped to --password-stdin, or in the variable named by --password-env (default REDIS_PASSWORD).' }],
+    ['password after --auth', { args: ['--auth', 'hunter2-hunter2'], secret: 'hunter2-hunter2', error: 'Unexpected argument after --auth (not shown: it may be a password). Expected only options: --auth takes no value; pipe it to --password-stdin or set the variable named by --password-env (default REDIS_PASSWORD).' }],
+    // Flags: unknown, twice, with values they do not take, arguments.
+    ['flag given twice', { args: ['--masters', '3', '--masters=4'], error: 'Invalid option --masters given twice ("3" and "4"). Expected it at most once.' }],
+    ['boolean flag given twice', { args: ['--auth', '--auth'], error: 'Invalid option --auth given twice. Expected it at most once.' }],
+    ['--out given twice', { args: ['--out', 'a', '--out', 'b'], error: 'Invalid option --out given twice ("a" and "b"). Expected it at most once.' }],
+    ['unknown flag', { args: ['--mastres', '3'], error: 'Unknown option --mastres. Expected one of: --version, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.' }],
+    ['unknown short flag', { args: ['-m', '3'], error: 'Unknown option -m. Expected one of: --version, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.' }],
+    ['a value for a flag that takes none', { args: ['--auth=yes'], error: 'Invalid option --auth (a value after "=", not shown). Expected --auth alone: it takes no value.' }],
+    ['an argument', { args: ['3'], error: 'Unexpected argument "3". Expected only options (see --help).' }],
+    ['an argument after --', { args: ['--', '--masters'], error: 'Unexpected argument "--masters". Expected only options (see --help).' }],
+    // --out: empty, odd, a file, through a file, unwritable even for root.
+    ['empty --out', { args: ['--out', ''], error: 'Invalid option --out "". Expected a folder path (not empty, not starting with "-", no control characters).' }],
+    ['--out with a newline', { args: ['--out', 'a\nb'], error: 'Invalid option --out "a\\nb". Expected a folder path (not empty, not starting with "-", no control characters).' }],
+    ['--out with a tab', { args: ['--out', 'a\tb'], error: 'Invalid option --out "a\\tb". Expected a folder path (not empty, not starting with "-", no control characters).' }],
+    ['--out "-"', { args: ['--out', '-'], error: 'Invalid option --out "-". Expected a folder path (not empty, not starting with "-", no control characters).' }],
+    ['--out followed by a flag', { args: ['--out', '--force'], error: 'Invalid option --out (no value: "--force" is an option). Expected a folder path (not empty, not starting with "-", no control characters).' }],
+    ['--out that is a file', { args: ['--out', 'file'], setup: () => writeFileSync(join(dir, 'file'), 'x'), error: `Cannot write to "file": it is a file, not a folder. ${outHint}` }],
+    ['--out through a file', { args: ['--out', 'file/sub'], setup: () => writeFileSync(join(dir, 'file'), 'x'), error: `Cannot use "file/sub": a file is in the way of a folder. ${outHint}` }],
+    ['--out through /dev/null', { args: ['--out', '/dev/null/out'], error: `Cannot use "/dev/null/out": a file is in the way of a folder. ${outHint}` }],
+    ['--out in /sys (not writable, even for root)', { args: ['--out', sysPath], error: `Cannot write to "${sysPath}": permission denied. ${outHint}` }],
+    ['--out in /proc (no folder can be made there)', { args: ['--out', procPath], error: `Cannot write to "${procPath}": no such folder, and it cannot be created there. ${outHint}` }],
+    [
+      '--out an immutable folder (chattr +i: not writable, even for root)',
+      {
+        args: ['--masters', '1', '--replicas', '0', '--out', 'locked', '--force'],
+        setup: () => {
+          generate(['--masters', '1', '--replicas', '0', '--out', 'locked'])();
+          writeFileSync(join(dir, 'locked', 'README.md'), 'my notes\n');
+          const r = spawnSync('chattr', ['+i', join(dir, 'locked')], { encoding: 'utf8' });
+          if (r.status !== 0) throw new Error(`chattr +i failed (needs e2fsprogs and an ext4-like /tmp): ${r.stderr}`);
+          immutable.push(join(dir, 'locked'));
+        },
+        error: `Cannot write to "locked": permission denied. ${outHint}`,
+      },
+    ],
+    ['a folder where a generated file goes', { args: ['--out', 'o'], setup: () => mkdirSync(join(dir, 'o', 'compose.yaml'), { recursive: true }), error: `Cannot write "o/compose.yaml": something that is not a file is in the way. ${outHint}` }],
+    ['a file where a generated folder goes', { args: ['--out', 'o'], setup: () => (mkdirSync(join(dir, 'o')), writeFileSync(join(dir, 'o', 'nodes'), 'x')), error: `Cannot use "o/nodes/redis-node-1/redis.conf": a file is in the way of a folder. ${outHint}` }],
+    // Files the user has: an edited file, their .env.
+    [
+      'an edited redis.conf, other options',
+      {
+        args: ['--masters', '2', '--replicas', '0', '--out', 'o'],
+        setup: () => {
+          generate(['--masters', '1', '--replicas', '0', '--out', 'o'])();
+          writeFileSync(join(dir, 'o/nodes/redis-node-1/redis.conf'), `${readFileSync(join(dir, 'o/nodes/redis-node-1/redis.conf'), 'utf8')}maxmemory 100mb\n`);
+        },
+        error: 'Refusing to change "o/nodes/redis-node-1/redis.conf" (and 4 more): it was edited since it was generated. Use --force to overwrite it.',
+      },
+    ],
+    [
+      'an edited redis.conf, same options',
+      {
+        args: ['--masters', '1', '--replicas', '0', '--out', 'o'],
+        setup: () => {
+          generate(['--masters', '1', '--replicas', '0', '--out', 'o'])();
+          writeFileSync(join(dir, 'o/nodes/redis-node-1/redis.conf'), `${readFileSync(join(dir, 'o/nodes/redis-node-1/redis.conf'), 'utf8')}maxmemory 100mb\n`);
+        },
+        error: 'Refusing to change "o/nodes/redis-node-1/redis.conf": it was edited since it was generated. Use --force to overwrite it.',
+      },
+    ],
+    [
+      'a .env without the password',
+      {
+        args: ['--auth', '--out', 'o'],
+        setup: () => (mkdirSync(join(dir, 'o')), writeFileSync(join(dir, 'o/.env'), 'REDIS_CLUSTER_IMAGE=redis:7.2\n', { mode: 0o600 })),
+        error: 'Refusing to change "o/.env": it has no value for REDIS_PASSWORD. Use --force to add one (other lines are kept).',
+      },
+    ],
+    [
+      'a .env with another password than the one given',
+      {
+        args: ['--auth', '--out', 'o'],
+        env: { REDIS_PASSWORD: 'the-new-password-2' },
+        secret: 'password-1',
+        setup: () => (mkdirSync(join(dir, 'o')), writeFileSync(join(dir, 'o/.env'), 'REDIS_PASSWORD=the-old-password-1\n', { mode: 0o600 })),
+        error: 'Refusing to change "o/.env": its REDIS_PASSWORD differs from the password from the environment variable REDIS_PASSWORD. Use --force to replace it (other lines are kept).',
+      },
+    ],
   ];
 
-  it.each(errors)('%s: exit 2, one line on stderr, nothing written', (_label, args, message) => {
-    const res = cli(args.includes('--out') ? args : [...args, '--out', 'never']);
-    expect(res.stderr).toBe(`${message}\n`);
+  it(`has at least 40 bad inputs (${errors.length})`, () => {
+    expect(errors.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(errors.map(([label]) => label)).size).toBe(errors.length);
+  });
+
+  it.each(errors)('%s: exit 2, one line on stderr, nothing created or changed', (_label, c) => {
+    c.setup?.();
+    const before = snapshot(dir);
+    const args = c.args.some((a) => a === '--out' || a.startsWith('--out=')) ? c.args : [...c.args, '--out', 'never'];
+    const res = cli(args, c.env, c.stdin);
+    expect(res.stderr).toBe(`${c.error}\n`);
     expect(res.status).toBe(2);
     expect(res.stdout).toBe('');
-    expect(tree(dir)).toEqual([]);
+    expect(snapshot(dir)).toEqual(before);
+    for (const outside of [sysPath, procPath, '/dev/null/out']) expect(existsSync(outside)).toBe(false);
+    if (c.secret) expect(res.stderr).not.toContain(c.secret);
   });
-
-  it('rejects a bad REDIS_CLUSTER_IMAGE before writing', () => {
-    const r = cli([], { REDIS_CLUSTER_IMAGE: 'bad image' });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^Invalid environment variable REDIS_CLUSTER_IMAGE "bad image"\. Expected .*\n$/);
-    expect(tree(dir)).toEqual([]);
-  });
-
   it('keeps the committed default independent of REDIS_CLUSTER_IMAGE', () => {
     const r = cli([], { REDIS_CLUSTER_IMAGE: 'redis-cluster-kit/redis:7.0.15' });
     expect(r.status).toBe(0);
@@ -160,16 +368,108 @@ describe('redis-cluster-compose (real process)', () => {
     expect(readFileSync(join(dir, 'compose/redis-cluster/compose.yaml'), 'utf8')).toContain('image: "${REDIS_CLUSTER_IMAGE:-redis:7.2}"');
   });
 
-  it('refuses an --out that is a file, or below a file, in one line', () => {
-    writeFileSync(join(dir, 'file'), 'x');
-    const onFile = cli(['--out', 'file']);
-    expect(onFile.status).toBe(2);
-    expect(onFile.stderr).toBe('Cannot write to "file": it is a file, not a folder.\n');
-    const below = cli(['--out', 'file/sub']);
-    expect(below.status).toBe(2);
-    expect(below.stderr.split('\n')).toHaveLength(2);
-    expect(below.stderr).toContain('"file/sub');
-    expect(tree(dir)).toEqual(['file']);
-    expect(readFileSync(join(dir, 'file'), 'utf8')).toBe('x');
+});
+
+describe('--auth: the password (real process)', () => {
+  const KNOWN = 'Known-Secret_0123456789';
+  const OTHER = 'Other-Secret_9876543210';
+  const small = ['--masters', '1', '--replicas', '0'];
+
+  /** Every file under the temp folder except the .env files, with its content. */
+  const filesButEnv = () =>
+    tree(dir)
+      .filter((p) => !p.endsWith('.env'))
+      .map((p) => [p, readFileSync(join(dir, p), 'utf8')] as const);
+
+  it('writes .env (mode 0600) with a new random password, lists it in .gitignore, says where it is, and keeps it when run again', () => {
+    const r = cli([...small, '--auth', '--out', 'o']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(tree(join(dir, 'o'))).toEqual(['.env', '.gitignore', 'README.md', 'cluster.json', 'compose.yaml', 'init-cluster.sh', 'nodes/redis-node-1/redis.conf']);
+    expect(statSync(join(dir, 'o/.env')).mode & 0o777).toBe(0o600);
+    const env = readFileSync(join(dir, 'o/.env'), 'utf8');
+    const password = /^REDIS_PASSWORD=([A-Za-z0-9_-]{43})$/m.exec(env)?.[1];
+    expect(password).toBeDefined();
+    expect(readFileSync(join(dir, 'o/.gitignore'), 'utf8').split('\n')).toContain('.env');
+    expect(JSON.parse(readFileSync(join(dir, 'o/cluster.json'), 'utf8')).auth).toEqual({ passwordEnv: 'REDIS_PASSWORD', file: '.env' });
+    expect(r.stdout).toContain('Password: REDIS_PASSWORD in o/.env (mode 0600, listed in .gitignore), a new random one');
+    for (const [path, content] of filesButEnv()) expect([path, content.includes(password!)]).toEqual([path, false]);
+    expect(r.stdout).not.toContain(password);
+
+    const again = cli([...small, '--auth', '--out', 'o']);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('0 created, 0 overwritten, 7 unchanged');
+    expect(again.stdout).toContain('kept as it was');
+    expect(readFileSync(join(dir, 'o/.env'), 'utf8')).toBe(env);
+
+    // Another folder gets another password.
+    expect(cli([...small, '--auth', '--out', 'p']).status).toBe(0);
+    expect(readFileSync(join(dir, 'p/.env'), 'utf8')).not.toContain(password);
+  });
+
+  it('creates .env with mode 0600 whatever the umask (the mode is set when the file is created)', () => {
+    const r = spawnSync('/bin/sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, bin, ...small, '--auth', '--out', 'o'], { cwd: dir, encoding: 'utf8', input: '' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(statSync(join(dir, 'o/.env')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'o/compose.yaml')).mode & 0o777).toBe(0o644);
+    expect(statSync(join(dir, 'o/init-cluster.sh')).mode & 0o777).toBe(0o755);
+  });
+
+  it('never shows a given password: not in any output, error, dry run or file but .env', () => {
+    const runs: { args: string[]; env?: Record<string, string>; stdin?: string; status: number }[] = [
+      { args: [...small, '--password-stdin', '--out', 'a'], stdin: `${KNOWN}\n`, status: 0 },
+      { args: [...small, '--auth', '--out', 'b'], env: { REDIS_PASSWORD: KNOWN }, status: 0 },
+      { args: [...small, '--password-env', 'APP_REDIS_PW', '--out', 'c'], env: { APP_REDIS_PW: KNOWN }, status: 0 },
+      { args: [...small, '--password-stdin', '--dry-run', '--out', 'd'], stdin: KNOWN, status: 0 },
+      { args: [...small, '--auth', '--dry-run', '--out', 'a'], status: 0 },
+      { args: [...small, '--auth', '--out', 'a'], env: { REDIS_PASSWORD: KNOWN }, status: 0 },
+      { args: [...small, '--auth', '--out', 'a'], env: { REDIS_PASSWORD: OTHER }, status: 2 },
+      { args: [...small, '--password-stdin', '--dry-run', '--force', '--out', 'a'], stdin: OTHER, status: 0 },
+      { args: ['--masters', '2', '--replicas', '0', '--auth', '--out', 'b'], status: 2 },
+      { args: [...small, '--password-stdin', '--out', 'e'], stdin: `${KNOWN} ${OTHER}`, status: 2 },
+    ];
+    const outputs: string[] = [];
+    for (const run of runs) {
+      const r = cli(run.args, run.env, run.stdin);
+      expect([run.args.join(' '), r.status, r.stderr]).toEqual([run.args.join(' '), run.status, run.status === 0 ? '' : expect.any(String)]);
+      outputs.push(r.stdout, r.stderr);
+    }
+    const all = outputs.join('\n');
+    expect(all).not.toContain(KNOWN);
+    expect(all).not.toContain(OTHER);
+    expect(all).toContain('==> d/.env (would create, mode 600) <==');
+    expect(all).toContain('REDIS_PASSWORD=<redacted>');
+    expect(all).toContain('Refusing to change "a/.env": its REDIS_PASSWORD differs from the password from the environment variable REDIS_PASSWORD.');
+    for (const [path, content] of filesButEnv()) {
+      expect([path, content.includes(KNOWN) || content.includes(OTHER)]).toEqual([path, false]);
+    }
+    // Only the three .env files hold it, each as NAME=password.
+    expect(tree(dir).filter((p) => p.endsWith('.env'))).toEqual(['a/.env', 'b/.env', 'c/.env']);
+    expect(readFileSync(join(dir, 'a/.env'), 'utf8')).toMatch(new RegExp(`^REDIS_PASSWORD=${KNOWN}$`, 'm'));
+    expect(readFileSync(join(dir, 'b/.env'), 'utf8')).toMatch(new RegExp(`^REDIS_PASSWORD=${KNOWN}$`, 'm'));
+    expect(readFileSync(join(dir, 'c/.env'), 'utf8')).toMatch(new RegExp(`^APP_REDIS_PW=${KNOWN}$`, 'm'));
+    expect(readFileSync(join(dir, 'c/compose.yaml'), 'utf8')).toContain('${APP_REDIS_PW:?set APP_REDIS_PW in .env}');
+    expect(readFileSync(join(dir, 'c/compose.yaml'), 'utf8')).toContain('--password-env APP_REDIS_PW');
+  });
+
+  it("adds the password to the user's own .env only with --force, keeping its other lines", () => {
+    mkdirSync(join(dir, 'o'));
+    writeFileSync(join(dir, 'o/.env'), '# mine\nREDIS_CLUSTER_IMAGE=redis-cluster-kit/redis:7.0.15\n', { mode: 0o600 });
+    expect(cli([...small, '--auth', '--out', 'o']).status).toBe(2);
+    const r = cli([...small, '--auth', '--out', 'o', '--force'], { REDIS_PASSWORD: KNOWN });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('from the environment');
+    expect(readFileSync(join(dir, 'o/.env'), 'utf8')).toBe(`# mine\nREDIS_CLUSTER_IMAGE=redis-cluster-kit/redis:7.0.15\nREDIS_PASSWORD=${KNOWN}\n`);
+    expect(statSync(join(dir, 'o/.env')).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps an existing password (quoted or not) and warns when its .env can be read by others', () => {
+    mkdirSync(join(dir, 'o'));
+    writeFileSync(join(dir, 'o/.env'), `REDIS_PASSWORD="${KNOWN}"\n`, { mode: 0o644 });
+    const r = cli([...small, '--auth', '--out', 'o'], { REDIS_PASSWORD: KNOWN });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('Warning: "o/.env" can be read by other users (mode 644): run chmod 600 on it.\n');
+    expect(readFileSync(join(dir, 'o/.env'), 'utf8')).toBe(`REDIS_PASSWORD="${KNOWN}"\n`);
   });
 });

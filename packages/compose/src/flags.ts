@@ -1,4 +1,5 @@
 import { DEFAULT_PLAN_OPTIONS, OPTION_SPECS, type PlanOptions } from '@redis-cluster-kit/plan';
+import { DEFAULT_PASSWORD_ENV } from './secret';
 
 /** How a flag's text becomes a value. */
 export type FlagKind = 'integer' | 'string' | 'boolean';
@@ -28,7 +29,12 @@ export const PLAN_FLAGS: readonly PlanFlag[] = [
   { flag: '--announce', option: 'announce', kind: 'string', valueName: '<mode>', description: 'what nodes announce to clients: their names (hostname) or 127.0.0.1 (loopback)' },
   { flag: '--node-timeout', option: 'nodeTimeoutMs', kind: 'integer', valueName: '<ms>', description: 'cluster-node-timeout in milliseconds' },
   { flag: '--persistence', option: 'persistence', kind: 'string', valueName: '<mode>', description: 'what nodes keep on disk besides nodes.conf' },
-  { flag: '--auth', option: 'auth', kind: 'boolean', description: 'nodes require the password from REDIS_PASSWORD (read by Compose, e.g. from .env; never written to the files)' },
+  {
+    flag: '--auth',
+    option: 'auth',
+    kind: 'boolean',
+    description: `nodes require a password, kept in .env (mode 0600, in .gitignore) as ${DEFAULT_PASSWORD_ENV} (see --password-env): the one given, or a new random one; Compose reads it, no other file has it`,
+  },
 ];
 
 /** Where the files go when `--out` is not given (relative to the current directory). */
@@ -44,6 +50,8 @@ export const BIN_PROGRAM = 'redis-cluster-compose';
 export interface OutputSettings {
   bind: string;
   out: string;
+  /** With `auth`: the variable holding the password. */
+  passwordEnv: string;
 }
 
 /** Quote a word for a POSIX shell only when it needs it. */
@@ -67,6 +75,9 @@ export function regenerateCommand(options: Readonly<PlanOptions>, settings: Part
     } else {
       words.push(f.flag, shellWord(String(value)));
     }
+  }
+  if (options.auth && settings.passwordEnv !== undefined && settings.passwordEnv !== DEFAULT_PASSWORD_ENV) {
+    words.push('--password-env', shellWord(settings.passwordEnv));
   }
   if (settings.bind !== undefined && settings.bind !== DEFAULT_BIND) words.push('--bind', shellWord(settings.bind));
   if (settings.out !== undefined && settings.out !== DEFAULT_OUT) words.push('--out', shellWord(settings.out));

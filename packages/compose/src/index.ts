@@ -6,6 +6,7 @@ export {
   headerLine,
   hostAddress,
   validateBind,
+  BIND_ALLOWED,
   TEMPLATES_DIR,
   INIT_SERVICE,
   READY_SERVICE,
@@ -29,5 +30,34 @@ export {
   type PlanFlag,
   type OutputSettings,
 } from './flags';
-export { writeFiles, planWrite, WriteConflictError, OutputPathError, type WritePlan, type WriteOptions, type FileStatus } from './write';
+export {
+  writeFiles,
+  planWrite,
+  conflictsOf,
+  fileMode,
+  WriteConflictError,
+  OutputPathError,
+  type Conflict,
+  type WritePlan,
+  type WriteOptions,
+  type FileStatus,
+} from './write';
+export {
+  DEFAULT_PASSWORD_ENV,
+  ENV_FILE,
+  PASSWORD_ENV_ALLOWED,
+  PASSWORD_ALLOWED,
+  MIN_PASSWORD_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  InvalidPasswordError,
+  validatePasswordEnv,
+  validatePassword,
+  generatePassword,
+  planEnvFile,
+  envValue,
+  redactEnv,
+  type PasswordSource,
+  type GivenPassword,
+  type EnvFilePlan,
+} from './secret';
 export { main, USAGE_ERROR, type CliIO } from './cli';

@@ -219,16 +219,47 @@ describe('renderFiles, other shapes', () => {
   });
 
   it('with auth, takes the password from REDIS_PASSWORD through Compose and never writes one', () => {
-    const { compose, files, init } = render({ auth: true });
+    const { compose, files, init, json } = render({ auth: true });
     const password = '${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}';
     const node = compose.services['redis-node-1']!;
     expect(node.command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf', '--requirepass', password, '--masterauth', password]);
     expect(node.environment).toEqual({ REDISCLI_AUTH: password });
     expect(compose.services[INIT_SERVICE]!.environment).toEqual({ REDISCLI_AUTH: password });
     for (const content of files.values()) expect(content).not.toMatch(/requirepass [^$]/);
-    expect(files.get('nodes/redis-node-1/redis.conf')).toContain('protected-mode yes');
+    for (const n of createPlan({ auth: true }).nodes) {
+      const conf = files.get(`nodes/${n.name}/redis.conf`)!;
+      expect(conf).toContain('protected-mode yes');
+      expect(conf).not.toMatch(/requirepass|masterauth/);
+    }
     expect(init).toContain('REDISCLI_AUTH');
     expect(files.get('compose.yaml')).toContain('--auth');
+    // cluster.json says where the password is, never what it is.
+    expect(json.auth).toEqual({ passwordEnv: 'REDIS_PASSWORD', file: '.env' });
+    expect(files.get('.gitignore')!.split('\n')).toContain('.env');
+    expect(files.has('.env')).toBe(false); // the CLI writes it, with the secret; rendering is pure
+    expect(files.get('README.md')).toContain('## Password');
+  });
+
+  it('with auth and another variable, names only that variable, everywhere', () => {
+    const plan = createPlan({ auth: true, masters: 1, replicas: 1 });
+    const files = renderFiles(plan, { passwordEnv: 'APP_REDIS_PASSWORD' });
+    const compose = parse(files.get('compose.yaml')!) as ComposeFile;
+    const password = '${APP_REDIS_PASSWORD:?set APP_REDIS_PASSWORD in .env}';
+    expect(compose.services['redis-node-2']!.command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf', '--requirepass', password, '--masterauth', password]);
+    expect(compose.services[INIT_SERVICE]!.environment).toEqual({ REDISCLI_AUTH: password });
+    expect((JSON.parse(files.get('cluster.json')!) as ClusterJson).auth).toEqual({ passwordEnv: 'APP_REDIS_PASSWORD', file: '.env' });
+    expect(files.get('compose.yaml')).toContain('--auth --password-env APP_REDIS_PASSWORD)');
+    expect(files.get('README.md')).toContain('process.env.APP_REDIS_PASSWORD');
+    for (const content of files.values()) expect(content).not.toContain('${REDIS_PASSWORD');
+    expect(() => renderFiles(plan, { passwordEnv: 'PATH' })).toThrow('Invalid option passwordEnv "PATH"');
+  });
+
+  it('without auth, has no password, no .gitignore and no auth hint', () => {
+    const { files, json } = render();
+    expect(files.has('.gitignore')).toBe(false);
+    expect(json.auth).toBeUndefined();
+    expect(files.get('compose.yaml')).not.toMatch(/REDISCLI_AUTH|requirepass/);
+    for (const n of createPlan().nodes) expect(files.get(`nodes/${n.name}/redis.conf`)).toContain('protected-mode no');
   });
 
   it('names non-default options in the header so that it regenerates the same files', () => {
@@ -244,6 +275,13 @@ describe('renderFiles, other shapes', () => {
   it('uses the planned image as the fallback of REDIS_CLUSTER_IMAGE', () => {
     const { compose } = render({ image: 'registry.local:5000/redis:7.2' });
     for (const s of Object.values(compose.services)) expect(s.image).toBe('${REDIS_CLUSTER_IMAGE:-registry.local:5000/redis:7.2}');
+  });
+});
+
+describe('renderFiles, auth (1 master x 1 replica)', () => {
+  const { files } = render({ auth: true, masters: 1, replicas: 1 });
+  it.each(['compose.yaml', '.gitignore', 'README.md', 'cluster.json'])('matches the snapshot of %s', (path) => {
+    expect(files.get(path)).toMatchSnapshot();
   });
 });
 

@@ -12,6 +12,7 @@ import {
   type PlannedNode,
 } from '@redis-cluster-kit/plan';
 import { BIN_PROGRAM, DEFAULT_BIND, regenerateCommand } from './flags';
+import { DEFAULT_PASSWORD_ENV, ENV_FILE, validatePasswordEnv } from './secret';
 
 /** Where the templates are: `src/templates`, from `src/*.ts` (tests) and `dist/*.js` (built) alike. */
 export const TEMPLATES_DIR = join(__dirname, '..', 'src', 'templates');
@@ -22,8 +23,8 @@ export const READY_SERVICE = 'redis-cluster-ready';
 /** Where each node's redis.conf and the init script are mounted in the containers. */
 export const CONF_PATH = '/usr/local/etc/redis/redis.conf';
 export const INIT_SCRIPT_PATH = '/usr/local/etc/redis/init-cluster.sh';
-/** The variable Compose reads the password from when `auth` is on. */
-export const PASSWORD_ENV_VAR = 'REDIS_PASSWORD';
+/** The variable Compose reads the password from when `auth` is on and no other name is given. */
+export const PASSWORD_ENV_VAR = DEFAULT_PASSWORD_ENV;
 
 export interface RenderOptions {
   /** Host address the client ports are published on. @default "127.0.0.1" */
@@ -33,6 +34,12 @@ export interface RenderOptions {
    * @default the `redis-cluster-compose` command for this plan and `bind`
    */
   command?: string;
+  /**
+   * With `auth`: the variable Compose reads the password from (in the environment or `.env`).
+   * Only its name is written, as `${NAME:?...}`; the password never is.
+   * @default "REDIS_PASSWORD"
+   */
+  passwordEnv?: string;
 }
 
 /** The host address a client on the host reaches the published ports at (0.0.0.0 is reached at 127.0.0.1). */
@@ -40,10 +47,12 @@ export function hostAddress(bind: string): string {
   return bind === '0.0.0.0' ? '127.0.0.1' : bind;
 }
 
+export const BIND_ALLOWED = 'an IPv4 address of this host to publish the client ports on, such as 127.0.0.1 or 0.0.0.0';
+
 /** Check a `bind` value (an IPv4 address, as Compose's short port syntax takes it). */
 export function validateBind(bind: unknown, option = 'bind'): string {
   if (typeof bind !== 'string' || !isIPv4(bind)) {
-    throw new InvalidOptionError(option, bind, 'an IPv4 address of this host to publish the client ports on, such as 127.0.0.1 or 0.0.0.0');
+    throw new InvalidOptionError(option, bind, BIND_ALLOWED);
   }
   return bind;
 }
@@ -69,9 +78,14 @@ export interface ClusterJson {
   };
   startupNodes: Array<{ host: string; port: number }>;
   natMap: Record<string, { host: string; port: number }>;
+  /**
+   * With `auth` only: how clients get the password, never the password. It is the value of the
+   * variable `passwordEnv`, kept in `file` (beside compose.yaml) unless set in the environment.
+   */
+  auth?: { passwordEnv: string; file: string };
 }
 
-export function clusterJson(plan: ClusterPlan, header: string, bind: string): ClusterJson {
+export function clusterJson(plan: ClusterPlan, header: string, bind: string, passwordEnv = PASSWORD_ENV_VAR): ClusterJson {
   const host = hostAddress(bind);
   return {
     $comment: header,
@@ -88,6 +102,7 @@ export function clusterJson(plan: ClusterPlan, header: string, bind: string): Cl
     },
     startupNodes: plan.shards.map((s) => ({ host, port: s.master.port })),
     natMap: Object.fromEntries(plan.nodes.map((n) => [announcedAddress(plan, n), { host, port: n.port }])),
+    ...(plan.options.auth ? { auth: { passwordEnv: validatePasswordEnv(passwordEnv), file: ENV_FILE } } : {}),
   };
 }
 
@@ -128,11 +143,13 @@ function planLine(node: PlannedNode): string {
 /** Everything the templates print, computed here: templates only loop and print. */
 export function viewModel(plan: ClusterPlan, options: RenderOptions = {}) {
   const bind = validateBind(options.bind ?? DEFAULT_BIND);
-  const command = options.command ?? regenerateCommand(plan.options, { bind }, BIN_PROGRAM);
+  const passwordEnv = validatePasswordEnv(options.passwordEnv ?? PASSWORD_ENV_VAR);
+  const command = options.command ?? regenerateCommand(plan.options, { bind, passwordEnv }, BIN_PROGRAM);
   if (/[\r\n]/.test(command)) throw new InvalidOptionError('command', command, 'a single line');
   const header = headerLine(command);
   const auth = plan.options.auth;
-  const password = `\${${PASSWORD_ENV_VAR}:?set ${PASSWORD_ENV_VAR} in .env}`;
+  // Compose substitutes the variable when it runs, and stops with this message when it is unset.
+  const password = `\${${passwordEnv}:?set ${passwordEnv} in ${ENV_FILE}}`;
   const number = (n: PlannedNode) => n.index + 1;
   // Compose picks the image when it runs: REDIS_CLUSTER_IMAGE if set, else the planned one.
   const imageExpression = `\${${IMAGE_ENV_VAR}:-${plan.options.image}}`;
@@ -159,6 +176,9 @@ export function viewModel(plan: ClusterPlan, options: RenderOptions = {}) {
   return {
     header,
     command,
+    passwordEnv,
+    passwordRef: `\${${passwordEnv}}`,
+    envFile: ENV_FILE,
     summary: summary(plan),
     nodeCount: plan.nodes.length,
     auth,
@@ -210,7 +230,7 @@ export function viewModel(plan: ClusterPlan, options: RenderOptions = {}) {
 export type ViewModel = ReturnType<typeof viewModel>;
 
 type Template = (context: unknown) => string;
-let compiled: Record<'compose' | 'redisConf' | 'init' | 'readme', Template> | undefined;
+let compiled: Record<'compose' | 'redisConf' | 'init' | 'readme' | 'gitignore', Template> | undefined;
 
 /** One private Handlebars instance: no escaping (values are validated or quoted in TypeScript), strict lookups. */
 function templates() {
@@ -223,6 +243,7 @@ function templates() {
       redisConf: load('redis.conf.hbs'),
       init: load('init-cluster.sh.hbs'),
       readme: load('README.md.hbs'),
+      gitignore: load('gitignore.hbs'),
     };
   }
   return compiled;
@@ -241,8 +262,9 @@ export function renderFiles(plan: ClusterPlan, options: RenderOptions = {}): Map
     files.set(`nodes/${node.name}/redis.conf`, t.redisConf({ header: view.header, description: node.description, lines: node.confLines }));
   }
   files.set('init-cluster.sh', t.init(view));
-  files.set('cluster.json', `${JSON.stringify(clusterJson(plan, view.header, view.bind), null, 2)}\n`);
+  files.set('cluster.json', `${JSON.stringify(clusterJson(plan, view.header, view.bind, view.passwordEnv), null, 2)}\n`);
   files.set('README.md', t.readme(view));
+  if (view.auth) files.set('.gitignore', t.gitignore(view));
   return files;
 }
 

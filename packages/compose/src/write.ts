@@ -1,13 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 
-/** A write that would change a file the user has (edited or generated differently), without `force`. */
+/** A file that exists and differs from what would be written, and why changing it needs `--force`. */
+export interface Conflict {
+  /** The path as the user sees it (the output folder as given, joined with the file's path). */
+  path: string;
+  /** Why, ending with what to do; default: it differs from the generated file, use --force. */
+  reason?: string;
+}
+
+/** A write that would change a file the user has (edited or generated differently), without `force`. Names paths, never contents. */
 export class WriteConflictError extends Error {
   override readonly name = 'WriteConflictError';
-  constructor(readonly files: readonly string[]) {
-    const more = files.length > 1 ? ` (and ${files.length - 1} more)` : '';
-    super(`Refusing to overwrite "${files[0]}"${more}: it differs from the generated file. Use --force to overwrite.`);
+  /** The paths of every conflicting file, the one the message names first. */
+  readonly files: readonly string[];
+  constructor(readonly conflicts: readonly Conflict[]) {
+    const first = conflicts[0]!;
+    const more = conflicts.length > 1 ? ` (and ${conflicts.length - 1} more)` : '';
+    super(
+      first.reason
+        ? `Refusing to change "${first.path}"${more}: ${first.reason}.`
+        : `Refusing to overwrite "${first.path}"${more}: it differs from the generated file. Use --force to overwrite.`,
+    );
+    this.files = conflicts.map((c) => c.path);
   }
 }
 
@@ -30,6 +46,19 @@ export interface WriteOptions {
   force?: boolean;
   /** Relative paths to write with mode 0755 (others get 0644). */
   executable?: ReadonlySet<string>;
+  /**
+   * Relative paths to write with mode 0600: created with that mode (never readable by others,
+   * not even for a moment), in a temporary folder beside the output, then renamed into place.
+   */
+  secret?: ReadonlySet<string>;
+  /** Why changing an existing file needs `force`, by relative path (default: it differs from the generated file). */
+  conflictReasons?: ReadonlyMap<string, string>;
+}
+
+/** The mode a file is written with. */
+export function fileMode(path: string, options: Pick<WriteOptions, 'executable' | 'secret'>): number {
+  if (options.secret?.has(path)) return 0o600;
+  return options.executable?.has(path) ? 0o755 : 0o644;
 }
 
 function describe(error: unknown): string {
@@ -44,6 +73,10 @@ function describe(error: unknown): string {
       return 'read-only file system';
     case 'ENOSPC':
       return 'no space left on device';
+    case 'ENOENT':
+      return 'no such folder, and it cannot be created there';
+    case 'EEXIST':
+      return 'something is in the way';
     default:
       return e.code ?? String(e.message).split('\n')[0]!;
   }
@@ -58,6 +91,33 @@ async function statOrUndefined(path: string, shown = path) {
     if (code === 'ENOENT') return undefined;
     throw new OutputPathError(`Cannot use "${shown}": ${describe(e)}.`);
   }
+}
+
+/**
+ * `mkdir -p`: make `path` and its missing parents, one level at a time, and return the first
+ * folder made (undefined when it existed). Not `mkdir(path, { recursive: true })`: Node 20's
+ * loops forever where a parent cannot be made and the error is ENOENT (e.g. under /proc).
+ */
+async function makeDirs(path: string): Promise<string | undefined> {
+  const missing: string[] = [];
+  for (let p = path; ; p = dirname(p)) {
+    const st = await stat(p).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (st) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`not a folder: ${p}`), { code: 'ENOTDIR' });
+      break;
+    }
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing) {
+    await mkdir(p).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+  }
+  return missing[0];
 }
 
 /** Where `path` relative to the output folder lands; refuses paths that leave it. */
@@ -96,17 +156,56 @@ export async function planWrite(outDir: string, files: ReadonlyMap<string, strin
   return result;
 }
 
+/** The files of a write plan that would change an existing file, with their reasons; files with a reason first. */
+export function conflictsOf(outDir: string, plan: WritePlan, reasons?: ReadonlyMap<string, string>): Conflict[] {
+  const conflicts = plan.files
+    .filter((f) => f.status === 'overwrite')
+    .map((f) => ({ path: join(outDir, f.path), reason: reasons?.get(f.path) }));
+  return [...conflicts.filter((c) => c.reason), ...conflicts.filter((c) => !c.reason)];
+}
+
+/**
+ * Move the written files from `tmp` into the existing folder `dir`, each with one rename (a
+ * reader sees the old file or the new one, never a part of either). If one move fails, the
+ * files replaced so far are put back (from hard links kept in `tmp`), the ones created removed.
+ */
+async function moveInto(dir: string, tmp: string, changed: WritePlan['files']): Promise<void> {
+  const undo: Array<() => Promise<unknown>> = [];
+  try {
+    for (const { path, status } of changed) {
+      const full = target(dir, path);
+      const made = await makeDirs(dirname(full));
+      if (made) undo.push(() => rm(made, { recursive: true, force: true }));
+      if (status === 'overwrite') {
+        const backup = join(tmp, '.previous', path);
+        await makeDirs(dirname(backup));
+        // A hard link keeps the old file as it is (content, mode, owner); across file systems, a copy.
+        await link(full, backup).catch(() => copyFile(full, backup));
+        await rename(join(tmp, path), full);
+        undo.push(() => rename(backup, full));
+      } else {
+        await rename(join(tmp, path), full);
+        undo.push(() => rm(full, { force: true }));
+      }
+    }
+  } catch (e) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw e;
+  }
+}
+
 /**
  * Write the files into `outDir` all or nothing: refuse (before writing anything) to overwrite a
  * file whose content differs unless `force`; write every file into a temporary folder beside
- * the output folder, then move them in with rename (atomic per file; a new output folder is
- * moved in whole). On any error the temporary folder, and any folder this call created, is
- * removed, so nothing is left half-written. Unchanged files are not touched.
+ * the output folder (each created with its final mode, `.env` 0600), then move them in with
+ * rename: a new output folder in one move, an existing one file by file, undone if a move fails.
+ * On any error the temporary folder, and any folder this call created, is removed, so nothing is
+ * left half-written. Unchanged files are not touched.
  * @throws WriteConflictError, OutputPathError
  */
 export async function writeFiles(outDir: string, files: ReadonlyMap<string, string>, options: WriteOptions = {}): Promise<WritePlan> {
   const plan = await planWrite(outDir, files);
-  const conflicts = plan.files.filter((f) => f.status === 'overwrite').map((f) => join(outDir, f.path));
+  const conflicts = conflictsOf(outDir, plan, options.conflictReasons);
   if (conflicts.length > 0 && !options.force) throw new WriteConflictError(conflicts);
   const changed = plan.files.filter((f) => f.status !== 'unchanged');
   if (changed.length === 0) return plan;
@@ -117,24 +216,23 @@ export async function writeFiles(outDir: string, files: ReadonlyMap<string, stri
   const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let tmpMade = false;
   try {
-    createdParent = await mkdir(parent, { recursive: true });
+    createdParent = await makeDirs(parent);
     await mkdir(tmp);
     tmpMade = true;
     for (const { path } of changed) {
       const full = join(tmp, path);
-      await mkdir(dirname(full), { recursive: true });
-      await writeFile(full, files.get(path)!, { flag: 'wx' });
-      await chmod(full, options.executable?.has(path) ? 0o755 : 0o644);
+      await makeDirs(dirname(full));
+      const mode = fileMode(path, options);
+      // Created with its final mode (O_EXCL, so nothing else's file is reused); chmod then only
+      // undoes the umask, it never widens a secret file's mode.
+      await writeFile(full, files.get(path)!, { flag: 'wx', mode });
+      await chmod(full, mode);
     }
     if (!(await statOrUndefined(dir))) {
       await rename(tmp, dir);
       tmpMade = false;
     } else {
-      for (const { path } of changed) {
-        const full = target(dir, path);
-        await mkdir(dirname(full), { recursive: true });
-        await rename(join(tmp, path), full);
-      }
+      await moveInto(dir, tmp, changed);
     }
   } catch (e) {
     if (e instanceof OutputPathError) throw e;

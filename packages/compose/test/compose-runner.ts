@@ -73,10 +73,14 @@ export class ComposeProject {
     readonly image: string,
   ) {}
 
-  /** Generate with the real CLI (compiled bin). */
-  generate(args: string[]): void {
+  /** Generate with the real CLI (compiled bin); `env` adds to the environment, `stdin` is piped in. */
+  generate(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): void {
     const bin = join(__dirname, '..', 'bin', 'redis-cluster-compose.js');
-    const r = spawnSync(process.execPath, [bin, '--out', this.dir, '--force', '--image', this.image, ...args], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, '--out', this.dir, '--force', '--image', this.image, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, ...options.env },
+      input: options.stdin ?? '',
+    });
     if (r.status !== 0) throw new Error(`generator failed (${r.status}): ${r.stderr}`);
     this.cluster = JSON.parse(readFileSync(join(this.dir, 'cluster.json'), 'utf8')) as ClusterJson;
   }
@@ -86,7 +90,12 @@ export class ComposeProject {
   }
 
   async compose(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-    const [cmd, ...pre] = this.tool.argv;
+    return this.composeUsing(this.tool, ...args);
+  }
+
+  /** Run Compose on this project with another tool (v1 or v2), e.g. to check `config` with both. */
+  async composeUsing(tool: ComposeTool, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
+    const [cmd, ...pre] = tool.argv;
     try {
       return await run(cmd!, [...pre, '-f', join(this.dir, 'compose.yaml'), '-p', this.project, ...args], {
         env: { ...process.env, REDIS_CLUSTER_IMAGE: this.image },
@@ -95,7 +104,7 @@ export class ComposeProject {
       });
     } catch (e) {
       const err = e as { stderr?: string; message: string };
-      throw new Error(`${this.tool.argv.join(' ')} ${args.join(' ')} failed: ${(err.stderr ?? err.message).trim().split('\n').slice(-8).join('\n')}`);
+      throw new Error(`${tool.argv.join(' ')} ${args.join(' ')} failed: ${(err.stderr ?? err.message).trim().split('\n').slice(-8).join('\n')}`);
     }
   }
 

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { ComposeProject, composeTools, freeBasePort, imageUnderTest, type ComposeTool } from './compose-runner';
@@ -200,22 +201,60 @@ describe('other shapes (Compose v2)', () => {
     });
   });
 
-  it('with --auth, takes the password from .env: nodes, healthchecks and the init step use it', async () => {
-    const p = await generated(v2, ['--masters', '1', '--replicas', '1', '--auth']);
+  it('with --auth: the generated .env holds the password; nodes, healthchecks, init and clients use it; no other file has it', async () => {
+    const password = `Pw-${randomBytes(12).toString('base64url')}`;
+    const p = new ComposeProject(v2, image);
     projects.push(p);
-    const password = `pw-${Math.random().toString(36).slice(2)}`;
-    writeFileSync(join(p.dir, '.env'), `REDIS_PASSWORD=${password}\n`, { mode: 0o600 });
+    p.generate(['--base-port', String(await freeBasePort(2)), '--masters', '1', '--replicas', '1', '--password-stdin'], { stdin: `${password}\n` });
+    const auth = p.cluster.auth!;
+    expect(auth).toEqual({ passwordEnv: 'REDIS_PASSWORD', file: '.env' });
+    const envFile = join(p.dir, auth.file);
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(envFile, 'utf8')).toContain(`\nREDIS_PASSWORD=${password}\n`);
+    for (const file of ['compose.yaml', 'init-cluster.sh', 'cluster.json', 'README.md', '.gitignore', 'nodes/redis-node-1/redis.conf', 'nodes/redis-node-2/redis.conf']) {
+      expect([file, readFileSync(join(p.dir, file), 'utf8').includes(password)]).toEqual([file, false]);
+    }
+
+    // Both Compose versions accept the file and take the password from .env (not printed here).
+    for (const tool of tools) {
+      await p.composeUsing(tool, 'config', '-q');
+      const { stdout } = await p.composeUsing(tool, 'config');
+      expect([tool.name, stdout.includes('--requirepass'), stdout.includes(password)]).toEqual([tool.name, true, true]);
+      // Without the password, Compose refuses to start and says where to put it.
+      renameSync(envFile, `${envFile}.away`);
+      try {
+        await expect(p.composeUsing(tool, 'config', '-q')).rejects.toThrow(/set REDIS_PASSWORD in \.env/);
+      } finally {
+        renameSync(`${envFile}.away`, envFile);
+      }
+    }
+
     await p.up();
     const [master, replica] = p.cluster.plan.nodes;
     const anonymous = new Redis({ host: '127.0.0.1', port: master!.port, maxRetriesPerRequest: 1 });
     await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
     anonymous.disconnect();
+    const wrong = new Redis({ host: '127.0.0.1', port: master!.port, password: 'wrong-password', maxRetriesPerRequest: 1, retryStrategy: () => null });
+    await expect(wrong.ping()).rejects.toThrow(/WRONGPASS|invalid password/i);
+    wrong.disconnect();
     const c = new Redis({ host: '127.0.0.1', port: replica!.port, password });
     expect(field(await c.info('replication'), 'master_link_status')).toBe('up');
     expect(field((await c.call('CLUSTER', 'INFO')) as string, 'cluster_state')).toBe('ok');
+    expect(((await c.call('CONFIG', 'GET', 'protected-mode')) as string[])[1]).toBe('yes');
     await c.quit();
-    for (const file of ['compose.yaml', 'init-cluster.sh', 'cluster.json', 'nodes/redis-node-1/redis.conf']) {
-      expect(readFileSync(join(p.dir, file), 'utf8')).not.toContain(password);
+
+    // A host client as the README says: password from the variable cluster.json names, read from .env.
+    const fromEnvFile = new RegExp(`^${auth.passwordEnv}=(.*)$`, 'm').exec(readFileSync(envFile, 'utf8'))?.[1];
+    const cluster = new Cluster(p.cluster.startupNodes, { natMap: p.cluster.natMap, redisOptions: { password: fromEnvFile, maxRetriesPerRequest: 2 } });
+    try {
+      await cluster.set('{auth}:key', 'secret value');
+      expect(await cluster.get('{auth}:key')).toBe('secret value');
+    } finally {
+      await cluster.quit().catch(() => cluster.disconnect());
     }
+
+    // Nothing on the way printed it: the generator's output and Compose's logs.
+    const { stdout: logs } = await p.compose('logs', '--no-color');
+    expect(logs).not.toContain(password);
   });
 });
