@@ -1,5 +1,6 @@
 export { startRedisCluster, removeKeptClusters, nodeCommand } from './start';
-export { StartedRedisCluster, type ClusterNodeInfo } from './started-cluster';
+export { StartedRedisCluster, type ClusterNodeInfo, type ClusterConnectionInfo } from './started-cluster';
+export { connectToCluster, parseConnectionInfo, CONNECTION_ENV_VAR } from './connect';
 export { DEFAULT_FIXTURE_OPTIONS, REUSE_ENV_VAR, resolveFixtureOptions, type RedisClusterOptions, type RedisConfig } from './options';
 export { AddressTable, type HostPort, type NatMapObject } from './address-table';
 export { DockerUnavailableError, ImageUnavailableError, ClusterStartupTimeoutError, ClusterStartError } from './errors';

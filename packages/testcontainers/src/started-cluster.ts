@@ -1,6 +1,6 @@
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { Cluster as IoredisCluster } from 'ioredis';
-import { announcedAddress, type ClusterPlan, type NodeRole, type PlannedNode, type SlotRange } from '@redis-cluster-kit/plan';
+import { announcedAddress, type ClusterPlan, type NodeRole, type PlanOptions, type PlannedNode, type SlotRange } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, type AdminConnection } from './admin';
 import type { AddressTable, HostPort, NatMapObject } from './address-table';
 import { clientOptions, closeClient } from './clients';
@@ -49,10 +49,35 @@ export interface StartedRedisClusterInit {
   clusterOptions: ClusterOptions;
   runtime: ClusterRuntime;
   log: PhaseLog;
-  /** Kept for reuse: stop() closes the clients and leaves the nodes running. */
+  /** stop() closes the clients and leaves the nodes running: kept for reuse, or owned by another process. */
   kept?: boolean;
   /** Attached to a cluster kept by an earlier start. */
   reused?: boolean;
+}
+
+/** Version of {@link ClusterConnectionInfo}'s shape. */
+export const CONNECTION_INFO_FORMAT = 1;
+
+/** How another process (a Jest worker) connects to a running cluster. */
+export interface ClusterConnectionInfo {
+  format: typeof CONNECTION_INFO_FORMAT;
+  /** The cluster's id (label `redis-cluster-kit.cluster`). */
+  id: string;
+  /** The plan's options: the plan is computed again from them. */
+  planOptions: PlanOptions;
+  /** Every node: its name, id and where the test process reaches it. */
+  nodes: { name: string; id: string; host: string; port: number }[];
+  password?: string;
+}
+
+/** Delete the keys matching `pattern` on one node (SCAN + UNLINK one key at a time: keys of different slots cannot share a command). */
+async function unlinkMatching(admin: AdminConnection, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = (await admin.redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [string, string[]];
+    cursor = next;
+    await Promise.all(keys.map((key) => admin.redis.call('UNLINK', key)));
+  } while (cursor !== '0');
 }
 
 /** How long reset() waits for replicas to apply FLUSHALL before it fails. */
@@ -69,7 +94,7 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly plan: ClusterPlan;
   /** An ioredis Cluster, already `ready`; closed by {@link stop}. */
   readonly cluster: Cluster;
-  /** True when the cluster is kept for reuse: {@link stop} leaves its containers running. */
+  /** True when {@link stop} leaves the nodes running: kept for reuse, or owned by another process (see connectToCluster). */
   readonly kept: boolean;
   /** True when this start attached to a cluster kept by an earlier one (instead of starting one). */
   readonly reused: boolean;
@@ -148,11 +173,12 @@ export class StartedRedisCluster implements AsyncDisposable {
   }
 
   /**
-   * Empty every node and keep the cluster: FLUSHALL on each master, then wait until its replicas
-   * have applied it (WAIT; replication offsets if WAIT falls short). Resolves when every node,
-   * replicas included, is empty.
+   * Empty every node and keep the cluster: FLUSHALL on each master (or, with `match`, UNLINK of
+   * the keys matching that glob pattern, e.g. a test file's namespace `ns:*`), then wait until
+   * its replicas have applied it (WAIT; replication offsets if WAIT falls short). Resolves when
+   * every node, replicas included, is empty (of those keys).
    */
-  async reset(): Promise<void> {
+  async reset(options: { match?: string } = {}): Promise<void> {
     this.#assertRunning('reset');
     const t0 = performance.now();
     const byName = new Map(this.#nodes.map((n) => [n.planned.name, n]));
@@ -160,17 +186,33 @@ export class StartedRedisCluster implements AsyncDisposable {
       this.plan.shards.map(async (shard) => {
         const master = byName.get(shard.master.name)!;
         const replicas = shard.replicas.map((r) => byName.get(r.name)!);
-        const flushed = master.admin.redis.call('FLUSHALL');
+        const emptied = options.match === undefined ? master.admin.redis.call('FLUSHALL') : unlinkMatching(master.admin, options.match);
         if (replicas.length === 0) {
-          await flushed;
+          await emptied;
           return;
         }
-        const acked = master.admin.redis.call('WAIT', replicas.length, RESET_REPLICA_TIMEOUT_MS);
-        await flushed;
+        // Sent right behind the FLUSHALL on the same connection: one round trip in all.
+        const acked = options.match === undefined ? master.admin.redis.call('WAIT', replicas.length, RESET_REPLICA_TIMEOUT_MS) : emptied.then(() => master.admin.redis.call('WAIT', replicas.length, RESET_REPLICA_TIMEOUT_MS));
+        await emptied;
         if (Number(await acked) < replicas.length) await this.#waitForOffsets(master, replicas);
       }),
     );
-    this.#log.event('reset', `emptied ${this.#nodes.length} nodes`, performance.now() - t0);
+    this.#log.event('reset', `emptied ${options.match === undefined ? '' : `keys ${options.match} of `}${this.#nodes.length} nodes`, performance.now() - t0);
+  }
+
+  /**
+   * What another process needs to connect to this cluster ({@link connectToCluster}): plan
+   * options, nodes with ids and addresses, and the password. JSON-serializable.
+   */
+  connectionInfo(): ClusterConnectionInfo {
+    const info: ClusterConnectionInfo = {
+      format: CONNECTION_INFO_FORMAT,
+      id: this.id,
+      planOptions: { ...this.plan.options },
+      nodes: this.nodes.map(({ name, id, host, port }) => ({ name, id, host, port })),
+    };
+    if (this.#password !== undefined) info.password = this.#password;
+    return info;
   }
 
   /**

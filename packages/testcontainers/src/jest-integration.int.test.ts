@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { removeKeptClusters } from './index';
+import { resourcesOfCluster } from './test-docker';
+
+jest.setTimeout(300_000);
+
+const ROOT = resolve(__dirname, '../../..');
+const SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/jest-suite/jest.config.js');
+// The suite's cluster options (its jest.config globals), for removing what reuse kept.
+const SUITE_OPTIONS = { masters: 3, replicas: 1, namePrefix: 'suite' };
+
+interface SuiteRun {
+  code: number | null;
+  output: string;
+  files: { file: string; worker: string; cluster: string; shared: boolean; namespace: string }[];
+  setupMs: number;
+}
+
+/** Fail with the suite's own output, which says what went wrong inside it. */
+function expectPassed(run: SuiteRun): void {
+  if (run.code !== 0 || !run.output.includes('Tests:       7 passed, 7 total')) {
+    throw new Error(`The suite failed (exit code ${run.code}):\n${run.output.slice(-4000)}`);
+  }
+}
+
+/** Run the example suite in its own Jest process on 2 workers, as a user would. */
+async function runSuite(env: Record<string, string> = {}): Promise<SuiteRun> {
+  const reportDir = mkdtempSync(join(tmpdir(), 'rck-suite-'));
+  // A cache of its own: with timings of an earlier run, Jest may run quick files in band.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'rck-suite-cache-'));
+  try {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', SUITE_CONFIG, '--maxWorkers=2', '--cacheDirectory', cacheDir], {
+      cwd: ROOT,
+      env: { ...process.env, SUITE_REPORT_DIR: reportDir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    const lines = (name: string) =>
+      readFileSync(join(reportDir, name), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    let files: SuiteRun['files'] = [];
+    let setupMs = Number.NaN;
+    try {
+      files = lines('files.jsonl') as unknown as SuiteRun['files'];
+      setupMs = Number(lines('setup.jsonl')[0]?.['setupMs']);
+    } catch {
+      // Reported below through the exit code and output.
+    }
+    return { code, output, files, setupMs };
+  } finally {
+    rmSync(reportDir, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+describe('Jest integration (globalSetup + useRedisCluster) in a real multi-file suite', () => {
+  afterAll(async () => {
+    await removeKeptClusters(SUITE_OPTIONS);
+  });
+
+  it('runs 4 files on 2 workers against one cluster started once, and removes it at the end', async () => {
+    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0' });
+    expectPassed(run);
+    expect(run.files.map((f) => f.file).sort()).toEqual(['hashes', 'isolation', 'node-redis', 'strings']);
+    expect(new Set(run.files.map((f) => f.worker)).size).toBe(2);
+    const clusters = new Set(run.files.map((f) => f.cluster));
+    expect(clusters.size).toBe(1);
+    expect(run.files.every((f) => f.shared)).toBe(true);
+    expect(new Set(run.files.map((f) => f.namespace)).size).toBe(4);
+    expect(await resourcesOfCluster([...clusters][0]!)).toEqual({ containers: [], networks: [] });
+  });
+
+  it('with REDIS_CLUSTER_REUSE=1 the next run attaches to the cluster the previous one kept', async () => {
+    const first = await runSuite({ REDIS_CLUSTER_REUSE: '1' });
+    expectPassed(first);
+    const second = await runSuite({ REDIS_CLUSTER_REUSE: '1' });
+    expectPassed(second);
+    expect(second.files[0]!.cluster).toBe(first.files[0]!.cluster);
+    // Target 0.5 s; the bound leaves room for a loaded CI machine.
+    expect(second.setupMs).toBeLessThan(2000);
+    // eslint-disable-next-line no-console
+    console.log(`globalSetup: fresh ${Math.round(first.setupMs)} ms, attach to the kept cluster ${Math.round(second.setupMs)} ms`);
+  });
+});

@@ -1,0 +1,4 @@
+import { createGlobalSetup } from './index';
+
+/** Jest globalSetup: `globalSetup: '@redis-cluster-kit/testcontainers/jest/global-setup'` (options from `globals.redisCluster`). */
+export default createGlobalSetup();

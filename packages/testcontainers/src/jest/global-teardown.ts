@@ -1,0 +1,4 @@
+import { globalTeardown } from './index';
+
+/** Jest globalTeardown: `globalTeardown: '@redis-cluster-kit/testcontainers/jest/global-teardown'`. */
+export default globalTeardown;

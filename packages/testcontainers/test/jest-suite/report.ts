@@ -1,0 +1,11 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RedisClusterHandle } from '@redis-cluster-kit/testcontainers/jest';
+
+/** Tell the outer test which worker ran this file against which cluster. */
+export function report(file: string, redis: RedisClusterHandle): void {
+  const dir = process.env['SUITE_REPORT_DIR'];
+  if (!dir) return;
+  const line = { file, worker: process.env['JEST_WORKER_ID'], pid: process.pid, cluster: redis.redisCluster.id, shared: redis.shared, namespace: redis.namespace };
+  appendFileSync(join(dir, 'files.jsonl'), `${JSON.stringify(line)}\n`);
+}
