@@ -152,7 +152,11 @@ export async function reapStale(
   return { containers: containers.map((c) => c.Id), networks: networks.map((n) => n.Id) };
 }
 
-/** A bridge network of its own for one cluster. */
+/**
+ * A bridge network of its own for one cluster. Made through the runtime client rather than
+ * Testcontainers' `new Network()`, which cannot label a network: the labels (owner pid, host,
+ * cluster id) are what lets a later start remove the network of a crashed run.
+ */
 export async function createNetwork(client: ContainerRuntimeClient, name: string, labels: Record<string, string>): Promise<{ id: string; name: string }> {
   const network = await client.network.create({
     Name: name,
