@@ -188,12 +188,31 @@ export class ComposeProject {
     return lists.flatMap((l) => l.stdout.split('\n').filter(Boolean));
   }
 
-  /** Always safe to call: removes containers, network and volumes, then the temp folder. */
+  /**
+   * Always safe to call: removes containers, network and volumes, then the temp folder. When
+   * `down` fails (seen on an overloaded machine: "network ... has active endpoints"), everything
+   * with the project's label is removed with docker itself, so nothing is left either way.
+   */
   async destroy(): Promise<void> {
     try {
       await this.compose('down', '-v', '--remove-orphans', '-t', '2');
+    } catch (e) {
+      await this.removeByLabel();
+      if ((await this.leftovers()).length > 0) throw e;
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }
+  }
+
+  /** Remove the project's containers, then its networks and volumes, by label. */
+  private async removeByLabel(): Promise<void> {
+    const label = `label=com.docker.compose.project=${this.project}`;
+    const list = async (...args: string[]) => (await run('docker', [...args, '--filter', label])).stdout.split('\n').filter(Boolean);
+    const containers = await list('ps', '-aq');
+    if (containers.length > 0) await run('docker', ['rm', '-f', '-v', ...containers]).catch(() => undefined);
+    const networks = await list('network', 'ls', '-q');
+    if (networks.length > 0) await run('docker', ['network', 'rm', ...networks]).catch(() => undefined);
+    const volumes = await list('volume', 'ls', '-q');
+    if (volumes.length > 0) await run('docker', ['volume', 'rm', '-f', ...volumes]).catch(() => undefined);
   }
 }
