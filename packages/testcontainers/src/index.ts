@@ -8,3 +8,20 @@ export { InvalidOptionError } from '@redis-cluster-kit/plan';
 export { keyHashSlot, keyForSlot, hashTagForSlot } from './slots';
 export { LABELS } from './docker';
 export type { ClusterLogEvent, ClusterLogger, ClusterPhase } from './log';
+export {
+  ClusterNotOkError,
+  DEFAULT_FAULT_TIMEOUT_MS,
+  FAILOVER_MODES,
+  type FailoverMode,
+  type FailoverOptions,
+  type FailoverResult,
+  type MigrateSlotOptions,
+  type MigrationResult,
+  type PendingMigration,
+  type StartNodeOptions,
+  type StopNodeOptions,
+  type WaitOptions,
+} from './faults';
+export { Topology, parseClusterNodes, type TopologyNode, type ClusterNodesEntry } from './topology';
+export { recordEvents, CLUSTER_EVENTS, NODE_CONNECTION_EVENTS, type EventRecording, type RecordedEvent, type RecordEventsOptions, type WaitForEventOptions } from './events';
+export { waitUntil, WaitTimeoutError, type WaitUntilOptions } from './wait-until';

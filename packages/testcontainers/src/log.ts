@@ -1,7 +1,7 @@
 import createDebug from 'debug';
 
 /** The steps of a cluster's life that are logged, each with its duration when it ends. */
-export type ClusterPhase = 'docker' | 'reap' | 'containers' | 'formed' | 'ready' | 'attach' | 'reset' | 'stop' | 'cleanup';
+export type ClusterPhase = 'docker' | 'reap' | 'containers' | 'formed' | 'ready' | 'attach' | 'reset' | 'fault' | 'stop' | 'cleanup';
 
 export interface ClusterLogEvent {
   /** The cluster's id (the `redis-cluster-kit.cluster` label). */

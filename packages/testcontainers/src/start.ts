@@ -7,9 +7,11 @@ import { AddressTable } from './address-table';
 import { formMasters, joinReplica } from './bootstrap';
 import { clientReady } from './clients';
 import { compactClusterInfo } from './cluster-state';
+import { containerNodeRuntime, type NodeContainer } from './container-nodes';
 import {
   connectDocker,
   createNetwork,
+  dockerode,
   ensureImage,
   keptLabels,
   LABELS,
@@ -71,6 +73,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
   const admins = new Map<string, AdminConnection>();
   const containerIds: string[] = [];
+  const nodeContainers = new Map<string, NodeContainer>();
   let lastVerdict: NotReadyError['verdict'];
   let ids: Map<string, string> | undefined;
   let started: StartedRedisCluster | undefined;
@@ -127,6 +130,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         onRunning,
       }).start();
       containerIds.push(container.getId());
+      nodeContainers.set(node.name, { id: container.getId(), port: node.port });
       const port = container.getMappedPort(node.port);
       host ??= reachableHost(container.getHost(), port);
       const endpoint: NodeEndpoint = { name: node.name, host: await host, port, internalIp: container.getIpAddress(network.name) };
@@ -185,7 +189,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       table,
       password: resolved.password,
       clusterOptions: resolved.clusterOptions,
-      runtime: { remove: () => removeCluster(client, clusterId, containerIds) },
+      runtime: { remove: () => removeCluster(client, clusterId, containerIds), nodes: containerNodeRuntime(dockerode(client), network.name, nodeContainers) },
       log,
       kept: key !== undefined,
     });

@@ -5,7 +5,22 @@ import { closeAdminConnections, type AdminConnection } from './admin';
 import type { AddressTable, HostPort, NatMapObject } from './address-table';
 import { clientOptions, closeClient } from './clients';
 import { parseInfo } from './cluster-state';
+import type { NodeRuntime } from './container-nodes';
+import { recordEvents, type EventRecording, type RecordEventsOptions } from './events';
+import {
+  ClusterFaults,
+  liveStartupNodes,
+  type FailoverOptions,
+  type FailoverResult,
+  type MigrateSlotOptions,
+  type MigrationResult,
+  type PendingMigration,
+  type StartNodeOptions,
+  type StopNodeOptions,
+  type WaitOptions,
+} from './faults';
 import type { PhaseLog } from './log';
+import type { Topology } from './topology';
 import { delay } from './timing';
 
 /** A node of the started cluster, as the test process sees it. */
@@ -30,6 +45,8 @@ export interface ClusterNodeInfo {
 export interface ClusterRuntime {
   /** Remove everything the cluster runs on. Called once. */
   remove(): Promise<void>;
+  /** Stop, start, pause and unpause single nodes (the fault helpers); absent when this process does not own the nodes. */
+  nodes?: NodeRuntime;
 }
 
 /** A node as the started cluster tracks it. */
@@ -106,6 +123,7 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly #runtime: ClusterRuntime;
   readonly #log: PhaseLog;
   readonly #clients = new Set<Cluster>();
+  readonly #faults: ClusterFaults;
   #stopped: Promise<void> | undefined;
 
   /** @internal Use `startRedisCluster()`. */
@@ -120,6 +138,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.#log = init.log;
     this.kept = init.kept ?? false;
     this.reused = init.reused ?? false;
+    this.#faults = new ClusterFaults({ plan: init.plan, nodes: init.nodes, table: init.table, password: init.password, runtime: init.runtime.nodes, log: init.log });
     this.cluster = cluster ?? this.createClient();
     this.#clients.add(this.cluster);
   }
@@ -166,7 +185,10 @@ export class StartedRedisCluster implements AsyncDisposable {
   /** Another ioredis Cluster wired like {@link cluster} (natMap, password, `clusterOptions`), merged with `options`. Closed by {@link stop}. */
   createClient(options: ClusterOptions = {}): Cluster {
     if (this.#stopped) throw new Error(`Cannot create a client: Redis Cluster "${this.id}" is stopped`);
-    const client = new IoredisCluster(this.startupNodes, clientOptions(this.#table, this.#password, this.#clusterOptions, options));
+    // Startup nodes read the live table too: after every node was lost, ioredis reconnects
+    // through them, and a restarted node listens on a new port.
+    const masters = this.#nodes.filter((n) => n.planned.role === 'master').map((n) => announcedAddress(this.plan, n.planned));
+    const client = new IoredisCluster(liveStartupNodes(this.#table, masters), clientOptions(this.#table, this.#password, this.#clusterOptions, options));
     this.#clients.add(client);
     client.once('end', () => this.#clients.delete(client));
     return client;
@@ -213,6 +235,109 @@ export class StartedRedisCluster implements AsyncDisposable {
     };
     if (this.#password !== undefined) info.password = this.#password;
     return info;
+  }
+
+  // Faults on demand (docs/faults.md). The work is done in faults.ts.
+
+  /**
+   * Stop a node's container (at once, like a crash, unless `timeoutSeconds` gives it time to
+   * shut down). The cluster notices after the node timeout (`nodeTimeoutMs`, 1 s by default) and
+   * fails over to a replica if the node was a master with one.
+   */
+  stopNode(name: string, options?: StopNodeOptions): Promise<void> {
+    this.#assertRunning('stop a node of');
+    return this.#faults.stopNode(name, options);
+  }
+
+  /**
+   * Start a stopped node's container again. It keeps its id (nodes.conf survives) and gets a
+   * new host port: the address table every client of the fixture reads is updated. A master
+   * whose slots went to its replica meanwhile comes back as that replica's replica. Resolves
+   * when the node answers with its id and (unless `waitForClusterOk: false`) the cluster is ok
+   * on every running node ({@link waitForClusterOk}).
+   */
+  startNode(name: string, options?: StartNodeOptions): Promise<void> {
+    this.#assertRunning('start a node of');
+    return this.#faults.startNode(name, options);
+  }
+
+  /** Freeze a node's container: connections stay open but it answers nothing; after the node timeout its replica takes over. */
+  pauseNode(name: string): Promise<void> {
+    this.#assertRunning('pause a node of');
+    return this.#faults.pauseNode(name);
+  }
+
+  /** Unfreeze a paused node; resolves when the cluster is ok on every node again (unless `waitForClusterOk: false`). */
+  unpauseNode(name: string, options?: StartNodeOptions): Promise<void> {
+    this.#assertRunning('unpause a node of');
+    return this.#faults.unpauseNode(name, options);
+  }
+
+  /**
+   * Undo every fault (start stopped nodes, unpause paused ones, finish half-way migrations,
+   * move slots and fail back to the planned masters); resolves when the cluster is as planned
+   * and ok everywhere. Use it in `afterEach` of tests that inject faults.
+   */
+  heal(options?: WaitOptions): Promise<void> {
+    this.#assertRunning('heal');
+    return this.#faults.heal(options);
+  }
+
+  /** `running`, or `stopped` / `paused` by {@link stopNode} / {@link pauseNode}. */
+  nodeState(name: string): 'running' | 'stopped' | 'paused' {
+    return this.#faults.stateOf(name);
+  }
+
+  /**
+   * Promote a replica (CLUSTER FAILOVER, `mode` `default`, `force` or `takeover`); resolves when
+   * every running node sees it as the master of its former master's slots.
+   */
+  failover(replicaName: string, options?: FailoverOptions): Promise<FailoverResult> {
+    this.#assertRunning('fail over in');
+    return this.#faults.failover(replicaName, options);
+  }
+
+  /**
+   * Move a slot and its keys to the master `toMaster`. With `finish: false` the slot stays
+   * half-way (MIGRATING on its owner, IMPORTING on the target) with the `keys` asked for moved,
+   * so clients meet ASK and TRYAGAIN, until {@link finishMigration}.
+   */
+  migrateSlot(slot: number, toMaster: string, options?: MigrateSlotOptions): Promise<MigrationResult> {
+    this.#assertRunning('migrate a slot of');
+    return this.#faults.migrateSlot(slot, toMaster, options);
+  }
+
+  /** Complete the half-way migration of `slot`, or of every half-way slot. */
+  finishMigration(slot?: number, options?: WaitOptions): Promise<MigrationResult[]> {
+    this.#assertRunning('finish a migration of');
+    return this.#faults.finishMigration(slot, options);
+  }
+
+  /** Slots left half-way by `migrateSlot(..., { finish: false })`. */
+  get pendingMigrations(): PendingMigration[] {
+    return this.#faults.pendingMigrations();
+  }
+
+  /**
+   * Resolve when the cluster is ok on every running node: `cluster_state:ok`, one slot map,
+   * nodes this process stopped or paused marked failed and serving nothing, no running node
+   * marked failed, replicas linked. Rejects after `timeoutMs` naming the node furthest from ok
+   * and its CLUSTER INFO.
+   */
+  waitForClusterOk(options?: WaitOptions): Promise<void> {
+    this.#assertRunning('wait for');
+    return this.#faults.waitForClusterOk(options);
+  }
+
+  /** The cluster now (roles, slots and addresses after faults), from the CLUSTER NODES of a running node. {@link nodes} is the plan's view. */
+  topology(options?: { from?: string }): Promise<Topology> {
+    this.#assertRunning('read the topology of');
+    return this.#faults.topology(options);
+  }
+
+  /** Record `client`'s ioredis events (default: {@link cluster}), naming the nodes of this cluster, even at ports they had before a restart. */
+  recordEvents(client: Cluster = this.cluster, options: RecordEventsOptions = {}): EventRecording {
+    return recordEvents(client, { nodeName: (address) => this.#faults.nodeNameAt(address), ...options });
   }
 
   /**

@@ -1,0 +1,118 @@
+import { createPlan } from '@redis-cluster-kit/plan';
+import type { AdminConnection } from './admin';
+import { AddressTable } from './address-table';
+import type { NodeRuntime } from './container-nodes';
+import { publishedAddress } from './container-nodes';
+import { ClusterFaults, ClusterNotOkError, liveStartupNodes } from './faults';
+import { PhaseLog } from './log';
+
+const plan = createPlan({ masters: 3, replicas: 1, announce: 'hostname' });
+
+/** Faults over nodes whose connections must never be used: every case here fails before any I/O. */
+function faults(runtime?: NodeRuntime): ClusterFaults {
+  const table = new AddressTable();
+  const unused = {
+    call: () => {
+      throw new Error('no I/O expected');
+    },
+    disconnect: () => undefined,
+  };
+  const nodes = plan.nodes.map((planned, i) => {
+    table.set(`${planned.name}:${planned.port}`, { host: '127.0.0.1', port: 32000 + i });
+    const admin = { endpoint: { name: planned.name, host: '127.0.0.1', port: 32000 + i, internalIp: '' }, redis: unused } as unknown as AdminConnection;
+    return { planned, id: String(i).repeat(40), admin };
+  });
+  return new ClusterFaults({ plan, nodes, table, password: undefined, runtime, log: new PhaseLog('test', undefined) });
+}
+
+describe('ClusterFaults: wrong arguments fail at once, with what is allowed', () => {
+  it('names the nodes there are', async () => {
+    const f = faults();
+    await expect(f.failover('redis-node-9')).rejects.toThrow('No node "redis-node-9" in this cluster. Nodes are: redis-node-1, redis-node-2, redis-node-3, redis-node-4, redis-node-5, redis-node-6');
+    expect(() => f.stateOf('nope')).toThrow('No node "nope" in this cluster');
+  });
+
+  it('lists the failover modes', async () => {
+    await expect(faults().failover('redis-node-4', { mode: 'soft' as never })).rejects.toThrow('Invalid option mode "soft". Expected one of "default", "force", "takeover".');
+  });
+
+  it('checks slots and keys', async () => {
+    const f = faults();
+    await expect(f.migrateSlot(16384, 'redis-node-2')).rejects.toThrow('Slot 16384 does not exist: slots are 0 to 16383');
+    await expect(f.migrateSlot(1.5, 'redis-node-2')).rejects.toThrow('Slot 1.5 does not exist');
+    await expect(f.migrateSlot(0, 'redis-node-2', { keys: ['{a}x'] })).rejects.toThrow('Cannot move key "{a}x" with slot 0: it hashes to slot 15495');
+    await expect(f.migrateSlot(0, 'redis-node-2', { keys: 'some' as never })).rejects.toThrow('Invalid option keys "some". Expected "all", "none" or an array of key names.');
+    await expect(f.finishMigration(5)).rejects.toThrow('Slot 5 is not half-way migrated');
+  });
+
+  it('needs the containers to stop or start a node, and knows what state a node is in', async () => {
+    const f = faults();
+    await expect(f.stopNode('redis-node-1')).rejects.toThrow('stopNode() needs the containers: it works on a cluster this process started, not on one it connected to');
+    const stopped: string[] = [];
+    const runtime: NodeRuntime = {
+      stop: async (name) => void stopped.push(name),
+      start: async () => ({ port: 33000, internalIp: '172.18.0.9' }),
+      pause: async () => undefined,
+      unpause: async () => undefined,
+    };
+    const g = faults(runtime);
+    await expect(g.stopNode('redis-node-1', { timeoutSeconds: -1 })).rejects.toThrow('Invalid option timeoutSeconds -1');
+    await g.stopNode('redis-node-1');
+    expect(stopped).toEqual(['redis-node-1']);
+    expect(g.stateOf('redis-node-1')).toBe('stopped');
+    await expect(g.stopNode('redis-node-1')).rejects.toThrow('Cannot stop node "redis-node-1": it is stopped');
+    await expect(g.pauseNode('redis-node-1')).rejects.toThrow('Cannot pause node "redis-node-1": it is stopped');
+    await expect(g.unpauseNode('redis-node-1')).rejects.toThrow('Cannot unpause node "redis-node-1": it is stopped');
+    await expect(g.startNode('redis-node-2')).rejects.toThrow('Cannot start node "redis-node-2": it is running');
+    await expect(g.failover('redis-node-1')).rejects.toThrow('Cannot fail over to node "redis-node-1": it is stopped');
+    await g.pauseNode('redis-node-2');
+    await expect(g.startNode('redis-node-2')).rejects.toThrow('Cannot start node "redis-node-2": it is paused (use unpauseNode)');
+  });
+
+  it('names nodes by the addresses they have had', () => {
+    expect(faults().nodeNameAt('127.0.0.1:32001')).toBe('redis-node-2');
+    expect(faults().nodeNameAt('127.0.0.1:1')).toBeUndefined();
+  });
+});
+
+describe('ClusterNotOkError', () => {
+  it('names the node furthest from ok, what it lacks and its CLUSTER INFO, then the others', () => {
+    const error = new ClusterNotOkError(5000, 'redis-node-2', [
+      { name: 'redis-node-2', problems: ['cluster_state:fail', 'sees "redis-node-1" as failed'], clusterInfo: 'cluster_state:fail\r\ncluster_stats_messages_sent:9\r\ncluster_known_nodes:6\r\n' },
+      { name: 'redis-node-3', problems: ['cluster_state:fail'], clusterInfo: undefined },
+    ]);
+    expect(error.message).toBe(
+      'Redis Cluster was not ok within 5000 ms: node "redis-node-2" cluster_state:fail, sees "redis-node-1" as failed; ' +
+        'last CLUSTER INFO: cluster_state:fail cluster_known_nodes:6; also "redis-node-3": cluster_state:fail',
+    );
+  });
+});
+
+describe('liveStartupNodes', () => {
+  it('reads the table whenever ioredis copies them (Object.assign on every connect)', () => {
+    const table = new AddressTable();
+    table.set('redis-node-1:7101', { host: '127.0.0.1', port: 32768 });
+    const [node] = liveStartupNodes(table, ['redis-node-1:7101']);
+    expect({ ...node }).toEqual({ host: '127.0.0.1', port: 32768 });
+    table.set('redis-node-1:7101', { host: '127.0.0.1', port: 32999 });
+    expect(Object.assign({}, node)).toEqual({ host: '127.0.0.1', port: 32999 });
+    expect(() => liveStartupNodes(table, ['redis-node-9:7109'])).toThrow('No address known for node "redis-node-9:7109"');
+  });
+});
+
+describe('publishedAddress', () => {
+  const info = (ports: Record<string, { HostIp: string; HostPort: string }[]>, ip = '172.18.0.7') =>
+    ({ NetworkSettings: { Ports: ports, Networks: { net: { IPAddress: ip } } } }) as never;
+
+  it('reads the IPv4 host port of the client port and the IP on the network', () => {
+    const ports = { '7101/tcp': [{ HostIp: '::', HostPort: '33001' }, { HostIp: '0.0.0.0', HostPort: '33000' }] };
+    expect(publishedAddress(info(ports), 7101, 'net', 'redis-node-1')).toEqual({ port: 33000, internalIp: '172.18.0.7' });
+  });
+
+  it('says what is missing', () => {
+    expect(() => publishedAddress(info({}), 7101, 'net', 'redis-node-1')).toThrow('Node "redis-node-1" started, but port 7101/tcp is not published (bindings: [])');
+    expect(() => publishedAddress(info({ '7101/tcp': [{ HostIp: '', HostPort: '1' }] }, ''), 7101, 'net', 'redis-node-1')).toThrow(
+      'Node "redis-node-1" started, but has no IP on network "net"',
+    );
+  });
+});
