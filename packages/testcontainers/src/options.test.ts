@@ -94,6 +94,13 @@ describe('node command', () => {
     expect(command).toEqual(expect.arrayContaining(['--cluster-announce-hostname', 'redis-node-1', '--cluster-node-timeout', '1000', '--save', '']));
     expect(command.slice(-6)).toEqual(['--requirepass', 'pw', '--masterauth', 'pw', '--maxmemory-policy', 'allkeys-lru']);
   });
+
+  it('leaves automatic failover to Redis on the command line (the start holds it with CONFIG SET, so a restarted replica gets the default)', () => {
+    const resolved = resolveFixtureOptions({ masters: 1, replicas: 1 });
+    for (const name of ['redis-node-1', 'redis-node-2']) expect(nodeCommand(resolved.plan, name, resolved)).not.toContain('--cluster-replica-no-failover');
+    const own = resolveFixtureOptions({ masters: 1, replicas: 1, redisConfig: { 'cluster-replica-no-failover': 'yes' } });
+    expect(nodeCommand(own.plan, 'redis-node-2', own).slice(-2)).toEqual(['--cluster-replica-no-failover', 'yes']);
+  });
 });
 
 describe('reuse', () => {

@@ -67,6 +67,16 @@ describe('startRedisCluster({ masters: 3, replicas: 1 })', () => {
     }
   });
 
+  it('leaves automatic failover on for replicas (held only while starting), also for a replica restarted later', async () => {
+    const noFailover = (node: { host: string; port: number }) => withNode(node, (r) => r.call('CONFIG', 'GET', 'cluster-replica-no-failover'));
+    for (const replica of rc.nodes.filter((n) => n.role === 'replica')) {
+      expect(await noFailover(replica)).toEqual(['cluster-replica-no-failover', 'no']);
+    }
+    await rc.stopNode('redis-node-6');
+    await rc.startNode('redis-node-6'); // new host port; rc.nodes follows it
+    expect(await noFailover(rc.nodes.find((n) => n.name === 'redis-node-6')!)).toEqual(['cluster-replica-no-failover', 'no']);
+  });
+
   it('createClient() gives another client wired the same way, closed by stop()', async () => {
     const client = rc.createClient({ scaleReads: 'slave' });
     await client.set('{created}:k', 'v');
