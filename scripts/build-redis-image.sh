@@ -39,15 +39,7 @@ T0=$(now_ms)
 OLD_ID=$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 
 # --- host binaries ------------------------------------------------------------
-if ! have redis-server || ! have redis-cli; then
-  # The policy-rc.d in apt_install keeps the package from starting a Redis
-  # on the host's port 6379.
-  apt_install redis-server redis-tools
-  # Belt and braces: if a service got started anyway, stop it.
-  if [ -x /etc/init.d/redis-server ]; then
-    service redis-server stop >/dev/null 2>&1 || true
-  fi
-fi
+ensure_redis_binaries
 
 # Debian ships redis-server as a symlink (e.g. /usr/bin/redis-server ->
 # redis-check-rdb). Redis picks its mode from argv[0], so copy the real file

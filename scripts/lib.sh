@@ -87,3 +87,19 @@ apt_install() {
   _with_no_service_starts env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+# --- redis binaries on the host ------------------------------------------------
+# redis-server and redis-cli on this machine: the local image is built from them, and the
+# process runtime and the local target run them directly. Debian's packages (Redis 7.0.15 on
+# Debian 12); the policy-rc.d in apt_install keeps the package from starting a Redis on 6379.
+ensure_redis_binaries() {
+  if have redis-server && have redis-cli; then
+    return 0
+  fi
+  is_root || die "redis-server/redis-cli are missing: install Redis >= 7.0 (e.g. apt-get install redis-server redis-tools), or run this as root"
+  apt_install redis-server redis-tools
+  # Belt and braces: if a service got started anyway, stop it.
+  if [ -x /etc/init.d/redis-server ]; then
+    service redis-server stop >/dev/null 2>&1 || true
+  fi
+}

@@ -2,6 +2,7 @@
 # Make this machine ready for redis-cluster-kit's tests:
 #   - a Docker daemon that answers (installs docker.io and starts dockerd if needed),
 #   - Compose v2 (`docker compose`) and Compose v1 (`docker-compose`),
+#   - redis-server and redis-cli on the host (the process runtime and the local target run them),
 #   - the local Redis image (scripts/build-redis-image.sh).
 #
 # Idempotent and fast (well under a second) when everything is already there.
@@ -231,6 +232,7 @@ else
   ensure_compose
 fi
 
+ensure_redis_binaries
 "$SCRIPT_DIR/build-redis-image.sh"
 
 log "ready in $(($(now_ms) - T0)) ms"

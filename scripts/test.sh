@@ -4,7 +4,8 @@
 #   1. pnpm and the workspace's dependencies (lib-node.sh)
 #   2. a Docker engine, both Compose versions and the local Redis image (setup-docker.sh)
 #   3. build, typecheck, the unit project, then the integration project
-#   4. a check that no container, network or volume of the project is left behind
+#   4. a check that the run left no container, network or volume of the project behind
+#      (what ended runs left before it is reaped first, and not counted)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib-node.sh
@@ -22,7 +23,10 @@ pnpm --silent typecheck
 
 unit_results=$(mktemp)
 int_results=$(mktemp)
-trap 'rm -f "$unit_results" "$int_results"' EXIT
+before=$(mktemp)
+trap 'rm -f "$unit_results" "$int_results" "$before"' EXIT
+bash scripts/leftovers.sh reap
+bash scripts/leftovers.sh snapshot "$before"
 status=0
 # Unit tests need no Docker: both cores. Integration tests start many containers each (a 5x2
 # Compose cluster runs 12): one file at a time keeps a 2-core machine responsive, so that no
@@ -30,7 +34,7 @@ status=0
 pnpm exec jest --ci --selectProjects unit --maxWorkers=2 --json --outputFile="$unit_results" "$@" || status=$?
 pnpm exec jest --ci --selectProjects integration --maxWorkers=1 --json --outputFile="$int_results" "$@" || status=$?
 
-bash scripts/check-leftovers.sh || status=1
+bash scripts/leftovers.sh check "$before" || status=1
 
 # One plain closing line that any CI reader understands.
 # shellcheck disable=SC2016 # JavaScript, not shell

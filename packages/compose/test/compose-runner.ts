@@ -61,9 +61,13 @@ export async function freeBasePort(count: number): Promise<number> {
   throw new Error(`No ${count} free consecutive ports found in 20000-40000`);
 }
 
-/** A generated Compose project in a temp folder, with a unique project name. */
+/**
+ * A generated Compose project in a temp folder, with a unique project name that carries this
+ * process's pid (`rck-<pid>-<hex>`): `scripts/leftovers.sh reap` removes the projects of test
+ * processes that have ended (a killed run cannot clean up after itself).
+ */
 export class ComposeProject {
-  readonly project = `rck-${randomBytes(4).toString('hex')}`;
+  readonly project = `rck-${process.pid}-${randomBytes(4).toString('hex')}`;
   readonly dir = mkdtempSync(join(tmpdir(), 'rck-int-'));
   readonly network = `${this.project}_default`;
   cluster!: ClusterJson;
