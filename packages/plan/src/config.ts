@@ -6,19 +6,34 @@ export type Directive = readonly [name: string, ...args: string[]];
 /** Where every node keeps `nodes.conf` and its data, in the container or the node's folder. */
 export const DATA_DIR = '/data';
 
+/** Where a node listens: every interface of its container, or loopback only (local processes). */
+export interface NodeDirectiveOptions {
+  /** The data directory (`nodes.conf`, dumps). @default DATA_DIR */
+  dir?: string;
+  /** `bind` addresses. @default "0.0.0.0" (a container's own interfaces; its port is published on 127.0.0.1) */
+  bind?: string;
+}
+
+/** True when every address of a `bind` value is a loopback address. */
+export function bindsLoopbackOnly(bind: string): boolean {
+  return bind.split(/\s+/).every((a) => /^-?(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(a));
+}
+
 /**
  * The redis.conf directives of one node. Both the Compose files and the Testcontainers fixture
  * use this list, so a node is configured the same way whichever way it is started.
  * Secrets are not here: outputs add `requirepass`/`masterauth` their own way when `auth` is on.
  */
-export function nodeDirectives(plan: ClusterPlan, node: PlannedNode, options: { dir?: string } = {}): Directive[] {
+export function nodeDirectives(plan: ClusterPlan, node: PlannedNode, options: NodeDirectiveOptions = {}): Directive[] {
   const o = plan.options;
+  const bind = options.bind ?? '0.0.0.0';
   const directives: Directive[] = [
     ['port', String(node.port)],
-    ['bind', '0.0.0.0'],
+    ['bind', ...bind.split(/\s+/)],
     // Without a password, protected mode would refuse every client that is not on loopback,
-    // including the other nodes; the outputs keep ports on 127.0.0.1 instead.
-    ['protected-mode', o.auth ? 'yes' : 'no'],
+    // including the other nodes in their containers; the outputs keep ports on 127.0.0.1
+    // instead. Nodes that listen on loopback only (local processes) keep it on.
+    ['protected-mode', o.auth || bindsLoopbackOnly(bind) ? 'yes' : 'no'],
     ['dir', options.dir ?? DATA_DIR],
     ['cluster-enabled', 'yes'],
     ['cluster-config-file', 'nodes.conf'],

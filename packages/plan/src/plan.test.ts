@@ -7,6 +7,7 @@ import {
   imageFromEnv,
   InvalidOptionError,
   nodeDirectives,
+  bindsLoopbackOnly,
   renderDirectives,
   SLOT_COUNT,
   splitSlots,
@@ -187,6 +188,20 @@ describe('node directives', () => {
     expect(renderDirectives(directives)).toContain('save ""');
     expect(directivesToArgs(directives)).toEqual(expect.arrayContaining(['--save', '', '--port', '7101']));
     expect(nodeDirectives(createPlan({ persistence: 'rdb' }), createPlan().nodes[0]!)).toContainEqual(['appendonly', 'no']);
+  });
+
+  it('listen on loopback only when asked (local processes), and keep protected mode on there', () => {
+    const plan = createPlan({ masters: 1, replicas: 0 });
+    const local = nodeDirectives(plan, plan.nodes[0]!, { bind: '127.0.0.1 -::1' });
+    expect(local).toContainEqual(['bind', '127.0.0.1', '-::1']);
+    expect(local).toContainEqual(['protected-mode', 'yes']);
+    expect(nodeDirectives(plan, plan.nodes[0]!, { bind: '0.0.0.0' })).toContainEqual(['protected-mode', 'no']);
+    expect([bindsLoopbackOnly('127.0.0.1'), bindsLoopbackOnly('127.0.0.1 -::1'), bindsLoopbackOnly('0.0.0.0'), bindsLoopbackOnly('127.0.0.1 10.0.0.1')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });
 
