@@ -9,30 +9,31 @@ jest.setTimeout(300_000);
 
 const ROOT = resolve(__dirname, '../../..');
 const SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/jest-suite/jest.config.js');
+const OWN_CLUSTER_SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/own-cluster-suite/jest.config.js');
 // The suite's cluster options (its jest.config globals), for removing what reuse kept.
 const SUITE_OPTIONS = { masters: 3, replicas: 1, namePrefix: 'suite' };
 
 interface SuiteRun {
   code: number | null;
   output: string;
-  files: { file: string; worker: string; cluster: string; shared: boolean; namespace: string }[];
+  files: { file: string; worker: string; cluster: string; shared: boolean; namespace: string; ports?: number[] }[];
   setupMs: number;
 }
 
 /** Fail with the suite's own output, which says what went wrong inside it. */
-function expectPassed(run: SuiteRun): void {
-  if (run.code !== 0 || !run.output.includes('Tests:       7 passed, 7 total')) {
+function expectPassed(run: SuiteRun, tests = 7): void {
+  if (run.code !== 0 || !run.output.includes(`Tests:       ${tests} passed, ${tests} total`)) {
     throw new Error(`The suite failed (exit code ${run.code}):\n${run.output.slice(-4000)}`);
   }
 }
 
-/** Run the example suite in its own Jest process on 2 workers, as a user would. */
-async function runSuite(env: Record<string, string> = {}): Promise<SuiteRun> {
+/** Run an example suite in its own Jest process on 2 workers, as a user would. */
+async function runSuite(env: Record<string, string> = {}, config = SUITE_CONFIG): Promise<SuiteRun> {
   const reportDir = mkdtempSync(join(tmpdir(), 'rck-suite-'));
   // A cache of its own: with timings of an earlier run, Jest may run quick files in band.
   const cacheDir = mkdtempSync(join(tmpdir(), 'rck-suite-cache-'));
   try {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', SUITE_CONFIG, '--maxWorkers=2', '--cacheDirectory', cacheDir], {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', config, '--maxWorkers=2', '--cacheDirectory', cacheDir], {
       cwd: ROOT,
       env: { ...process.env, SUITE_REPORT_DIR: reportDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,7 +51,7 @@ async function runSuite(env: Record<string, string> = {}): Promise<SuiteRun> {
     let setupMs = Number.NaN;
     try {
       files = lines('files.jsonl') as unknown as SuiteRun['files'];
-      setupMs = Number(lines('setup.jsonl')[0]?.['setupMs']);
+      if (config === SUITE_CONFIG) setupMs = Number(lines('setup.jsonl')[0]?.['setupMs']);
     } catch {
       // Reported below through the exit code and output.
     }
@@ -88,5 +89,21 @@ describe('Jest integration (globalSetup + useRedisCluster) in a real multi-file 
     expect(second.setupMs).toBeLessThan(2000);
     // eslint-disable-next-line no-console
     console.log(`globalSetup: fresh ${Math.round(first.setupMs)} ms, attach to the kept cluster ${Math.round(second.setupMs)} ms`);
+  });
+});
+
+describe('2 Jest workers, each file with a cluster of its own (useRedisCluster() without globalSetup)', () => {
+  it('start at once on both workers with no port or name collision, and both are removed at the end', async () => {
+    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0' }, OWN_CLUSTER_SUITE_CONFIG);
+    expectPassed(run, 2);
+    expect(run.files.map((f) => f.file).sort()).toEqual(['first', 'second']);
+    expect(new Set(run.files.map((f) => f.worker)).size).toBe(2);
+    expect(run.files.every((f) => !f.shared)).toBe(true);
+    const clusters = [...new Set(run.files.map((f) => f.cluster))];
+    expect(clusters).toHaveLength(2);
+    const ports = run.files.flatMap((f) => f.ports ?? []);
+    expect(ports).toHaveLength(6);
+    expect(new Set(ports).size).toBe(6);
+    for (const id of clusters) expect(await resourcesOfCluster(id)).toEqual({ containers: [], networks: [] });
   });
 });
