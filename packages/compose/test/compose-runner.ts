@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ClusterJson } from '../src/render';
+import { INIT_SERVICE, type ClusterJson } from '../src/render';
 
 const run = promisify(execFile);
 
@@ -112,14 +112,26 @@ export class ComposeProject {
     }
   }
 
-  /** Start and wait until every node is healthy: `up -d --wait` (v2), or `up -d` and a bounded poll of health (v1). */
+  /**
+   * Start and wait until every node is healthy: `up -d --wait` (v2), or `up -d` and a bounded
+   * poll of health (v1). When it fails, the error carries the init step's own last lines (it
+   * says which command a node refused), not only Compose's.
+   */
   async up(): Promise<number> {
     const start = Date.now();
-    if (this.tool.hasWait) {
-      await this.compose('up', '-d', '--wait');
-    } else {
-      await this.compose('up', '-d');
-      await this.waitHealthy();
+    try {
+      if (this.tool.hasWait) {
+        await this.compose('up', '-d', '--wait');
+      } else {
+        await this.compose('up', '-d');
+        await this.waitHealthy();
+      }
+    } catch (e) {
+      const init = await this.compose('logs', '--no-color', '--tail', '30', INIT_SERVICE).then(
+        ({ stdout, stderr }) => `${stdout}${stderr}`.trim(),
+        (err: unknown) => `(no logs: ${String(err)})`,
+      );
+      throw new Error(`${(e as Error).message}\n${INIT_SERVICE} logs:\n${init}`);
     }
     return Date.now() - start;
   }
