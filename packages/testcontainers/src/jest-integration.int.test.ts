@@ -27,13 +27,17 @@ function expectPassed(run: SuiteRun, tests = 7): void {
   }
 }
 
-/** Run an example suite in its own Jest process on 2 workers, as a user would. */
-async function runSuite(env: Record<string, string> = {}, config = SUITE_CONFIG): Promise<SuiteRun> {
+/**
+ * Run an example suite in its own Jest process on 2 workers, as a user would (with
+ * `detectOpenHandles`: Jest's --detectOpenHandles, which runs the files in band).
+ */
+async function runSuite(env: Record<string, string> = {}, config = SUITE_CONFIG, detectOpenHandles = false): Promise<SuiteRun> {
   const reportDir = mkdtempSync(join(tmpdir(), 'rck-suite-'));
   // A cache of its own: with timings of an earlier run, Jest may run quick files in band.
   const cacheDir = mkdtempSync(join(tmpdir(), 'rck-suite-cache-'));
   try {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', config, '--maxWorkers=2', '--cacheDirectory', cacheDir], {
+    const args = ['--config', config, '--cacheDirectory', cacheDir, ...(detectOpenHandles ? ['--detectOpenHandles'] : ['--maxWorkers=2'])];
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), ...args], {
       cwd: ROOT,
       env: { ...process.env, SUITE_REPORT_DIR: reportDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,5 +109,17 @@ describe('2 Jest workers, each file with a cluster of its own (useRedisCluster()
     expect(ports).toHaveLength(6);
     expect(new Set(ports).size).toBe(6);
     for (const id of clusters) expect(await resourcesOfCluster(id)).toEqual({ containers: [], networks: [] });
+  });
+});
+
+describe('open handles', () => {
+  it.each([
+    ['the shared cluster (globalSetup + useRedisCluster)', SUITE_CONFIG, 7],
+    ['a cluster per file (useRedisCluster without globalSetup)', OWN_CLUSTER_SUITE_CONFIG, 2],
+  ])('%s: Jest --detectOpenHandles finds none, and Jest exits by itself', async (_label, config, tests) => {
+    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0' }, config, true);
+    expectPassed(run, tests);
+    // What Jest prints when a socket, timer or child process outlives the tests.
+    expect(run.output).not.toMatch(/open handles? potentially keeping Jest from exiting|Jest did not exit one second after the test run/);
   });
 });
