@@ -1,5 +1,29 @@
-import { DEFAULT_PLAN_OPTIONS, OPTION_SPECS, type PlanOptions } from '@redis-cluster-kit/plan';
+import { DEFAULT_PLAN_OPTIONS, OPTION_SPECS, oneOf, type PlanOptions } from '@redis-cluster-kit/plan';
 import { DEFAULT_PASSWORD_ENV } from './secret';
+
+/**
+ * What the generator writes from the plan: `compose`, a Docker Compose set-up; `local`, a folder
+ * per port for redis-server processes on this machine (no Docker), with `cluster.sh`.
+ */
+export type Target = 'compose' | 'local';
+export const TARGETS: readonly Target[] = ['compose', 'local'];
+/** The target when `--target` is not given: every output made before targets existed is a Compose one. */
+export const DEFAULT_TARGET: Target = 'compose';
+export const TARGET_ALLOWED = oneOf(TARGETS);
+
+/**
+ * Plan options whose default depends on the target. Local nodes announce 127.0.0.1: they are
+ * processes on this machine, reached there with no address mapping (names would not resolve).
+ */
+export const TARGET_PLAN_DEFAULTS: { readonly [T in Target]: Readonly<Partial<PlanOptions>> } = {
+  compose: {},
+  local: { announce: 'loopback' },
+};
+
+/** The default of a plan option for a target: {@link TARGET_PLAN_DEFAULTS}, else the plan's own. */
+export function targetDefault<K extends keyof PlanOptions>(target: Target, option: K): PlanOptions[K] {
+  return (TARGET_PLAN_DEFAULTS[target][option] ?? DEFAULT_PLAN_OPTIONS[option]) as PlanOptions[K];
+}
 
 /** How a flag's text becomes a value. */
 export type FlagKind = 'integer' | 'string' | 'boolean';
@@ -13,6 +37,10 @@ export interface PlanFlag {
   valueName?: string;
   /** What the option does, for the help. */
   description: string;
+  /** The targets the flag applies to; given with another one, it is an error. @default every target */
+  targets?: readonly Target[];
+  /** Why the flag does not apply to the other targets, for that error. */
+  notApplicable?: string;
 }
 
 /**
@@ -25,20 +53,36 @@ export const PLAN_FLAGS: readonly PlanFlag[] = [
   { flag: '--base-port', option: 'basePort', kind: 'integer', valueName: '<port>', description: 'client port of the first node; node i listens on base-port + i - 1' },
   { flag: '--bus-port-offset', option: 'busPortOffset', kind: 'integer', valueName: '<n>', description: 'cluster bus port = client port + this offset' },
   { flag: '--name-prefix', option: 'namePrefix', kind: 'string', valueName: '<prefix>', description: 'node names are <prefix>-1 ... <prefix>-N (masters first)' },
-  { flag: '--image', option: 'image', kind: 'string', valueName: '<image>', description: 'image with redis-server and redis-cli (Redis >= 7.0); REDIS_CLUSTER_IMAGE still overrides it when Compose runs' },
-  { flag: '--announce', option: 'announce', kind: 'string', valueName: '<mode>', description: 'what nodes announce to clients: their names (hostname) or 127.0.0.1 (loopback)' },
+  {
+    flag: '--image',
+    option: 'image',
+    kind: 'string',
+    valueName: '<image>',
+    description: 'image with redis-server and redis-cli (Redis >= 7.0); REDIS_CLUSTER_IMAGE still overrides it when Compose runs; not with --target local',
+    targets: ['compose'],
+    notApplicable: 'local nodes run the redis-server on PATH (or REDIS_SERVER)',
+  },
+  {
+    flag: '--announce',
+    option: 'announce',
+    kind: 'string',
+    valueName: '<mode>',
+    description: 'what nodes announce to clients: their names (hostname) or 127.0.0.1 (loopback, the default and only choice with --target local)',
+  },
   { flag: '--node-timeout', option: 'nodeTimeoutMs', kind: 'integer', valueName: '<ms>', description: 'cluster-node-timeout in milliseconds' },
   { flag: '--persistence', option: 'persistence', kind: 'string', valueName: '<mode>', description: 'what nodes keep on disk besides nodes.conf' },
   {
     flag: '--auth',
     option: 'auth',
     kind: 'boolean',
-    description: `nodes require a password, kept in .env (mode 0600, in .gitignore) as ${DEFAULT_PASSWORD_ENV} (see --password-env): the one given, or a new random one; Compose reads it, no other file has it`,
+    description: `nodes require a password, kept in .env (mode 0600, in .gitignore) as ${DEFAULT_PASSWORD_ENV} (see --password-env): the one given, or a new random one; Compose (or cluster.sh with --target local) reads it, no other file has it`,
   },
 ];
 
 /** Where the files go when `--out` is not given (relative to the current directory). */
 export const DEFAULT_OUT = 'compose/redis-cluster';
+/** Where the files go when `--out` is not given, by target. */
+export const DEFAULT_OUTS: { readonly [T in Target]: string } = { compose: DEFAULT_OUT, local: 'local/redis-cluster' };
 /** Host address the client ports are published on when `--bind` is not given. */
 export const DEFAULT_BIND = '127.0.0.1';
 /** What the header names as the command when run through this repository's `pnpm gen:compose`. */
@@ -48,6 +92,8 @@ export const BIN_PROGRAM = 'redis-cluster-compose';
 
 /** Settings of the output that are not part of the plan. */
 export interface OutputSettings {
+  /** What is generated. @default "compose" */
+  target: Target;
   bind: string;
   out: string;
   /** With `auth`: the variable holding the password. */
@@ -60,16 +106,19 @@ export function shellWord(word: string): string {
 }
 
 /**
- * The command line that regenerates a set of files: `--masters` and `--replicas` always, every
- * other flag only where it differs from its default, in {@link PLAN_FLAGS} order. Deterministic
- * (no time, no machine state), so the files it heads are too.
+ * The command line that regenerates a set of files: `--target` unless it is the default, then
+ * `--masters` and `--replicas` always, every other flag only where it differs from its default
+ * for that target, in {@link PLAN_FLAGS} order. Deterministic (no time, no machine state), so
+ * the files it heads are too.
  */
 export function regenerateCommand(options: Readonly<PlanOptions>, settings: Partial<OutputSettings> = {}, program = BIN_PROGRAM): string {
+  const target = settings.target ?? DEFAULT_TARGET;
   const words: string[] = [program];
+  if (target !== DEFAULT_TARGET) words.push('--target', target);
   for (const f of PLAN_FLAGS) {
     const value = options[f.option];
     const always = f.option === 'masters' || f.option === 'replicas';
-    if (!always && value === DEFAULT_PLAN_OPTIONS[f.option]) continue;
+    if (!always && value === targetDefault(target, f.option)) continue;
     if (f.kind === 'boolean') {
       if (value === true) words.push(f.flag);
     } else {
@@ -80,7 +129,7 @@ export function regenerateCommand(options: Readonly<PlanOptions>, settings: Part
     words.push('--password-env', shellWord(settings.passwordEnv));
   }
   if (settings.bind !== undefined && settings.bind !== DEFAULT_BIND) words.push('--bind', shellWord(settings.bind));
-  if (settings.out !== undefined && settings.out !== DEFAULT_OUT) words.push('--out', shellWord(settings.out));
+  if (settings.out !== undefined && settings.out !== DEFAULT_OUTS[target]) words.push('--out', shellWord(settings.out));
   return words.join(' ');
 }
 

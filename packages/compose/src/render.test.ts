@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { announcedAddress, createPlan, DEFAULT_PLAN_OPTIONS, type ClusterPlan, type PlanOptions } from '@redis-cluster-kit/plan';
+import { expectFormsPlan } from '../test/forming';
+import { announcedAddress, createPlan, DEFAULT_PLAN_OPTIONS, type PlanOptions } from '@redis-cluster-kit/plan';
 import {
   clusterJson,
   healthcheckScript,
@@ -161,26 +162,8 @@ describe('renderFiles, default 3 masters x 1 replica', () => {
   });
 });
 
-function expectInitFollowsPlan(plan: ClusterPlan, init: string): void {
-  const number = (name: string) => plan.nodes.find((n) => n.name === name)!.index + 1;
-  for (const shard of plan.shards) {
-    const m = shard.master;
-    expect(init).toContain(`\nadd_slots ${m.name} ${m.port} ${shard.slots.start} ${shard.slots.end} ${shard.index + 1}\n`);
-    for (const r of shard.replicas) {
-      expect(init).toContain(
-        `\n  replicate ${r.name} "$ip${number(r.name)}" ${r.port} ${m.name} "$ip${number(m.name)}" "$id${number(m.name)}"\n`,
-      );
-    }
-  }
-  expect(init.match(/^add_slots /gm)).toHaveLength(plan.options.masters);
-  expect(init.match(/^ {2}replicate /gm) ?? []).toHaveLength(plan.options.masters * plan.options.replicas);
-  for (const node of plan.nodes) {
-    expect(init).toContain(`  discover ${node.name} ${node.port}\n`);
-    expect(init).toContain(`"$ip${node.index + 1} ${node.port} ${node.busPort}"`);
-    expect(init).toContain(`  check ${node.name} "$ip${node.index + 1}" ${node.port} ${node.role} || return 1\n`);
-  }
-  expect(init).toContain(`NODE_COUNT=${plan.nodes.length}\n`);
-}
+/** The init script forms exactly the plan (the check shared with the local target's cluster.sh). */
+const expectInitFollowsPlan = expectFormsPlan;
 
 describe('renderFiles, other shapes', () => {
   it('renders a single master with no replicas', () => {

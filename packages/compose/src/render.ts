@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
-import { join } from 'node:path';
-import Handlebars from 'handlebars';
 import {
   announcedAddress,
   IMAGE_ENV_VAR,
@@ -13,9 +10,9 @@ import {
 } from '@redis-cluster-kit/plan';
 import { BIN_PROGRAM, DEFAULT_BIND, regenerateCommand } from './flags';
 import { DEFAULT_PASSWORD_ENV, ENV_FILE, validatePasswordEnv } from './secret';
+import { template } from './templates';
 
-/** Where the templates are: `src/templates`, from `src/*.ts` (tests) and `dist/*.js` (built) alike. */
-export const TEMPLATES_DIR = join(__dirname, '..', 'src', 'templates');
+export { TEMPLATES_DIR } from './templates';
 
 /** Names of the two services that are not nodes. */
 export const INIT_SERVICE = 'redis-cluster-init';
@@ -129,13 +126,65 @@ export function healthcheckScript(plan: ClusterPlan, node: PlannedNode): string 
   return parts.join('; ');
 }
 
-function summary(plan: ClusterPlan): string {
+/**
+ * The values the shared forming code (`templates/partials/form-*.sh.hbs`) prints in the Compose
+ * init script: redis-cli reaches every node by name in the Compose network.
+ */
+const FORMING = {
+  cli: 'redis-cli',
+  logPrefix: INIT_SERVICE,
+  awaitHint: 'docker compose logs $1',
+} as const satisfies FormingView;
+
+/** What the shared forming partials need besides the plan's nodes, masters and replicas. */
+export interface FormingView {
+  /** The shell command that runs redis-cli (`redis-cli -h NAME -p PORT ...` follows it). */
+  cli: string;
+  /** The prefix of every message (`<prefix>: ...`). */
+  logPrefix: string;
+  /** Where to look when node `$1` (port `$2`) does not answer, as sh text inside double quotes. */
+  awaitHint: string;
+}
+
+/**
+ * The plan as the shared forming code reads it: every master with its slot range and config
+ * epoch, every replica with its master (nodes are numbered from 1, as the script's variables).
+ */
+export function formingPlan(plan: ClusterPlan) {
+  const number = (n: PlannedNode) => n.index + 1;
+  const byName = new Map(plan.nodes.map((n) => [n.name, n]));
+  return {
+    masters: plan.shards.map((s) => ({
+      name: s.master.name,
+      port: s.master.port,
+      slotStart: s.slots.start,
+      slotEnd: s.slots.end,
+      epoch: s.index + 1,
+    })),
+    replicas: plan.nodes
+      .filter((n) => n.role === 'replica')
+      .map((n) => ({
+        name: n.name,
+        number: number(n),
+        port: n.port,
+        masterName: n.masterName!,
+        masterNumber: number(byName.get(n.masterName!)!),
+      })),
+    planLines: plan.nodes.map(planLine),
+    summary: summary(plan),
+    nodeCount: plan.nodes.length,
+  };
+}
+
+/** A one-line summary such as `3 masters x 1 replica (6 nodes)`. */
+export function summary(plan: ClusterPlan): string {
   const { masters, replicas } = plan.options;
   const plural = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
   return `${plural(masters, 'master')} x ${plural(replicas, 'replica')} (${plural(plan.nodes.length, 'node')})`;
 }
 
-function planLine(node: PlannedNode): string {
+/** One node of the plan as a line: name, role (slots or master), ports. */
+export function planLine(node: PlannedNode): string {
   const what = node.slots ? `master, slots ${node.slots.start}-${node.slots.end}` : `replica of ${node.masterName}`;
   return `${node.name}: ${what}, port ${node.port}, bus port ${node.busPort}`;
 }
@@ -153,7 +202,6 @@ export function viewModel(plan: ClusterPlan, options: RenderOptions = {}) {
   const number = (n: PlannedNode) => n.index + 1;
   // Compose picks the image when it runs: REDIS_CLUSTER_IMAGE if set, else the planned one.
   const imageExpression = `\${${IMAGE_ENV_VAR}:-${plan.options.image}}`;
-  const byName = new Map(plan.nodes.map((n) => [n.name, n]));
 
   const nodes = plan.nodes.map((n) => ({
     name: n.name,
@@ -179,8 +227,6 @@ export function viewModel(plan: ClusterPlan, options: RenderOptions = {}) {
     passwordEnv,
     passwordRef: `\${${passwordEnv}}`,
     envFile: ENV_FILE,
-    summary: summary(plan),
-    nodeCount: plan.nodes.length,
     auth,
     bind,
     hostAddress: hostAddress(bind),
@@ -189,23 +235,7 @@ export function viewModel(plan: ClusterPlan, options: RenderOptions = {}) {
     // With auth, redis-cli (healthchecks, init) authenticates through REDISCLI_AUTH.
     environment: auth ? [`REDISCLI_AUTH: ${q(password)}`] : [],
     nodes,
-    masters: plan.shards.map((s) => ({
-      name: s.master.name,
-      port: s.master.port,
-      slotStart: s.slots.start,
-      slotEnd: s.slots.end,
-      epoch: s.index + 1,
-    })),
-    replicas: plan.nodes
-      .filter((n) => n.role === 'replica')
-      .map((n) => ({
-        name: n.name,
-        number: number(n),
-        port: n.port,
-        masterName: n.masterName!,
-        masterNumber: number(byName.get(n.masterName!)!),
-      })),
-    planLines: plan.nodes.map(planLine),
+    ...formingPlan(plan),
     init: {
       name: INIT_SERVICE,
       command: seq(['sh', INIT_SCRIPT_PATH]),
@@ -217,6 +247,9 @@ export function viewModel(plan: ClusterPlan, options: RenderOptions = {}) {
     },
     initName: INIT_SERVICE,
     readyName: READY_SERVICE,
+    // The forming code shared with the local target (templates/partials/form-*.sh.hbs):
+    // how it calls redis-cli, how it prefixes its messages, where a silent node's log is.
+    ...FORMING,
     firstNode: { name: plan.nodes[0]!.name, port: plan.nodes[0]!.port },
     inNetworkNodes: plan.nodes.map((n) => `\`${n.name}:${n.port}\``).join(', '),
     hostnameAnnounce: plan.options.announce === 'hostname',
@@ -229,44 +262,21 @@ export function viewModel(plan: ClusterPlan, options: RenderOptions = {}) {
 
 export type ViewModel = ReturnType<typeof viewModel>;
 
-type Template = (context: unknown) => string;
-let compiled: Record<'compose' | 'redisConf' | 'init' | 'readme' | 'gitignore', Template> | undefined;
-
-/** One private Handlebars instance: no escaping (values are validated or quoted in TypeScript), strict lookups. */
-function templates() {
-  if (!compiled) {
-    const hbs = Handlebars.create();
-    const load = (file: string): Template =>
-      hbs.compile(readFileSync(join(TEMPLATES_DIR, file), 'utf8'), { noEscape: true, strict: true });
-    compiled = {
-      compose: load('compose.yaml.hbs'),
-      redisConf: load('redis.conf.hbs'),
-      init: load('init-cluster.sh.hbs'),
-      readme: load('README.md.hbs'),
-      gitignore: load('gitignore.hbs'),
-    };
-  }
-  return compiled;
-}
-
 /**
  * Render every file of the Compose set-up: a map from path (relative to the output folder,
  * `/`-separated) to content. Pure apart from reading the templates once.
  */
 export function renderFiles(plan: ClusterPlan, options: RenderOptions = {}): Map<string, string> {
   const view = viewModel(plan, options);
-  const t = templates();
   const files = new Map<string, string>();
-  files.set('compose.yaml', t.compose(view));
+  files.set('compose.yaml', template('compose.yaml.hbs')(view));
   for (const node of view.nodes) {
-    files.set(`nodes/${node.name}/redis.conf`, t.redisConf({ header: view.header, description: node.description, lines: node.confLines }));
+    files.set(`nodes/${node.name}/redis.conf`, template('redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }));
   }
-  files.set('init-cluster.sh', t.init(view));
+  files.set('init-cluster.sh', template('init-cluster.sh.hbs')(view));
   files.set('cluster.json', `${JSON.stringify(clusterJson(plan, view.header, view.bind, view.passwordEnv), null, 2)}\n`);
-  files.set('README.md', t.readme(view));
-  if (view.auth) files.set('.gitignore', t.gitignore(view));
+  files.set('README.md', template('README.md.hbs')(view));
+  if (view.auth) files.set('.gitignore', template('gitignore.hbs')(view));
   return files;
 }
 
-/** Files that should be executable when written. */
-export const EXECUTABLE_FILES: ReadonlySet<string> = new Set(['init-cluster.sh']);

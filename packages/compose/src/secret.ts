@@ -36,9 +36,12 @@ export const MAX_PASSWORD_LENGTH = 512;
 /**
  * Characters a given password may have: none that `.env` parsers treat specially in an unquoted
  * value (spaces, quotes, `$` interpolation, `#` comments, `\` escapes) in Compose v2 or v1, so the
- * value is written as it is and both read it back unchanged.
+ * value is written as it is and both read it back unchanged; nor any that redis.conf would split
+ * or unquote, so the local target's cluster.sh passes it to redis-server as it is.
+ * {@link PASSWORD_CHARS_PATTERN} is the inside of a bracket expression, in a RegExp and in sh.
  */
-const PASSWORD_CHARS = /^[A-Za-z0-9._~+/=:,@%^!*?-]$/;
+export const PASSWORD_CHARS_PATTERN = 'A-Za-z0-9._~+/=:,@%^!*?-';
+const PASSWORD_CHARS = new RegExp(`^[${PASSWORD_CHARS_PATTERN}]$`);
 export const PASSWORD_ALLOWED =
   `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters from A-Z, a-z, 0-9 and . _ ~ + / = : , @ % ^ ! * ? - ` +
   '(no spaces, quotes, $, # or \\, which .env files treat specially)';
@@ -106,11 +109,21 @@ export function envValue(text: string, name: string): string | undefined {
   return value;
 }
 
+/** Who reads a `.env`, for its first lines: the Compose set-up, or the local target's cluster.sh. */
+export interface EnvFileReader {
+  /** The file whose cluster the password protects. */
+  of: string;
+  /** What reads the file. */
+  reader: string;
+}
+/** The Compose target's `.env` is read by Compose. */
+export const COMPOSE_ENV_READER: EnvFileReader = { of: 'compose.yaml', reader: 'Compose' };
+
 /** The first lines of a `.env` the generator creates. Not "do not edit": the file is the user's. */
-export function envFileHeader(name: string, command: string): string {
+export function envFileHeader(name: string, command: string, reader: EnvFileReader = COMPOSE_ENV_READER): string {
   return (
-    `# ${name}: the password of the Redis Cluster of compose.yaml (created by ${command}).\n` +
-    '# Compose reads this file; keep it private (mode 0600) and out of version control (.gitignore).\n' +
+    `# ${name}: the password of the Redis Cluster of ${reader.of} (created by ${command}).\n` +
+    `# ${reader.reader} reads this file; keep it private (mode 0600) and out of version control (.gitignore).\n` +
     '# This file is yours: the generator keeps it and never changes it without --force.\n'
   );
 }
@@ -123,10 +136,16 @@ export function envFileHeader(name: string, command: string): string {
  * - a `.env` without a value for NAME: NAME is added (a conflict too: the file is the user's).
  * Other lines of an existing `.env` are always kept.
  */
-export function planEnvFile(existing: string | undefined, name: string, given: GivenPassword | undefined, command: string): EnvFilePlan {
+export function planEnvFile(
+  existing: string | undefined,
+  name: string,
+  given: GivenPassword | undefined,
+  command: string,
+  reader: EnvFileReader = COMPOSE_ENV_READER,
+): EnvFilePlan {
   if (existing === undefined) {
     const secret = given?.secret ?? generatePassword();
-    return { content: `${envFileHeader(name, command)}${name}=${secret}\n`, source: given?.source ?? 'generated' };
+    return { content: `${envFileHeader(name, command, reader)}${name}=${secret}\n`, source: given?.source ?? 'generated' };
   }
   const current = envValue(existing, name);
   if (current !== undefined && current !== '') {
