@@ -265,12 +265,35 @@ describe('redis-cluster-compose (real process)', () => {
     ['password as a flag', { args: ['--auth', '--password', 'hunter2-hunter2'], secret: 'hunter2-hunter2', error: 'Unknown option --password: passwords are not taken as arguments (shell history and ps keep those). Expected --auth and the password piped to --password-stdin, or in the variable named by --password-env (default REDIS_PASSWORD).' }],
     ['password as a flag with "="', { args: ['--password=hunter2-hunter2'], secret: 'hunter2-hunter2', error: 'Unknown option --password: passwords are not taken as arguments (shell history and ps keep those). Expected --auth and the password piped to --password-stdin, or in the variable named by --password-env (default REDIS_PASSWORD).' }],
     ['password after --auth', { args: ['--auth', 'hunter2-hunter2'], secret: 'hunter2-hunter2', error: 'Unexpected argument after --auth (not shown: it may be a password). Expected only options: --auth takes no value; pipe it to --password-stdin or set the variable named by --password-env (default REDIS_PASSWORD).' }],
+    // --target, and the flags that do not apply to local nodes.
+    ['target unknown', { args: ['--target', 'docker'], error: 'Invalid option --target "docker". Expected "compose" or "local".' }],
+    ['target in upper case', { args: ['--target', 'LOCAL'], error: invalid('--target', '"LOCAL"', '"compose" or "local"') }],
+    ['target empty', { args: ['--target='], error: invalid('--target', '""', '"compose" or "local"') }],
+    ['target without a value', { args: ['--out', 'never', '--target'], error: 'Invalid option --target (no value). Expected "compose" or "local".' }],
+    ['target given twice', { args: ['--target', 'local', '--target=compose'], error: 'Invalid option --target given twice ("local" and "compose"). Expected it at most once.' }],
+    ['image with the local target', { args: ['--target', 'local', '--image', 'redis:7.2'], error: 'Invalid option --image "redis:7.2" with --target local. Expected --image only with --target compose: local nodes run the redis-server on PATH (or REDIS_SERVER).' }],
+    ['a bad image with the local target', { args: ['--image', 'bad image', '--target', 'local'], error: 'Invalid option --image "bad image" with --target local. Expected --image only with --target compose: local nodes run the redis-server on PATH (or REDIS_SERVER).' }],
+    ['bind with the local target', { args: ['--target', 'local', '--bind', '0.0.0.0'], error: 'Invalid option --bind "0.0.0.0" with --target local. Expected --bind only with --target compose: local nodes listen on 127.0.0.1 only.' }],
+    ['announce hostname with the local target', { args: ['--target', 'local', '--announce', 'hostname'], error: 'Invalid option --announce "hostname" with --target local. Expected "loopback" (the default there): local nodes announce 127.0.0.1, their names do not resolve on this machine.' }],
+    ['announce unknown with the local target', { args: ['--target', 'local', '--announce', 'ip'], error: 'Invalid option --announce "ip" with --target local. Expected "loopback" (the default there): local nodes announce 127.0.0.1, their names do not resolve on this machine.' }],
+    ['plan errors with the local target', { args: ['--target', 'local', '--masters', '0'], error: invalid('--masters', '0', spec('masters')) }],
+    [
+      'an edited cluster.sh (local target)',
+      {
+        args: ['--target', 'local', '--masters', '1', '--replicas', '0', '--out', 'o'],
+        setup: () => {
+          generate(['--target', 'local', '--masters', '1', '--replicas', '0', '--out', 'o'])();
+          writeFileSync(join(dir, 'o/cluster.sh'), `${readFileSync(join(dir, 'o/cluster.sh'), 'utf8')}# mine\n`);
+        },
+        error: 'Refusing to change "o/cluster.sh": it was edited since it was generated. Use --force to overwrite it.',
+      },
+    ],
     // Flags: unknown, twice, with values they do not take, arguments.
     ['flag given twice', { args: ['--masters', '3', '--masters=4'], error: 'Invalid option --masters given twice ("3" and "4"). Expected it at most once.' }],
     ['boolean flag given twice', { args: ['--auth', '--auth'], error: 'Invalid option --auth given twice. Expected it at most once.' }],
     ['--out given twice', { args: ['--out', 'a', '--out', 'b'], error: 'Invalid option --out given twice ("a" and "b"). Expected it at most once.' }],
-    ['unknown flag', { args: ['--mastres', '3'], error: 'Unknown option --mastres. Expected one of: --version, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.' }],
-    ['unknown short flag', { args: ['-m', '3'], error: 'Unknown option -m. Expected one of: --version, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.' }],
+    ['unknown flag', { args: ['--mastres', '3'], error: 'Unknown option --mastres. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.' }],
+    ['unknown short flag', { args: ['-m', '3'], error: 'Unknown option -m. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.' }],
     ['a value for a flag that takes none', { args: ['--auth=yes'], error: 'Invalid option --auth (a value after "=", not shown). Expected --auth alone: it takes no value.' }],
     ['an argument', { args: ['3'], error: 'Unexpected argument "3". Expected only options (see --help).' }],
     ['an argument after --', { args: ['--', '--masters'], error: 'Unexpected argument "--masters". Expected only options (see --help).' }],
@@ -471,5 +494,117 @@ describe('--auth: the password (real process)', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('Warning: "o/.env" can be read by other users (mode 644): run chmod 600 on it.\n');
     expect(readFileSync(join(dir, 'o/.env'), 'utf8')).toBe(`REDIS_PASSWORD="${KNOWN}"\n`);
+  });
+});
+
+describe('--target local (real process)', () => {
+  const small = ['--target', 'local', '--masters', '1', '--replicas', '1'];
+
+  it('writes a folder per port, cluster.sh (executable), cluster.json, README.md and .gitignore into local/redis-cluster', () => {
+    const r = cli(['--target', 'local']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = join(dir, 'local/redis-cluster');
+    expect(tree(out)).toEqual(['.gitignore', 'README.md', 'cluster.json', 'cluster.sh', ...[7101, 7102, 7103, 7104, 7105, 7106].map((p) => `${p}/redis.conf`)].sort());
+    expect(statSync(join(out, 'cluster.sh')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(out, '7101/redis.conf')).mode & 0o777).toBe(0o644);
+    expect(r.stdout).toBe(
+      'local/redis-cluster: 10 created, 0 overwritten, 0 unchanged (6 x <port>/redis.conf, cluster.sh, cluster.json, README.md, .gitignore)\n' +
+        'Redis Cluster: 3 master(s) x 1 replica(s) each, local redis-server processes on 127.0.0.1, ports 7101-7106, bus ports 17101-17106\n' +
+        'Start it: sh local/redis-cluster/cluster.sh up\n',
+    );
+    // Nodes announce 127.0.0.1 by default here, so the header needs no --announce.
+    expect(readFileSync(join(out, 'cluster.sh'), 'utf8').split('\n')[1]).toBe('# generated by redis-cluster-kit (redis-cluster-compose --target local --masters 3 --replicas 1) - do not edit');
+    expect(JSON.parse(readFileSync(join(out, 'cluster.json'), 'utf8')).plan.options.announce).toBe('loopback');
+    expect(existsSync(join(dir, 'compose'))).toBe(false);
+  });
+
+  it('takes --announce loopback (its default), names pnpm gen:compose in headers, and ignores REDIS_CLUSTER_IMAGE', () => {
+    const r = cli([...small, '--announce', 'loopback', '--out', 'o'], { npm_lifecycle_event: 'gen:compose', REDIS_CLUSTER_IMAGE: 'not an image' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(readFileSync(join(dir, 'o/README.md'), 'utf8').split('\n')[0]).toBe(
+      '<!-- generated by redis-cluster-kit (pnpm gen:compose --target local --masters 1 --replicas 1 --out o) - do not edit -->',
+    );
+  });
+
+  it('is a no-op when run again; what the nodes write never counts as edited and is never touched', () => {
+    const args = [...small, '--out', 'o'];
+    expect(cli(args).status).toBe(0);
+    const runtime: Record<string, string> = {
+      'o/7101/nodes.conf': 'abc 127.0.0.1:7101@17101 myself,master - 0 0 1 connected 0-16383\n',
+      'o/7101/redis.log': 'a log\n',
+      'o/7101/redis.pid': '12345\n',
+      'o/7101/dump.rdb': 'REDIS0010',
+      'o/7102/appendonlydir/appendonly.aof.1.incr.aof': '*1\r\n',
+      'o/7102/temp-123.rdb': 'x',
+    };
+    for (const [path, content] of Object.entries(runtime)) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+    const again = cli(args);
+    expect([again.status, again.stderr]).toEqual([0, '']);
+    expect(again.stdout).toContain('o: 0 created, 0 overwritten, 6 unchanged');
+    for (const [path, content] of Object.entries(runtime)) expect([path, readFileSync(join(dir, path), 'utf8')]).toEqual([path, content]);
+
+    // An edited redis.conf is named; with --force it is regenerated, the runtime files stay.
+    const conf = join(dir, 'o/7101/redis.conf');
+    writeFileSync(conf, `${readFileSync(conf, 'utf8')}maxmemory 100mb\n`);
+    const refused = cli(args);
+    expect([refused.status, refused.stderr]).toEqual([2, 'Refusing to change "o/7101/redis.conf": it was edited since it was generated. Use --force to overwrite it.\n']);
+    const forced = cli([...args, '--force']);
+    expect(forced.stdout).toContain('o: 0 created, 1 overwritten, 5 unchanged');
+    expect(readFileSync(conf, 'utf8')).not.toContain('maxmemory');
+    for (const [path, content] of Object.entries(runtime)) expect([path, readFileSync(join(dir, path), 'utf8')]).toEqual([path, content]);
+  });
+
+  it('refuses to replace cluster.sh while nodes of ports the new plan does not have still run', () => {
+    expect(cli([...small, '--out', 'o']).status).toBe(0);
+    // A live process in 7102's pid file (this test's own pid stands in for a node).
+    writeFileSync(join(dir, 'o/7102/redis.pid'), `${process.pid}\n`);
+    const single = ['--target', 'local', '--masters', '1', '--replicas', '0', '--out', 'o'];
+    const refused = cli(single);
+    expect([refused.status, refused.stderr]).toEqual([
+      2,
+      'Refusing to change "o/cluster.sh" (and 4 more): nodes that the new plan does not have still run (o/7102): stop them first (sh o/cluster.sh stop), or use --force to leave them running.\n',
+    ]);
+    // A pid file whose process is gone is no reason; nor are nodes of ports the new plan keeps.
+    writeFileSync(join(dir, 'o/7102/redis.pid'), '999999999\n');
+    writeFileSync(join(dir, 'o/7101/redis.pid'), `${process.pid}\n`);
+    expect(cli(single).stderr).toBe('Refusing to overwrite "o/7101/redis.conf" (and 4 more): it differs from the generated file. Use --force to overwrite.\n');
+    expect(cli([...single, '--force']).status).toBe(0);
+  });
+
+  it('prints what it would write with --dry-run, and writes nothing', () => {
+    const r = cli([...small, '--dry-run', '--out', 'o']);
+    expect(r.status).toBe(0);
+    expect(tree(dir)).toEqual([]);
+    expect(r.stdout).toContain('==> o/cluster.sh (would create, mode 755) <==\n#!/bin/sh\n');
+    expect(r.stdout).toContain('==> o/7102/redis.conf (would create, mode 644) <==');
+  });
+
+  it('with --auth: .env (mode 0600) holds the password, for cluster.sh; no other file has it; run again keeps it', () => {
+    const KNOWN = 'Known-Secret_0123456789';
+    const r = cli([...small, '--password-stdin', '--out', 'o'], {}, `${KNOWN}\n`);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain('Password: REDIS_PASSWORD in o/.env (mode 0600, listed in .gitignore), from stdin; cluster.sh reads it from there\n');
+    expect(r.stdout).not.toContain(KNOWN);
+    expect(tree(join(dir, 'o'))).toEqual(['.env', '.gitignore', '7101/redis.conf', '7102/redis.conf', 'README.md', 'cluster.json', 'cluster.sh']);
+    expect(statSync(join(dir, 'o/.env')).mode & 0o777).toBe(0o600);
+    const env = readFileSync(join(dir, 'o/.env'), 'utf8');
+    expect(env).toMatch(new RegExp(`^REDIS_PASSWORD=${KNOWN}$`, 'm'));
+    expect(env).toContain('the password of the Redis Cluster of cluster.sh');
+    expect(env).toContain('# cluster.sh reads this file');
+    expect(readFileSync(join(dir, 'o/.gitignore'), 'utf8').split('\n')).toContain('/.env');
+    for (const p of tree(join(dir, 'o')).filter((p) => p !== '.env')) expect([p, readFileSync(join(dir, 'o', p), 'utf8').includes(KNOWN)]).toEqual([p, false]);
+    const again = cli([...small, '--auth', '--out', 'o']);
+    expect(again.stdout).toContain('o: 0 created, 0 overwritten, 7 unchanged');
+    expect(readFileSync(join(dir, 'o/.env'), 'utf8')).toBe(env);
+  });
+
+  it('lists --target in --help with what it allows and its default', () => {
+    const help = cli(['--help']).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--target <target> what to write: a Docker Compose set-up (compose), or a folder per port and cluster.sh for local redis-server processes (local); "compose" or "local" (default: compose)');
+    expect(help).toContain('sh local/redis-cluster/cluster.sh up');
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
@@ -11,9 +11,25 @@ import {
   type ClusterPlan,
   type PlanOptions,
 } from '@redis-cluster-kit/plan';
-import { BIN_PROGRAM, DEFAULT_BIND, DEFAULT_OUT, describeFlagValues, PLAN_FLAGS, REPO_PROGRAM, regenerateCommand } from './flags';
-import { BIND_ALLOWED, EXECUTABLE_FILES, renderFiles, validateBind } from './render';
 import {
+  BIN_PROGRAM,
+  DEFAULT_BIND,
+  DEFAULT_OUTS,
+  DEFAULT_TARGET,
+  describeFlagValues,
+  PLAN_FLAGS,
+  REPO_PROGRAM,
+  regenerateCommand,
+  TARGET_ALLOWED,
+  TARGET_PLAN_DEFAULTS,
+  TARGETS,
+  type Target,
+} from './flags';
+import { LOCAL_HOST, LOCAL_SCRIPT, PID_FILE } from './local';
+import { BIND_ALLOWED, validateBind } from './render';
+import { EXECUTABLE_FILES, renderTarget } from './targets';
+import {
+  COMPOSE_ENV_READER,
   DEFAULT_PASSWORD_ENV,
   ENV_FILE,
   InvalidPasswordError,
@@ -59,8 +75,11 @@ function parseInteger(flag: string, option: keyof PlanOptions, text: string): nu
   return value;
 }
 
+const TARGET_FLAG = '--target';
 const OUT_FLAG = '--out';
 const BIND_FLAG = '--bind';
+/** Why `--bind` does not apply to local nodes. */
+const BIND_NOT_LOCAL = `local nodes listen on ${LOCAL_HOST} only`;
 const PASSWORD_ENV_FLAG = '--password-env';
 const PASSWORD_STDIN_FLAG = '--password-stdin';
 /** Where passwords may come from, for messages that refuse one on the command line. */
@@ -83,7 +102,9 @@ function buildProgram(io: CliIO): Command {
     .description(
       'Generate a Docker Compose set-up for a Redis Cluster: compose.yaml, one redis.conf per node, ' +
         'init-cluster.sh (forms the cluster exactly as planned), cluster.json (plan, startupNodes, natMap) and README.md; ' +
-        'with --auth also .env (the password, mode 0600) and a .gitignore that lists it.',
+        'with --auth also .env (the password, mode 0600) and a .gitignore that lists it. ' +
+        `With --target local, the same cluster as redis-server processes on this machine, no Docker: a folder per port with its redis.conf, ` +
+        `${LOCAL_SCRIPT} (up, start, form, check, status, stop, clean), cluster.json, README.md and a .gitignore.`,
     )
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'print this help')
@@ -91,6 +112,12 @@ function buildProgram(io: CliIO): Command {
     .exitOverride()
     // A fixed width, so the help (and the README's copy of it) is the same in every terminal.
     .configureOutput({ writeOut: io.stdout, writeErr: () => undefined, getOutHelpWidth: () => 80 });
+  program.addOption(
+    new Option(
+      `${TARGET_FLAG} <target>`,
+      `what to write: a Docker Compose set-up (compose), or a folder per port and ${LOCAL_SCRIPT} for local redis-server processes (local); ${TARGET_ALLOWED} (default: ${DEFAULT_TARGET})`,
+    ),
+  );
   for (const f of PLAN_FLAGS) {
     const flags = f.kind === 'boolean' ? f.flag : `${f.flag} ${f.valueName}`;
     program.addOption(new Option(flags, `${f.description}${f.kind === 'boolean' ? ' ' : '; '}${describeFlagValues(f)}`));
@@ -108,15 +135,17 @@ function buildProgram(io: CliIO): Command {
         'read the password from standard input (passwords are never taken as arguments: shell history and ps keep those); implies --auth',
       ),
     )
-    .addOption(new Option(`${OUT_FLAG} <dir>`, `folder to write, relative to the current one (default: ${DEFAULT_OUT})`))
-    .addOption(new Option(`${BIND_FLAG} <address>`, `host address to publish the client ports on; an IPv4 address (default: ${DEFAULT_BIND})`))
+    .addOption(new Option(`${OUT_FLAG} <dir>`, `folder to write, relative to the current one (default: ${DEFAULT_OUTS.compose}, or ${DEFAULT_OUTS.local} with --target local)`))
+    .addOption(new Option(`${BIND_FLAG} <address>`, `host address to publish the client ports on; not with --target local (${BIND_NOT_LOCAL}); an IPv4 address (default: ${DEFAULT_BIND})`))
     .addOption(new Option('--force', 'overwrite files whose content differs, and change the password in an existing .env'))
     .addOption(new Option('--dry-run', 'print what would be written, write nothing'));
   program.addHelpText(
     'after',
     `\nThe image is written as \${${IMAGE_ENV_VAR}:-<image>}: ${IMAGE_ENV_VAR} set when Compose runs picks another one.` +
-      `\nErrors exit with code ${USAGE_ERROR} and write nothing. Example:\n  ${BIN_PROGRAM} --masters 3 --replicas 1 --out compose/redis-cluster` +
-      `\n  docker compose -f compose/redis-cluster/compose.yaml up -d --wait`,
+      `\nErrors exit with code ${USAGE_ERROR} and write nothing. Examples:\n  ${BIN_PROGRAM} --masters 3 --replicas 1 --out compose/redis-cluster` +
+      `\n  docker compose -f compose/redis-cluster/compose.yaml up -d --wait` +
+      `\n  ${BIN_PROGRAM} --target local --masters 3 --replicas 1 --out local/redis-cluster` +
+      `\n  sh local/redis-cluster/${LOCAL_SCRIPT} up   # redis-server and redis-cli from PATH (or REDIS_SERVER, REDIS_CLI)`,
   );
   return program;
 }
@@ -159,6 +188,7 @@ function commanderMessage(error: CommanderError, program: Command, argv: readonl
 
 /** Everything the command line asks for, validated. */
 interface Parsed {
+  target: Target;
   plan: ClusterPlan;
   bind: string;
   out: string;
@@ -173,6 +203,7 @@ function allowedFor(long: string | undefined): string {
   const spec = PLAN_FLAGS.find((f) => f.flag === long);
   if (spec) return OPTION_SPECS[spec.option].allowed;
   if (long === OUT_FLAG) return OUT_ALLOWED;
+  if (long === TARGET_FLAG) return TARGET_ALLOWED;
   if (long === BIND_FLAG) return BIND_ALLOWED;
   if (long === PASSWORD_ENV_FLAG) return PASSWORD_ENV_ALLOWED;
   return 'a value';
@@ -213,7 +244,24 @@ function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | undefine
   }
   const opts = program.opts<Record<string, string | boolean | undefined>>();
 
-  const input: Partial<PlanOptions> = {};
+  const targetArg = opts.target as string | undefined;
+  if (targetArg !== undefined && !(TARGETS as readonly string[]).includes(targetArg)) throw new InvalidOptionError(TARGET_FLAG, targetArg, TARGET_ALLOWED);
+  const target = (targetArg ?? DEFAULT_TARGET) as Target;
+  // Flags of one target only: given with another, they are refused, whatever their value.
+  const notWith = (flag: string, value: unknown, why: string) =>
+    new UsageError(`Invalid option ${flag} ${describeValue(value)} with ${TARGET_FLAG} ${target}. Expected ${flag} only with ${TARGET_FLAG} compose: ${why}.`);
+  for (const f of PLAN_FLAGS) {
+    const raw = opts[new Option(f.flag).attributeName()];
+    if (raw !== undefined && f.targets && !f.targets.includes(target)) throw notWith(f.flag, raw, f.notApplicable ?? `it does not apply to ${TARGET_FLAG} ${target}`);
+  }
+  if (target === 'local' && opts.bind !== undefined) throw notWith(BIND_FLAG, opts.bind, BIND_NOT_LOCAL);
+  if (target === 'local' && opts.announce !== undefined && opts.announce !== TARGET_PLAN_DEFAULTS.local.announce) {
+    throw new UsageError(
+      `Invalid option --announce ${describeValue(opts.announce)} with ${TARGET_FLAG} local. Expected "${TARGET_PLAN_DEFAULTS.local.announce}" (the default there): local nodes announce ${LOCAL_HOST}, their names do not resolve on this machine.`,
+    );
+  }
+
+  const input: Partial<PlanOptions> = { ...TARGET_PLAN_DEFAULTS[target] };
   for (const f of PLAN_FLAGS) {
     const raw = opts[new Option(f.flag).attributeName()];
     if (raw === undefined) continue;
@@ -236,9 +284,9 @@ function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | undefine
     throw e;
   }
   const bind = validateBind(opts.bind ?? DEFAULT_BIND, BIND_FLAG);
-  const out = (opts.out as string | undefined) ?? DEFAULT_OUT;
+  const out = (opts.out as string | undefined) ?? DEFAULT_OUTS[target];
   if (out === '' || out.startsWith('-') || /[\u0000-\u001f\u007f]/.test(out)) throw new InvalidOptionError(OUT_FLAG, out, OUT_ALLOWED);
-  return { plan, bind, out, passwordEnv, passwordStdin, force: opts.force === true, dryRun: opts.dryRun === true };
+  return { target, plan, bind, out, passwordEnv, passwordStdin, force: opts.force === true, dryRun: opts.dryRun === true };
 }
 
 /** The password given when generating (stdin, else the variable in the environment), validated. */
@@ -261,6 +309,33 @@ function readEnvFile(out: string): string | undefined {
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined; // the write reports a file in the way
     throw new OutputPathError(`Cannot read "${path}": ${code ?? 'error'}.`);
   }
+}
+
+/**
+ * The node folders of `out` (named by a port) that are not in `ports` and whose pid file names
+ * a live process: nodes an older cluster.sh started, which the new one would not know.
+ */
+function runningNodesOutside(out: string, ports: ReadonlySet<string>): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(out);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((name) => /^\d+$/.test(name) && !ports.has(name))
+    .filter((name) => {
+      try {
+        const pid = Number(readFileSync(join(out, name, PID_FILE), 'utf8').trim());
+        if (!Number.isInteger(pid) || pid <= 0) return false;
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        // EPERM: alive, another user's process.
+        return (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    })
+    .sort((a, b) => Number(a) - Number(b));
 }
 
 /** Split a command line as {@link shellWord} quotes words (plain words and '...' with '\'' inside). */
@@ -317,7 +392,7 @@ function editedFiles(out: string, paths: readonly string[]): Set<string> {
         const words = shellWords(command);
         const flags = words.slice(words.findIndex((w) => w.startsWith('--')));
         const args = words.some((w) => w.startsWith('--')) ? parseCommandLine(flags, silent) : parseCommandLine([], silent);
-        if (args) files = renderFiles(args.plan, { bind: args.bind, command, passwordEnv: args.passwordEnv });
+        if (args) files = renderTarget(args.plan, { target: args.target, bind: args.bind, command, passwordEnv: args.passwordEnv });
       } catch {
         files = undefined;
       }
@@ -344,17 +419,20 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
   try {
     const args = parseCommandLine(argv, io);
     if (!args) return 0;
-    const { plan, bind, out: outArg, passwordEnv, force } = args;
+    const { target, plan, bind, out: outArg, passwordEnv, force } = args;
+    const local = target === 'local';
     // The environment's image is used when Compose runs; a bad value is caught here already.
-    const envImage = io.env[IMAGE_ENV_VAR] ? imageFromEnv(io.env) : undefined;
+    // Local nodes use no image: the variable means nothing to them.
+    const envImage = !local && io.env[IMAGE_ENV_VAR] ? imageFromEnv(io.env) : undefined;
     const programName = io.env.npm_lifecycle_event === 'gen:compose' ? REPO_PROGRAM : BIN_PROGRAM;
-    const command = regenerateCommand(plan.options, { bind, out: outArg, passwordEnv }, programName);
-    const files = renderFiles(plan, { bind, command, passwordEnv });
+    const command = regenerateCommand(plan.options, { target, bind, out: outArg, passwordEnv }, programName);
+    const files = renderTarget(plan, { target, bind, command, passwordEnv });
 
     const writeOptions: WriteOptions = { force, executable: EXECUTABLE_FILES, secret: new Set([ENV_FILE]), conflictReasons: new Map() };
     let passwordSource: PasswordSource | undefined;
     if (plan.options.auth) {
-      const env = planEnvFile(readEnvFile(outArg), passwordEnv, givenPassword(args, io), command);
+      const reader = local ? { of: LOCAL_SCRIPT, reader: LOCAL_SCRIPT } : COMPOSE_ENV_READER;
+      const env = planEnvFile(readEnvFile(outArg), passwordEnv, givenPassword(args, io), command, reader);
       files.set(ENV_FILE, env.content);
       passwordSource = env.source;
       if (env.conflict) (writeOptions.conflictReasons as Map<string, string>).set(ENV_FILE, env.conflict);
@@ -364,6 +442,16 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
     const differing = planned.files.filter((f) => f.status === 'overwrite' && f.path !== ENV_FILE).map((f) => f.path);
     for (const path of editedFiles(outArg, differing)) {
       (writeOptions.conflictReasons as Map<string, string>).set(path, 'it was edited since it was generated. Use --force to overwrite it');
+    }
+    if (local && differing.includes(LOCAL_SCRIPT)) {
+      // The new cluster.sh knows only the new plan's nodes: running nodes of other ports would be orphaned.
+      const orphans = runningNodesOutside(outArg, new Set(plan.nodes.map((n) => String(n.port))));
+      if (orphans.length > 0) {
+        (writeOptions.conflictReasons as Map<string, string>).set(
+          LOCAL_SCRIPT,
+          `nodes that the new plan does not have still run (${orphans.map((p) => join(outArg, p)).join(', ')}): stop them first (sh ${join(outArg, LOCAL_SCRIPT)} stop), or use --force to leave them running`,
+        );
+      }
     }
     const conflicts = conflictsOf(outArg, planned, writeOptions.conflictReasons);
     if (conflicts.length > 0 && !force) throw new WriteConflictError(conflicts);
@@ -383,15 +471,22 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
     const count = (s: string) => result.files.filter((f) => f.status === s).length;
     const shown = isAbsolute(outArg) ? outArg : relative('.', outArg) || '.';
     const nodes = plan.nodes;
-    const listed = `compose.yaml, ${nodes.length} x nodes/*/redis.conf, init-cluster.sh, cluster.json, README.md${plan.options.auth ? ', .gitignore, .env' : ''}`;
+    const first = nodes[0]!;
+    const last = nodes[nodes.length - 1]!;
+    const secretFiles = plan.options.auth ? ', .gitignore, .env' : '';
+    const listed = local
+      ? `${nodes.length} x <port>/redis.conf, ${LOCAL_SCRIPT}, cluster.json, README.md, .gitignore${plan.options.auth ? ', .env' : ''}`
+      : `compose.yaml, ${nodes.length} x nodes/*/redis.conf, init-cluster.sh, cluster.json, README.md${secretFiles}`;
+    const where = local
+      ? `local redis-server processes on ${LOCAL_HOST}, ports ${first.port}-${last.port}, bus ports ${first.busPort}-${last.busPort}`
+      : `ports ${first.port}-${last.port} on ${bind}${envImage ? `, image ${envImage} (from ${IMAGE_ENV_VAR})` : `, image ${plan.options.image}`}`;
     io.stdout(
       `${shown}: ${count('create')} created, ${count('overwrite')} overwritten, ${count('unchanged')} unchanged (${listed})\n` +
-        `Redis Cluster: ${plan.options.masters} master(s) x ${plan.options.replicas} replica(s) each, ports ${nodes[0]!.port}-${nodes[nodes.length - 1]!.port} on ${bind}` +
-        `${envImage ? `, image ${envImage} (from ${IMAGE_ENV_VAR})` : `, image ${plan.options.image}`}\n` +
+        `Redis Cluster: ${plan.options.masters} master(s) x ${plan.options.replicas} replica(s) each, ${where}\n` +
         (passwordSource
-          ? `Password: ${passwordEnv} in ${join(shown, ENV_FILE)} (mode 0600, listed in .gitignore), ${SOURCES[passwordSource]}; Compose reads it from there\n`
+          ? `Password: ${passwordEnv} in ${join(shown, ENV_FILE)} (mode 0600, listed in .gitignore), ${SOURCES[passwordSource]}; ${local ? LOCAL_SCRIPT : 'Compose'} reads it from there\n`
           : '') +
-        `Start it: docker compose -f ${join(shown, 'compose.yaml')} up -d --wait\n`,
+        (local ? `Start it: sh ${join(shown, LOCAL_SCRIPT)} up\n` : `Start it: docker compose -f ${join(shown, 'compose.yaml')} up -d --wait\n`),
     );
     if (passwordSource === 'kept') {
       const mode = statSync(join(outArg, ENV_FILE)).mode & 0o777;
