@@ -1,5 +1,5 @@
 import { DEFAULT_PLAN_OPTIONS, InvalidOptionError } from '@redis-cluster-kit/plan';
-import { checkRedisConfig, DEFAULT_FIXTURE_OPTIONS, resolveFixtureOptions, reuseKey } from './options';
+import { checkRedisConfig, DEFAULT_FIXTURE_OPTIONS, resolveFixtureOptions, reuseKey, RUNTIME_CHOICES, RUNTIME_ENV_VAR, SERVER_PATH_ENV_VAR } from './options';
 import { nodeCommand } from './start';
 
 describe('fixture options', () => {
@@ -36,7 +36,7 @@ describe('fixture options', () => {
 
   const invalid: [string, Record<string, unknown>, string][] = [
     ['masters 0 (through the plan)', { masters: 0 }, 'Invalid option masters 0. Expected an integer from 1 to 1000.'],
-    ['unknown option', { mastres: 3 }, 'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse.'],
+    ['unknown option', { mastres: 3 }, 'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath.'],
     ['announce is not the fixture\'s to change', { announce: 'loopback' }, 'Unknown option announce "loopback". Expected one of the known options:'],
     ['startupTimeoutMs 0', { startupTimeoutMs: 0 }, 'Invalid option startupTimeoutMs 0. Expected an integer number of milliseconds from 1 to 3600000.'],
     ['startupTimeoutMs as string', { startupTimeoutMs: '5000' }, 'Invalid option startupTimeoutMs "5000". Expected an integer number of milliseconds from 1 to 3600000.'],
@@ -53,6 +53,31 @@ describe('fixture options', () => {
     ['redisConfig newline in value', { redisConfig: { 'maxmemory-policy': 'noeviction\nport 1' } }, 'Invalid option redisConfig.maxmemory-policy "noeviction\\nport 1". Expected a string, a number, a boolean or an array'],
     ['reuse as string', { reuse: 'yes' }, 'Invalid option reuse "yes". Expected true or false.'],
     ['redisConfig empty array', { redisConfig: { save: [] } }, 'Invalid option redisConfig.save []. Expected at least one argument.'],
+    ['redisConfig logfile (the fixture reads the log)', { redisConfig: { logfile: '/tmp/x.log' } }, 'Invalid option redisConfig.logfile "/tmp/x.log". Expected no value: the fixture sets "logfile" itself'],
+    ['an unknown runtime', { runtime: 'podman' }, 'Invalid option runtime "podman". Expected "docker", "process" or "auto".'],
+    ['runtime as boolean', { runtime: true }, 'Invalid option runtime true. Expected "docker", "process" or "auto".'],
+    ['an empty redisServerPath', { runtime: 'process', redisServerPath: '' }, 'Invalid option redisServerPath "". Expected a path to redis-server (Redis >= 7.0), or a command name on PATH, without control characters.'],
+    ['redisServerPath with a newline', { runtime: 'process', redisServerPath: 'redis-server\n' }, 'Invalid option redisServerPath "redis-server\\n". Expected a path to redis-server'],
+    [
+      'an image with runtime "process"',
+      { runtime: 'process', image: 'redis:7.2' },
+      'Invalid option image "redis:7.2". Expected no image with runtime "process": it runs redis-server from PATH or redisServerPath; leave image out, or set runtime "docker" or "auto".',
+    ],
+    [
+      'reuse with runtime "process"',
+      { runtime: 'process', reuse: true },
+      'Invalid option reuse true. Expected false with runtime "process": only the Docker runtime keeps clusters between runs',
+    ],
+    [
+      'a redisServerPath with runtime "docker"',
+      { runtime: 'docker', redisServerPath: '/opt/redis/bin/redis-server' },
+      'Invalid option redisServerPath "/opt/redis/bin/redis-server". Expected no redis-server path with runtime "docker": nodes run in containers of the image; set runtime "process" or "auto" to run redis-server itself.',
+    ],
+    [
+      'a redisServerPath with the default runtime',
+      { redisServerPath: '/opt/redis/bin/redis-server' },
+      'Invalid option redisServerPath "/opt/redis/bin/redis-server". Expected no redis-server path with runtime "docker" (the default): nodes run in containers',
+    ],
   ];
 
   it.each(invalid)('reject %s with InvalidOptionError', (_label, input, message) => {
@@ -129,5 +154,44 @@ describe('reuse', () => {
       key({ masters: 3, nodeTimeoutMs: 2000 }),
     ];
     expect(new Set(distinct).size).toBe(distinct.length);
+  });
+});
+
+describe('runtime', () => {
+  it('is "docker" by default (as before the process runtime), from one constant', () => {
+    const resolved = resolveFixtureOptions({}, {});
+    expect(DEFAULT_FIXTURE_OPTIONS.runtime).toBe('docker');
+    expect(resolved).toMatchObject({ runtime: 'docker', runtimeFrom: 'default', redisServerPath: DEFAULT_FIXTURE_OPTIONS.redisServerPath, fixedPorts: false });
+    expect(DEFAULT_FIXTURE_OPTIONS.redisServerPath).toBe('redis-server');
+    expect(RUNTIME_CHOICES).toEqual(['docker', 'process', 'auto']);
+  });
+
+  it('comes from the option, else REDIS_CLUSTER_RUNTIME (read like REDIS_CLUSTER_REUSE: no guessing), else the default', () => {
+    expect(resolveFixtureOptions({ runtime: 'process' }, {})).toMatchObject({ runtime: 'process', runtimeFrom: 'option' });
+    expect(resolveFixtureOptions({}, { [RUNTIME_ENV_VAR]: 'auto' })).toMatchObject({ runtime: 'auto', runtimeFrom: 'environment' });
+    expect(resolveFixtureOptions({}, { [RUNTIME_ENV_VAR]: '' })).toMatchObject({ runtime: 'docker', runtimeFrom: 'default' });
+    expect(resolveFixtureOptions({ runtime: 'docker' }, { [RUNTIME_ENV_VAR]: 'process' })).toMatchObject({ runtime: 'docker', runtimeFrom: 'option' });
+    expect(() => resolveFixtureOptions({}, { [RUNTIME_ENV_VAR]: 'Process' })).toThrow(
+      'Invalid environment variable REDIS_CLUSTER_RUNTIME "Process". Expected "docker", "process" or "auto" (or unset for "docker").',
+    );
+  });
+
+  it('takes the redis-server path from the option, else REDIS_CLUSTER_SERVER_PATH, else "redis-server" on PATH', () => {
+    expect(resolveFixtureOptions({ runtime: 'process', redisServerPath: './bin/redis-server' }, { [SERVER_PATH_ENV_VAR]: '/usr/bin/redis-server' }).redisServerPath).toBe('./bin/redis-server');
+    expect(resolveFixtureOptions({ runtime: 'process' }, { [SERVER_PATH_ENV_VAR]: '/usr/bin/redis-server' }).redisServerPath).toBe('/usr/bin/redis-server');
+    expect(resolveFixtureOptions({ runtime: 'process' }, {}).redisServerPath).toBe('redis-server');
+    expect(() => resolveFixtureOptions({}, { [SERVER_PATH_ENV_VAR]: ' ' })).toThrow('Invalid environment variable REDIS_CLUSTER_SERVER_PATH " ". Expected a path to redis-server');
+  });
+
+  it('ignores (rather than refuses) the other runtime\'s options when the runtime comes from REDIS_CLUSTER_RUNTIME or auto', () => {
+    const fromEnv = resolveFixtureOptions({ image: 'redis:7.2', reuse: true }, { [RUNTIME_ENV_VAR]: 'process' });
+    expect(fromEnv).toMatchObject({ runtime: 'process', reuse: true, given: { image: true, reuse: true, redisServerPath: false } });
+    expect(resolveFixtureOptions({ redisServerPath: '/x/redis-server' }, { [RUNTIME_ENV_VAR]: 'docker' }).given.redisServerPath).toBe(true);
+    expect(resolveFixtureOptions({ runtime: 'auto', image: 'redis:7.2', redisServerPath: '/x/redis-server', reuse: true }, {}).runtime).toBe('auto');
+  });
+
+  it('lets the process runtime pick free ports unless basePort is given', () => {
+    expect(resolveFixtureOptions({ runtime: 'process' }, {}).fixedPorts).toBe(false);
+    expect(resolveFixtureOptions({ runtime: 'process', basePort: 20000 }, {})).toMatchObject({ fixedPorts: true, plan: { options: { basePort: 20000 } } });
   });
 });

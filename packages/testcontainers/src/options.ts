@@ -8,9 +8,19 @@ import {
   type ClusterPlan,
   type Directive,
   type Persistence,
+  oneOf,
   type PlanOptions,
 } from '@redis-cluster-kit/plan';
 import type { ClusterLogger } from './log';
+
+/** Where the nodes of a cluster run: see {@link RedisClusterOptions.runtime}. */
+export type RuntimeChoice = 'docker' | 'process' | 'auto';
+/** Every value of the `runtime` option (and of `REDIS_CLUSTER_RUNTIME`). */
+export const RUNTIME_CHOICES: readonly RuntimeChoice[] = Object.freeze(['docker', 'process', 'auto'] as const);
+/** The environment variable that picks the runtime for every start that does not set `runtime`. */
+export const RUNTIME_ENV_VAR = 'REDIS_CLUSTER_RUNTIME';
+/** The environment variable that names the process runtime's redis-server, for every start that does not set `redisServerPath`. */
+export const SERVER_PATH_ENV_VAR = 'REDIS_CLUSTER_SERVER_PATH';
 
 /** Extra redis.conf directives: `{ 'maxmemory-policy': 'allkeys-lru', save: ['900', '1'] }`. */
 export type RedisConfig = Readonly<Record<string, string | number | boolean | readonly (string | number)[]>>;
@@ -22,7 +32,26 @@ export interface RedisClusterOptions {
   /** Replicas per master. @default 0 */
   replicas?: number;
   /**
-   * Docker image with `redis-server` of Redis 7.0 or newer.
+   * Where the nodes run:
+   * - `docker`: one container per node (`image`), each client port published on a random host port;
+   * - `process`: one local `redis-server` process per node (`redisServerPath`), listening on
+   *   127.0.0.1 only, on free ports the fixture picks (no Docker needed, no container to start);
+   * - `auto`: Docker when a daemon answers, else `redis-server` when one is found, else an
+   *   error that explains both ways to get one.
+   *
+   * Options of the other runtime are refused when this option (or the default) fixes the runtime,
+   * and ignored (the log says so) when it comes from `REDIS_CLUSTER_RUNTIME` or `auto`.
+   * @default the `REDIS_CLUSTER_RUNTIME` environment variable, else "docker"
+   */
+  runtime?: RuntimeChoice;
+  /**
+   * The `redis-server` of the process runtime (Redis 7.0 or newer): a path (relative to the
+   * current folder), or a command name looked up on PATH.
+   * @default the `REDIS_CLUSTER_SERVER_PATH` environment variable, else "redis-server" on PATH
+   */
+  redisServerPath?: string;
+  /**
+   * Docker image with `redis-server` of Redis 7.0 or newer (Docker runtime only).
    * @default the `REDIS_CLUSTER_IMAGE` environment variable, else `DEFAULT_PLAN_OPTIONS.image`
    */
   image?: string;
@@ -46,7 +75,12 @@ export interface RedisClusterOptions {
   redisConfig?: RedisConfig;
   /** Receives each phase with its duration. Silent by default; `DEBUG=redis-cluster-kit:*` also prints them. */
   logger?: ClusterLogger;
-  /** Client port of the first node inside its container (node i listens on basePort + i). @default 7101 */
+  /**
+   * Client port of the first node (node i listens on basePort + i; bus ports are 10000 higher):
+   * inside its container (Docker), or on 127.0.0.1 (process runtime, which then uses these ports
+   * as they are instead of picking free ones).
+   * @default 7101 (Docker); a free block from 12000-21999 (process runtime)
+   */
   basePort?: number;
   /** Node names (and network aliases) are `<namePrefix>-1` ... `<namePrefix>-N`. @default "redis-node" */
   namePrefix?: string;
@@ -59,6 +93,7 @@ export interface RedisClusterOptions {
    * options (same plan, image, password and redisConfig), emptied, instead of starting a new
    * one: the edit-test loop then skips the ~2 s floor of a fresh cluster. Remove kept clusters
    * with `removeReusableClusters()` or `docker rm -f $(docker ps -aq --filter label=redis-cluster-kit.reuse)`.
+   * Docker runtime only (the process runtime starts a cluster in about the same ~2 s floor).
    * @default the `REDIS_CLUSTER_REUSE` environment variable ("1" or "true"), else false
    */
   reuse?: boolean;
@@ -73,6 +108,8 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   basePort: DEFAULT_PLAN_OPTIONS.basePort,
   namePrefix: DEFAULT_PLAN_OPTIONS.namePrefix,
   persistence: 'none' as Persistence,
+  runtime: 'docker' as RuntimeChoice,
+  redisServerPath: 'redis-server',
 });
 
 /** Options after defaults and validation. */
@@ -86,12 +123,21 @@ export interface ResolvedFixtureOptions {
   logger: ClusterLogger | undefined;
   name: string | undefined;
   reuse: boolean;
+  runtime: RuntimeChoice;
+  /** Where {@link runtime} came from: the option, `REDIS_CLUSTER_RUNTIME`, or the default. */
+  runtimeFrom: 'option' | 'environment' | 'default';
+  /** The process runtime's redis-server: a path or a command name on PATH. */
+  redisServerPath: string;
+  /** `basePort` was given: the process runtime uses the plan's ports as they are. */
+  fixedPorts: boolean;
+  /** Options of one runtime only that this call gave (the start says which it ignores). */
+  given: { image: boolean; redisServerPath: boolean; reuse: boolean };
 }
 
 /** Options that go into the plan unchanged. */
 const PLAN_KEYS = ['masters', 'replicas', 'image', 'nodeTimeoutMs', 'basePort', 'namePrefix', 'persistence'] as const;
 /** Options only the fixture has. */
-const FIXTURE_KEYS = ['password', 'startupTimeoutMs', 'clusterOptions', 'redisConfig', 'logger', 'name', 'reuse'] as const;
+const FIXTURE_KEYS = ['password', 'startupTimeoutMs', 'clusterOptions', 'redisConfig', 'logger', 'name', 'reuse', 'runtime', 'redisServerPath'] as const;
 
 /** The environment variable that turns reuse on for every start that does not set `reuse`. */
 export const REUSE_ENV_VAR = 'REDIS_CLUSTER_REUSE';
@@ -122,6 +168,8 @@ const OWNED_DIRECTIVES: Readonly<Record<string, string>> = {
   replicaof: 'replicas',
   slaveof: 'replicas',
   include: 'redisConfig entries themselves',
+  logfile: 'nothing (the fixture reads each node\'s log to see it start)',
+  pidfile: 'nothing (the process runtime owns each node\'s pid file)',
 };
 
 const DIRECTIVE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -178,6 +226,29 @@ export function resolveFixtureOptions(
   const reuse = input.reuse === undefined ? reuseFromEnv(env) : input.reuse;
   if (typeof reuse !== 'boolean') throw new InvalidOptionError('reuse', reuse, 'true or false');
 
+  if (input.runtime !== undefined && !(RUNTIME_CHOICES as readonly unknown[]).includes(input.runtime)) {
+    throw new InvalidOptionError('runtime', input.runtime, oneOf(RUNTIME_CHOICES));
+  }
+  const fromEnv = runtimeFromEnv(env);
+  const runtime = input.runtime ?? fromEnv ?? DEFAULT_FIXTURE_OPTIONS.runtime;
+  const runtimeFrom = input.runtime !== undefined ? 'option' : fromEnv !== undefined ? 'environment' : 'default';
+  const redisServerPath =
+    input.redisServerPath === undefined ? serverPathFromEnv(env) : checkServerPath('redisServerPath', input.redisServerPath, 'Invalid option');
+  // Options of the other runtime: refused when the runtime is fixed here (or by the default);
+  // REDIS_CLUSTER_RUNTIME and `auto` may pick either runtime, so there they are ignored instead.
+  if (runtimeFrom !== 'environment') {
+    const fixedBy = runtimeFrom === 'option' ? `runtime "${runtime}"` : `runtime "${runtime}" (the default)`;
+    if (runtime === 'docker' && input.redisServerPath !== undefined) {
+      throw new InvalidOptionError('redisServerPath', input.redisServerPath, `no redis-server path with ${fixedBy}: nodes run in containers of the image; set runtime "process" or "auto" to run redis-server itself`);
+    }
+    if (runtime === 'process' && input.image !== undefined) {
+      throw new InvalidOptionError('image', input.image, `no image with ${fixedBy}: it runs redis-server from PATH or redisServerPath; leave image out, or set runtime "docker" or "auto"`);
+    }
+    if (runtime === 'process' && input.reuse === true) {
+      throw new InvalidOptionError('reuse', input.reuse, `false with ${fixedBy}: only the Docker runtime keeps clusters between runs (a process cluster starts in about 2 s anyway)`);
+    }
+  }
+
   const plan = createPlan(planInput);
   return {
     plan,
@@ -188,7 +259,34 @@ export function resolveFixtureOptions(
     logger: input.logger,
     name: input.name,
     reuse,
+    runtime,
+    runtimeFrom,
+    redisServerPath,
+    fixedPorts: input.basePort !== undefined,
+    given: { image: input.image !== undefined, redisServerPath: input.redisServerPath !== undefined, reuse: input.reuse !== undefined },
   };
+}
+
+/** `REDIS_CLUSTER_RUNTIME`: "docker", "process" or "auto"; unset or "" for the default; anything else an error. */
+export function runtimeFromEnv(env: Readonly<Record<string, string | undefined>>): RuntimeChoice | undefined {
+  const value = env[RUNTIME_ENV_VAR];
+  if (value === undefined || value === '') return undefined;
+  if ((RUNTIME_CHOICES as readonly string[]).includes(value)) return value as RuntimeChoice;
+  throw new InvalidOptionError(RUNTIME_ENV_VAR, value, `${oneOf(RUNTIME_CHOICES)} (or unset for "${DEFAULT_FIXTURE_OPTIONS.runtime}")`, 'Invalid environment variable');
+}
+
+/** `REDIS_CLUSTER_SERVER_PATH`, checked like the option; unset or "" for "redis-server" on PATH. */
+export function serverPathFromEnv(env: Readonly<Record<string, string | undefined>>): string {
+  const value = env[SERVER_PATH_ENV_VAR];
+  if (value === undefined || value === '') return DEFAULT_FIXTURE_OPTIONS.redisServerPath;
+  return checkServerPath(SERVER_PATH_ENV_VAR, value, 'Invalid environment variable');
+}
+
+function checkServerPath(option: string, value: unknown, prefix: string): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 4096 || CONTROL_CHARS.test(value)) {
+    throw new InvalidOptionError(option, value, 'a path to redis-server (Redis >= 7.0), or a command name on PATH, without control characters', prefix);
+  }
+  return value;
 }
 
 /** `REDIS_CLUSTER_REUSE`: "1"/"true" on, "0"/"false"/unset off, anything else an error (no guessing). */
