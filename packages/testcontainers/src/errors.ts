@@ -38,6 +38,82 @@ export class ImageUnavailableError extends Error {
   }
 }
 
+/** How to get either runtime, for the errors that say none is there. */
+const HOW_TO_START_DOCKER = 'start Docker (Docker Desktop, `sudo systemctl start docker` or `sudo dockerd &`) or set DOCKER_HOST to a daemon that answers';
+const HOW_TO_GET_REDIS_SERVER = (envVar: string) =>
+  `install Redis >= 7.0 (e.g. \`apt-get install redis-server\` or \`brew install redis\`) and put redis-server on PATH, or point ${envVar} (or the redisServerPath option) at one`;
+
+/** The process runtime cannot use the redis-server it was given or found: missing, not runnable, or older than Redis 7.0. */
+export class RedisServerUnavailableError extends Error {
+  override readonly name = 'RedisServerUnavailableError';
+
+  constructor(
+    /** The path or command name that was looked for. */
+    readonly path: string,
+    /** What is wrong with it, as a sentence fragment ("it is not on PATH"). */
+    readonly reason: string,
+    /** The environment variable that names the binary. */
+    readonly envVar: string,
+  ) {
+    super(`Cannot run redis-server "${path}" for the process runtime: ${reason}. To fix it, ${HOW_TO_GET_REDIS_SERVER(envVar)}; or use runtime "docker".`);
+  }
+}
+
+/** `runtime: "auto"` found neither a Docker daemon nor a usable redis-server. */
+export class NoRuntimeAvailableError extends Error {
+  override readonly name = 'NoRuntimeAvailableError';
+
+  constructor(
+    /** Where the daemon was looked for (`DOCKER_HOST` or the default socket). */
+    readonly dockerHost: string,
+    /** Why Docker was not used. */
+    readonly dockerProblem: string,
+    /** Why redis-server was not used. */
+    readonly redisServerProblem: string,
+    envVar: string,
+  ) {
+    super(
+      `Cannot start Redis Cluster with runtime "auto": no Docker daemon answered at ${dockerHost} (${dockerProblem}), ` +
+        `and no usable redis-server was found (${redisServerProblem}). Either ${HOW_TO_START_DOCKER}; ` +
+        `or ${HOW_TO_GET_REDIS_SERVER(envVar)}. Then run again.`,
+    );
+  }
+}
+
+/** Thrown when redis-server ends before it accepts connections (e.g. a bad redisConfig directive). */
+export class NodeExitedError extends Error {
+  override readonly name: string = 'NodeExitedError';
+
+  constructor(
+    readonly node: string,
+    /** The last lines redis-server printed. */
+    readonly lastLines: string[],
+  ) {
+    super(`redis-server of node "${node}" exited before it accepted connections: ${lastLines.slice(-4).join(' | ') || 'it printed nothing'}`);
+  }
+}
+
+/**
+ * A node of the process runtime could not listen: its client or bus port was taken on
+ * 127.0.0.1 (by a process that took it after the fixture found it free, or, with `basePort`
+ * given, by anything). The start tries another block of ports when it picked them itself.
+ */
+export class PortInUseError extends NodeExitedError {
+  override readonly name = 'PortInUseError';
+
+  constructor(
+    node: string,
+    /** The port redis-server could not listen on. */
+    readonly port: number,
+    lastLines: string[],
+    /** What to do about it, or what was tried. */
+    readonly advice: string,
+  ) {
+    super(node, lastLines);
+    this.message = `port ${port} of node "${node}" is in use on 127.0.0.1 (redis-server: ${lastLines.filter((l) => /in use|aborting/i.test(l)).slice(-2).join(' | ') || 'Address already in use'}); ${advice}`;
+  }
+}
+
 /** The cluster did not become usable within `startupTimeoutMs`. Everything started was removed. */
 export class ClusterStartupTimeoutError extends Error {
   override readonly name = 'ClusterStartupTimeoutError';

@@ -1,0 +1,44 @@
+/**
+ * One node's redis-server configuration, the same for every runtime: the plan's directives
+ * (`nodeDirectives`, shared with the Compose files), the password, then the user's extra
+ * directives. The Docker runtime passes it as command-line arguments; the process runtime
+ * writes it to the node's `redis.conf` (mode 0600: the password is not on any command line a
+ * `ps` on the machine shows).
+ */
+import { directivesToArgs, findNode, nodeDirectives, type ClusterPlan, type Directive, type NodeDirectiveOptions } from '@redis-cluster-kit/plan';
+import type { ResolvedFixtureOptions } from './options';
+
+/** Every directive of node `name`, in the order redis-server applies them (later wins). */
+export function nodeConfig(
+  plan: ClusterPlan,
+  name: string,
+  resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig'>,
+  where: NodeDirectiveOptions = {},
+  /** Directives of the runtime itself (e.g. the process runtime's `pidfile`), before the user's. */
+  runtimeDirectives: readonly Directive[] = [],
+): Directive[] {
+  const directives: Directive[] = [...nodeDirectives(plan, findNode(plan, name), where)];
+  if (resolved.password !== undefined) directives.push(['requirepass', resolved.password], ['masterauth', resolved.password]);
+  directives.push(...runtimeDirectives, ...resolved.redisConfig);
+  return directives;
+}
+
+/**
+ * One argument of a redis.conf line, double-quoted the way redis-server reads it back
+ * (`sdssplitargs`): backslash and double quote escaped, any control character as `\xHH`.
+ * Every argument is quoted, so spaces, quotes and `#` in a value (a password) stay one argument.
+ */
+export function quoteConfigArg(arg: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `"${arg.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
+}
+
+/** A redis.conf file of these directives, one per line, every argument quoted. */
+export function renderConfigFile(directives: readonly Directive[], header = '# written by redis-cluster-kit (process runtime) - do not edit'): string {
+  return `${header}\n${directives.map(([name, ...args]) => [name, ...args.map(quoteConfigArg)].join(' ')).join('\n')}\n`;
+}
+
+/** The redis-server command line of one node (the Docker runtime's container command). */
+export function nodeCommand(plan: ClusterPlan, name: string, resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig'>): string[] {
+  return ['redis-server', ...directivesToArgs(nodeConfig(plan, name, resolved))];
+}

@@ -1,0 +1,101 @@
+/**
+ * Finding the process runtime's redis-server: the path given (option or environment), or the
+ * command name on PATH, checked to run and to be Redis 7.0 or newer (CLUSTER ADDSLOTSRANGE and
+ * hostname announcements, which the fixture uses, came with 7.0).
+ */
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { RedisServerUnavailableError } from './errors';
+import { SERVER_PATH_ENV_VAR } from './options';
+
+/** A redis-server that the process runtime can run. */
+export interface RedisServerBinary {
+  /** Absolute path. */
+  path: string;
+  /** "Redis" (or a fork that says its own name, e.g. "Valkey"). */
+  product: string;
+  /** "7.0.15". */
+  version: string;
+}
+
+/** The oldest Redis the fixture forms clusters with. */
+export const MIN_REDIS_VERSION = [7, 0] as const;
+
+/** `Redis server v=7.0.15 sha=...` (what `redis-server --version` prints) as product and version; undefined if it is not that. */
+export function parseServerVersion(text: string): { product: string; version: string; major: number; minor: number } | undefined {
+  const match = /^(\S+) server v=(\d+)\.(\d+)\.(\d+)/m.exec(text.trim());
+  if (!match) return undefined;
+  return { product: match[1]!, version: `${match[2]}.${match[3]}.${match[4]}`, major: Number(match[2]), minor: Number(match[3]) };
+}
+
+/** The first executable file called `command` in the directories of `pathVariable`. */
+export async function lookupOnPath(command: string, pathVariable: string | undefined): Promise<string | undefined> {
+  for (const dir of (pathVariable ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, command);
+    if (await isExecutableFile(candidate)) return isAbsolute(candidate) ? candidate : resolve(candidate);
+  }
+  return undefined;
+}
+
+async function isExecutableFile(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Found binaries, by what was asked for and PATH (a failed lookup is not kept: the user may fix it and start again). */
+const found = new Map<string, Promise<RedisServerBinary>>();
+
+/**
+ * The redis-server `spec` names: a path when it contains a "/", else a command name on PATH.
+ * @throws RedisServerUnavailableError saying what is wrong and how to fix it.
+ */
+export function findRedisServer(spec: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<RedisServerBinary> {
+  const key = `${spec}\u0000${env['PATH'] ?? ''}`;
+  let lookup = found.get(key);
+  if (!lookup) {
+    lookup = locate(spec, env);
+    found.set(key, lookup);
+    lookup.catch(() => found.delete(key));
+  }
+  return lookup;
+}
+
+async function locate(spec: string, env: Readonly<Record<string, string | undefined>>): Promise<RedisServerBinary> {
+  const fail = (reason: string) => new RedisServerUnavailableError(spec, reason, SERVER_PATH_ENV_VAR);
+  let path: string;
+  if (spec.includes('/')) {
+    path = resolve(spec);
+    try {
+      await stat(path);
+    } catch {
+      throw fail('no such file');
+    }
+    if (!(await isExecutableFile(path))) throw fail('it is not an executable file');
+  } else {
+    const onPath = await lookupOnPath(spec, env['PATH']);
+    if (onPath === undefined) throw fail('it is not on PATH');
+    path = onPath;
+  }
+  const output = await new Promise<string>((done, reject) => {
+    execFile(path, ['--version'], { timeout: 10_000, windowsHide: true }, (err, stdout, stderr) => {
+      if (err) reject(err);
+      else done(`${stdout}${stderr}`);
+    });
+  }).catch((err: unknown) => {
+    throw fail(`\`${path} --version\` failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+  });
+  const parsed = parseServerVersion(output);
+  if (!parsed) throw fail(`\`${path} --version\` did not print a Redis version (it printed "${output.trim().split('\n')[0]?.slice(0, 80) ?? ''}")`);
+  const [major, minor] = MIN_REDIS_VERSION;
+  if (parsed.major < major || (parsed.major === major && parsed.minor < minor)) {
+    throw fail(`it is ${parsed.product} ${parsed.version}; the fixture needs Redis ${major}.${minor} or newer`);
+  }
+  return { path, product: parsed.product, version: parsed.version };
+}
