@@ -32,7 +32,8 @@ export function parseConnectionInfo(value: string | unknown): ClusterConnectionI
     candidate.format !== CONNECTION_INFO_FORMAT ||
     typeof candidate.id !== 'string' ||
     typeof candidate.planOptions !== 'object' ||
-    !Array.isArray(candidate.nodes)
+    !Array.isArray(candidate.nodes) ||
+    (candidate.runtime !== undefined && candidate.runtime !== 'docker' && candidate.runtime !== 'process')
   ) {
     throw new InvalidOptionError('connection info', info, `an object of format ${CONNECTION_INFO_FORMAT} from StartedRedisCluster.connectionInfo()`);
   }
@@ -61,7 +62,7 @@ export async function connectToCluster(
     table,
     password: info.password,
     clusterOptions: options.clusterOptions ?? {},
-    runtime: { remove: async () => undefined },
+    runtime: { kind: info.runtime ?? 'docker', remove: async () => undefined },
     log: new PhaseLog(info.id, options.logger),
     kept: true,
     reused: true,

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
-import { DockerUnavailableError, ImageUnavailableError } from './errors';
+import { DockerUnavailableError, ImageUnavailableError, NodeExitedError } from './errors';
 
 const debug = createDebug('redis-cluster-kit:docker');
 
@@ -218,18 +218,8 @@ export class RedisNodeContainer extends GenericContainer {
   }
 }
 
-/** Thrown when redis-server ends before it accepts connections (e.g. a bad redisConfig directive). */
-export class NodeExitedError extends Error {
-  override readonly name = 'NodeExitedError';
-
-  constructor(
-    readonly node: string,
-    /** The last lines redis-server printed. */
-    readonly lastLines: string[],
-  ) {
-    super(`redis-server of node "${node}" exited before it accepted connections: ${lastLines.slice(-4).join(' | ') || 'it printed nothing'}`);
-  }
-}
+// Shared with the process runtime; re-exported here where it was first defined.
+export { NodeExitedError };
 
 /**
  * Ready when redis-server logs "Ready to accept connections" (as Testcontainers' log wait

@@ -45,9 +45,11 @@ describe('ClusterFaults: wrong arguments fail at once, with what is allowed', ()
     await expect(f.finishMigration(5)).rejects.toThrow('Slot 5 is not half-way migrated');
   });
 
-  it('needs the containers to stop or start a node, and knows what state a node is in', async () => {
+  it('needs the nodes themselves to stop or start a node, and knows what state a node is in', async () => {
     const f = faults();
-    await expect(f.stopNode('redis-node-1')).rejects.toThrow('stopNode() needs the containers: it works on a cluster this process started, not on one it connected to');
+    await expect(f.stopNode('redis-node-1')).rejects.toThrow(
+      'stopNode() needs the nodes themselves (containers or processes): it works on a cluster this process started, not on one it connected to',
+    );
     const stopped: string[] = [];
     const runtime: NodeRuntime = {
       stop: async (name) => void stopped.push(name),

@@ -669,7 +669,7 @@ export class ClusterFaults {
 
   #requireRuntime(action: string): NodeRuntime {
     if (!this.#runtime) {
-      throw new Error(`${action}() needs the containers: it works on a cluster this process started, not on one it connected to`);
+      throw new Error(`${action}() needs the nodes themselves (containers or processes): it works on a cluster this process started, not on one it connected to`);
     }
     return this.#runtime;
   }

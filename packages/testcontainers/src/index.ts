@@ -1,9 +1,29 @@
-export { startRedisCluster, removeKeptClusters, nodeCommand } from './start';
+export { startRedisCluster, removeKeptClusters, nodeCommand, MAX_PORT_ATTEMPTS } from './start';
 export { StartedRedisCluster, type ClusterNodeInfo, type ClusterConnectionInfo } from './started-cluster';
 export { connectToCluster, parseConnectionInfo, CONNECTION_ENV_VAR } from './connect';
-export { DEFAULT_FIXTURE_OPTIONS, REUSE_ENV_VAR, resolveFixtureOptions, type RedisClusterOptions, type RedisConfig } from './options';
+export {
+  DEFAULT_FIXTURE_OPTIONS,
+  REUSE_ENV_VAR,
+  RUNTIME_CHOICES,
+  RUNTIME_ENV_VAR,
+  SERVER_PATH_ENV_VAR,
+  resolveFixtureOptions,
+  type RedisClusterOptions,
+  type RedisConfig,
+  type RuntimeChoice,
+} from './options';
+export type { RuntimeKind } from './runtime';
 export { AddressTable, type HostPort, type NatMapObject } from './address-table';
-export { DockerUnavailableError, ImageUnavailableError, ClusterStartupTimeoutError, ClusterStartError } from './errors';
+export {
+  DockerUnavailableError,
+  ImageUnavailableError,
+  ClusterStartupTimeoutError,
+  ClusterStartError,
+  NoRuntimeAvailableError,
+  RedisServerUnavailableError,
+  NodeExitedError,
+  PortInUseError,
+} from './errors';
 export { InvalidOptionError } from '@redis-cluster-kit/plan';
 export { keyHashSlot, keyForSlot, hashTagForSlot } from './slots';
 export { LABELS } from './docker';

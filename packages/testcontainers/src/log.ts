@@ -1,7 +1,11 @@
 import createDebug from 'debug';
 
-/** The steps of a cluster's life that are logged, each with its duration when it ends. */
-export type ClusterPhase = 'docker' | 'reap' | 'containers' | 'formed' | 'ready' | 'attach' | 'reset' | 'fault' | 'stop' | 'cleanup';
+/**
+ * The steps of a cluster's life that are logged, each with its duration when it ends.
+ * `runtime`: which runtime runs the nodes and why; `docker`/`containers` are the Docker
+ * runtime's, `processes` the process runtime's (its redis-server processes up).
+ */
+export type ClusterPhase = 'runtime' | 'docker' | 'reap' | 'containers' | 'processes' | 'formed' | 'ready' | 'attach' | 'reset' | 'fault' | 'stop' | 'cleanup';
 
 export interface ClusterLogEvent {
   /** The cluster's id (the `redis-cluster-kit.cluster` label). */

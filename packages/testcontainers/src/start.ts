@@ -1,45 +1,39 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from 'ioredis';
-import { announcedAddress, directivesToArgs, IMAGE_ENV_VAR, nodeDirectives, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
-import { getReaper, LABEL_TESTCONTAINERS_SESSION_ID } from 'testcontainers';
-import { closeAdminConnections, openAdminConnection, type AdminConnection, type NodeEndpoint } from './admin';
+import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
+import { closeAdminConnections, openAdminConnection, type AdminConnection } from './admin';
 import { AddressTable } from './address-table';
 import { formMasters, joinReplica } from './bootstrap';
 import { clientReady } from './clients';
 import { compactClusterInfo } from './cluster-state';
-import { containerNodeRuntime, type NodeContainer } from './container-nodes';
+import { connectDocker } from './docker';
 import {
-  connectDocker,
-  createNetwork,
-  dockerode,
-  ensureImage,
-  keptLabels,
-  LABELS,
-  RedisNodeContainer,
-  ownerLabels,
-  reachableHost,
-  reapStale,
-  removeCluster,
-} from './docker';
-import { ClusterStartError, ClusterStartupTimeoutError, DockerUnavailableError, ImageUnavailableError } from './errors';
+  ClusterStartError,
+  ClusterStartupTimeoutError,
+  DockerUnavailableError,
+  ImageUnavailableError,
+  NoRuntimeAvailableError,
+  PortInUseError,
+  RedisServerUnavailableError,
+} from './errors';
 import { PhaseLog } from './log';
 import { resolveFixtureOptions, reuseKey, type RedisClusterOptions, type ResolvedFixtureOptions } from './options';
-import { attachKept, findKeptClusters, removeKeptClusters as removeKept } from './reuse';
+import { removeKeptClusters as removeKept } from './reuse';
 import { checkReadiness, NotReadyError, readinessExpectation, waitForReady } from './readiness';
+import { openRuntime, type NodeHost, type RuntimeEngine } from './runtime';
 import { keyForSlot } from './slots';
 import { StartedRedisCluster, type TrackedNode } from './started-cluster';
 import { Deadline, DeadlineExceeded, deferred, delay, withTimeout } from './timing';
 
-/** The redis-server command line of one node: the plan's directives, the password, then the user's extra directives. */
-export function nodeCommand(plan: ClusterPlan, name: string, resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig'>): string[] {
-  const node = plan.nodes.find((n) => n.name === name)!;
-  const args = directivesToArgs(nodeDirectives(plan, node));
-  if (resolved.password !== undefined) args.push('--requirepass', resolved.password, '--masterauth', resolved.password);
-  args.push(...directivesToArgs(resolved.redisConfig));
-  return ['redis-server', ...args];
-}
+export { nodeCommand } from './node-config';
 
 const NO_FAILOVER = 'cluster-replica-no-failover';
+
+/**
+ * How many blocks of ports the process runtime tries when a port it found free is taken before
+ * its node listens (another process, e.g. a parallel Jest worker, took it meanwhile).
+ */
+export const MAX_PORT_ATTEMPTS = 5;
 
 /**
  * Replicas join with automatic failover held (CONFIG SET before CLUSTER REPLICATE), released
@@ -53,10 +47,28 @@ function holdsFailoverAtStart(resolved: Pick<ResolvedFixtureOptions, 'redisConfi
   return !resolved.redisConfig.some(([name]) => name === NO_FAILOVER);
 }
 
+/** A start's shared state across its attempts. */
+interface StartContext {
+  resolved: ResolvedFixtureOptions;
+  clusterId: string;
+  log: PhaseLog;
+  deadline: Deadline;
+  signal: AbortSignal;
+  t0: number;
+}
+
+/** An attempt failed on a port another process took meanwhile, and cleaned up: try other ports. */
+class RetryWithOtherPorts extends Error {
+  constructor(readonly failure: PortInUseError) {
+    super(failure.message);
+  }
+}
+
 /**
- * Start a Redis Cluster on Docker and resolve when it is usable: every node `cluster_state:ok`,
- * the same slot map everywhere covering all 16384 slots, all nodes known, replicas linked,
- * `cluster` ready and a write accepted by every master.
+ * Start a Redis Cluster and resolve when it is usable: every node `cluster_state:ok`, the same
+ * slot map everywhere covering all 16384 slots, all nodes known, replicas linked, `cluster`
+ * ready and a write accepted by every master. The nodes run in Docker containers or as local
+ * redis-server processes (`runtime`); everything but starting and removing them is the same.
  *
  * Options are validated before anything starts. On any failure or timeout, everything started
  * is removed before the promise rejects.
@@ -67,17 +79,64 @@ function holdsFailoverAtStart(resolved: Pick<ResolvedFixtureOptions, 'redisConfi
  */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<StartedRedisCluster> {
   const resolved = resolveFixtureOptions(options, process.env);
-  const { plan } = resolved;
   const clusterId = randomBytes(6).toString('hex');
   const log = new PhaseLog(clusterId, resolved.logger);
   const deadline = new Deadline(resolved.startupTimeoutMs);
   const { signal, dispose } = deadline.signal();
-  const t0 = performance.now();
+  const context: StartContext = { resolved, clusterId, log, deadline, signal, t0: performance.now() };
+  const opening = { docker: 'connecting to Docker', process: 'looking for redis-server', auto: 'choosing a runtime (Docker or redis-server)' }[resolved.runtime];
 
-  let phase = 'connecting to Docker';
-  let docker: Awaited<ReturnType<typeof connectDocker>> | undefined;
-  // Everything that may create a Docker resource, settled or not: a failed start waits for all
-  // of it before removing, or a network or container created a moment later would be left.
+  try {
+    let engine: RuntimeEngine;
+    try {
+      engine = await openRuntime(resolved, process.env, log, signal);
+    } catch (err) {
+      const failure = describeFailure(err, signal, opening, resolved.startupTimeoutMs, undefined);
+      log.event('cleanup', `start failed while ${opening}: ${failure.message}`);
+      throw failure;
+    }
+
+    const key = resolved.reuse && engine.attachKept ? reuseKey(resolved) : undefined;
+    if (key !== undefined) {
+      const reused = await attach(engine, key, context);
+      if (reused) return reused;
+    }
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startOn(engine, key, context, attempt);
+      } catch (err) {
+        if (!(err instanceof RetryWithOtherPorts)) throw err;
+        log.event(engine.kind === 'process' ? 'processes' : 'containers', `attempt ${attempt}: ${err.failure.message}; trying other ports`);
+      }
+    }
+  } finally {
+    dispose();
+  }
+}
+
+/** Attach to a cluster kept for reuse, if there is one (Docker). */
+async function attach(engine: RuntimeEngine, key: string, { resolved, log, signal, t0 }: StartContext): Promise<StartedRedisCluster | undefined> {
+  const phase = 'looking for a kept cluster to reuse';
+  try {
+    const reused = await withTimeout(engine.attachKept!(key, resolved, signal), Infinity, signal);
+    if (reused) log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
+    return reused;
+  } catch (err) {
+    const failure = describeFailure(err, signal, phase, resolved.startupTimeoutMs, undefined);
+    log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
+    throw failure;
+  }
+}
+
+/** One attempt: open a host, start its nodes, form the cluster, wait until it is ready. */
+async function startOn(engine: RuntimeEngine, key: string | undefined, context: StartContext, attempt: number): Promise<StartedRedisCluster> {
+  const { resolved, clusterId, log, deadline, signal, t0 } = context;
+  let plan: ClusterPlan = resolved.plan;
+  let phase = engine.opening;
+  let host: NodeHost | undefined;
+  // Every node start, settled or not: a failed start waits for all of them before removing,
+  // or a node created a moment later would be left.
   const creating: Promise<unknown>[] = [];
   /** Remember a promise that may create resources; it may reject before anyone awaits it, so it is marked handled. */
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -86,73 +145,26 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     return promise;
   };
   const admins = new Map<string, AdminConnection>();
-  const containerIds: string[] = [];
-  const nodeContainers = new Map<string, NodeContainer>();
   let lastVerdict: NotReadyError['verdict'];
   let ids: Map<string, string> | undefined;
   let started: StartedRedisCluster | undefined;
 
   try {
-    docker = await log.timed('docker', 'connected to Docker', () => withTimeout(connectDocker(), Infinity, signal));
-    const client = docker;
+    host = await engine.open({ clusterId, resolved, reuseKey: key, log, deadline, signal });
+    plan = host.plan;
+    const nodeHost = host;
+    const { unit } = host;
 
-    const key = resolved.reuse ? reuseKey(resolved) : undefined;
-    if (key !== undefined) {
-      phase = 'looking for a kept cluster to reuse';
-      const reused = await withTimeout(attachToKept(client, key, resolved, signal), Infinity, signal);
-      if (reused) {
-        log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
-        return reused;
-      }
-    }
-
-    phase = 'checking the image and creating the network';
-    const labels = key === undefined ? ownerLabels(clusterId, resolved.name) : keptLabels(clusterId, resolved.name, key);
-    const networkName = `redis-cluster-kit-${clusterId}`;
-    const reaped = reapStale(client).then(
-      (r) => {
-        if (r.containers.length + r.networks.length > 0) {
-          log.event('reap', `removed ${r.containers.length} containers and ${r.networks.length} networks of dead processes`);
-        }
-      },
-      (err: unknown) => log.event('reap', `could not look for stale resources: ${String(err)}`),
-    );
-    // The reaper is looked up once here: Testcontainers does it under a file lock in every
-    // container's start(), and parallel starts would queue on that lock (~0.5 s each) until
-    // the first one has cached it. The network carries its session id, so that Ryuk (where it
-    // runs) removes the network too.
-    const creatingNetwork = getReaper(client).then((reaper) =>
-      createNetwork(client, networkName, { ...labels, [LABEL_TESTCONTAINERS_SESSION_ID]: reaper.sessionId }),
-    );
-    track(creatingNetwork);
-    const [, network] = await withTimeout(Promise.all([ensureImage(client, plan.options.image, IMAGE_ENV_VAR), creatingNetwork]), Infinity, signal);
-
-    phase = 'starting containers';
-    const tContainers = performance.now();
+    phase = host.starting;
+    const tNodes = performance.now();
     const table = new AddressTable();
-    let host: Promise<string> | undefined;
-    const startNode = async (node: PlannedNode, onRunning?: () => void): Promise<void> => {
-      const container = await new RedisNodeContainer({
-        image: plan.options.image,
-        containerName: `redis-cluster-kit-${clusterId}-${node.name}`,
-        networkName: network.name,
-        alias: node.name,
-        port: node.port,
-        command: nodeCommand(plan, node.name, resolved),
-        labels: { ...labels, [LABELS.node]: node.name },
-        startupTimeoutMs: deadline.remaining(),
-        onRunning,
-      }).start();
-      containerIds.push(container.getId());
-      nodeContainers.set(node.name, { id: container.getId(), port: node.port });
-      const port = container.getMappedPort(node.port);
-      host ??= reachableHost(container.getHost(), port);
-      const endpoint: NodeEndpoint = { name: node.name, host: await host, port, internalIp: container.getIpAddress(network.name) };
-      table.set(announcedAddress(plan, node), { host: endpoint.host, port });
+    const startNode = async (node: ClusterPlan['nodes'][number], onRunning?: () => void): Promise<void> => {
+      const endpoint = await nodeHost.startNode(node, onRunning);
+      table.set(announcedAddress(plan, node), { host: endpoint.host, port: endpoint.port });
       admins.set(node.name, openAdminConnection(endpoint, { password: resolved.password }));
     };
 
-    // Masters first; replicas as soon as every master's container runs. The daemon starts
+    // Masters first; replicas as soon as every master's node runs. The daemon starts
     // containers about one at a time, and a master's 2 s writable delay (the floor) starts
     // with its process: this way the masters' delays run while the replicas' containers start,
     // instead of after the last container (replicas have no such delay).
@@ -165,7 +177,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const replicaStarts = replicas.map((node) => track(mastersRunning.then(() => startNode(node))));
 
     await withTimeout(Promise.all(masterStarts), Infinity, signal);
-    log.event('containers', `${masters.length} master containers up`, performance.now() - tContainers);
+    log.event(unit.phase, `${masters.length} master ${unit.many} up`, performance.now() - tNodes);
 
     phase = 'forming the cluster';
     const tForm = performance.now();
@@ -182,7 +194,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     );
     for (const join of joins) join.catch(() => undefined); // awaited together below
     await withTimeout(Promise.all(joins), Infinity, signal);
-    if (replicas.length > 0) log.event('containers', `${plan.nodes.length} containers up`, performance.now() - tContainers);
+    if (replicas.length > 0) log.event(unit.phase, `${plan.nodes.length} ${unit.many} up`, performance.now() - tNodes);
     log.event('formed', `slots assigned, nodes met, replicas attached`, performance.now() - tForm);
 
     phase = 'waiting for every node to be ready';
@@ -211,14 +223,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       table,
       password: resolved.password,
       clusterOptions: resolved.clusterOptions,
-      runtime: { remove: () => removeCluster(client, clusterId, containerIds), nodes: containerNodeRuntime(dockerode(client), network.name, nodeContainers) },
+      runtime: { kind: nodeHost.kind, remove: () => nodeHost.remove(), nodes: nodeHost.nodes },
       log,
       kept: key !== undefined,
     });
     await clientReady(started.cluster, signal);
     phase = 'writing to every master';
     await probeWrites(started.cluster, plan, signal);
-    await reaped;
+    await nodeHost.settled;
     log.event('ready', `${plan.options.masters} masters x ${plan.options.replicas} replicas ready after ${polls} polls`, performance.now() - tReady);
     log.event('ready', 'cluster ready', performance.now() - t0);
     return started;
@@ -228,12 +240,16 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       // node once, so that the error can still name the slowest one and its CLUSTER INFO.
       lastVerdict = await withTimeout(checkReadiness(plan, admins, readinessExpectation(plan, ids)), 1000).catch(() => undefined);
     }
-    const failure = describeFailure(err, signal, phase, resolved.startupTimeoutMs, lastVerdict);
+    const retry = err instanceof PortInUseError && !resolved.fixedPorts && !signal.aborted;
+    if (retry && attempt < MAX_PORT_ATTEMPTS) {
+      await cleanUp(host, creating, admins, started);
+      throw new RetryWithOtherPorts(err);
+    }
+    const cause = retry ? new PortInUseError(err.node, err.port, err.lastLines, `${attempt} blocks of ports were found free and each lost a port to another process before its node listened`) : err;
+    const failure = describeFailure(cause, signal, phase, resolved.startupTimeoutMs, lastVerdict, resolved.password);
     log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
-    await cleanUp(docker, clusterId, creating, containerIds, admins, started);
+    await cleanUp(host, creating, admins, started);
     throw failure;
-  } finally {
-    dispose();
   }
 }
 
@@ -263,32 +279,33 @@ function describeFailure(
   phase: string,
   timeoutMs: number,
   verdict: NotReadyError['verdict'],
+  secret?: string,
 ): Error {
-  if (err instanceof DockerUnavailableError || err instanceof ImageUnavailableError) return err;
+  if (
+    err instanceof DockerUnavailableError ||
+    err instanceof ImageUnavailableError ||
+    err instanceof RedisServerUnavailableError ||
+    err instanceof NoRuntimeAvailableError ||
+    err instanceof InvalidOptionError
+  ) {
+    return err;
+  }
+  let failure: Error;
   if (err instanceof DeadlineExceeded || (signal.aborted && signal.reason === err)) {
     const slowest = verdict?.waiting[0];
-    if (slowest) {
-      return new ClusterStartupTimeoutError(
-        timeoutMs,
-        phase,
-        slowest.name,
-        `${slowest.problems.join(', ')}; last CLUSTER INFO: ${compactClusterInfo(slowest.clusterInfo)}`,
-      );
-    }
-    return new ClusterStartupTimeoutError(timeoutMs, phase, undefined, 'no node was polled yet');
+    failure = slowest
+      ? new ClusterStartupTimeoutError(timeoutMs, phase, slowest.name, `${slowest.problems.join(', ')}; last CLUSTER INFO: ${compactClusterInfo(slowest.clusterInfo)}`)
+      : new ClusterStartupTimeoutError(timeoutMs, phase, undefined, 'no node was polled yet');
+  } else {
+    failure = new ClusterStartError(phase, err);
   }
-  return new ClusterStartError(phase, err);
+  // A refused directive is quoted back by redis-server: never with the password in it.
+  if (secret !== undefined && failure.message.includes(secret)) failure.message = failure.message.split(secret).join('<hidden>');
+  return failure;
 }
 
-/** Remove whatever a failed start made: clients, connections, containers (also those still starting) and the network. */
-async function cleanUp(
-  docker: Awaited<ReturnType<typeof connectDocker>> | undefined,
-  clusterId: string,
-  creating: Promise<unknown>[],
-  containerIds: string[],
-  admins: Map<string, AdminConnection>,
-  started: StartedRedisCluster | undefined,
-): Promise<void> {
+/** Remove whatever a failed attempt made: clients, connections, nodes (also those still starting) and the rest of the host. */
+async function cleanUp(host: NodeHost | undefined, creating: Promise<unknown>[], admins: Map<string, AdminConnection>, started: StartedRedisCluster | undefined): Promise<void> {
   try {
     if (started) {
       await started.stop();
@@ -296,62 +313,15 @@ async function cleanUp(
     }
     await Promise.allSettled(creating);
     if (!started) closeAdminConnections(admins.values());
-    if (docker) await removeCluster(docker, clusterId, containerIds);
+    await host?.remove();
   } catch {
     // Best effort: the next start reaps what is left once this process has ended.
   }
 }
 
 /**
- * Attach to a cluster kept by an earlier start with the same reuse key: connect, check it is
- * still as planned, empty it, connect a client. A kept cluster that is not as planned any more
- * (a node stopped, a failover) is removed. Undefined when there is none to reuse.
- */
-async function attachToKept(
-  client: Awaited<ReturnType<typeof connectDocker>>,
-  key: string,
-  resolved: ResolvedFixtureOptions,
-  signal: AbortSignal,
-): Promise<StartedRedisCluster | undefined> {
-  const { plan } = resolved;
-  const { complete, broken } = await findKeptClusters(client, key, plan);
-  await Promise.all(broken.map((id) => removeCluster(client, id)));
-  for (const kept of complete) {
-    const log = new PhaseLog(kept.clusterId, resolved.logger);
-    const attached = await attachKept(client, kept, plan, resolved.password);
-    if (!attached) {
-      log.event('attach', 'kept cluster is not as planned any more (stopped node, failover?): removing it');
-      await removeCluster(client, kept.clusterId);
-      continue;
-    }
-    const nodes: TrackedNode[] = plan.nodes.map((planned) => ({ planned, id: attached.ids.get(planned.name)!, admin: attached.admins.get(planned.name)! }));
-    const rc = new StartedRedisCluster({
-      id: kept.clusterId,
-      plan,
-      nodes,
-      table: attached.table,
-      password: resolved.password,
-      clusterOptions: resolved.clusterOptions,
-      runtime: { remove: () => removeCluster(client, kept.clusterId) },
-      log,
-      kept: true,
-      reused: true,
-    });
-    try {
-      await Promise.all([rc.reset(), clientReady(rc.cluster, signal)]);
-      return rc;
-    } catch (err) {
-      await rc.stop();
-      log.event('attach', `could not attach (${String(err)}): removing it`);
-      await removeCluster(client, kept.clusterId);
-    }
-  }
-  return undefined;
-}
-
-/**
- * Remove clusters kept for reuse: those that `options` would reuse, or (without options) every
- * kept cluster on the daemon. Resolves with how many clusters were removed.
+ * Remove clusters kept for reuse (Docker): those that `options` would reuse, or (without
+ * options) every kept cluster on the daemon. Resolves with how many clusters were removed.
  */
 export async function removeKeptClusters(options?: RedisClusterOptions): Promise<number> {
   const key = options === undefined ? undefined : reuseKey(resolveFixtureOptions(options, process.env));

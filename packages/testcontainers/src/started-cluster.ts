@@ -20,6 +20,7 @@ import {
   type WaitOptions,
 } from './faults';
 import type { PhaseLog } from './log';
+import type { RuntimeKind } from './runtime';
 import type { Topology } from './topology';
 import { delay } from './timing';
 
@@ -32,7 +33,7 @@ export interface ClusterNodeInfo {
   role: NodeRole;
   /** For replicas: the id of the master it follows. */
   masterId?: string;
-  /** Where the test process reaches the node (`127.0.0.1` and a published port). */
+  /** Where the test process reaches the node: `127.0.0.1` and a published port (Docker), or the node's own port (process runtime). */
   host: string;
   port: number;
   /** What the node announces (`redis-node-1:7101`): the key of this node in {@link StartedRedisCluster.natMap}. */
@@ -41,8 +42,10 @@ export interface ClusterNodeInfo {
   slots: SlotRange[];
 }
 
-/** What the cluster runs on (containers, later local processes). */
+/** What the cluster runs on (containers, or local processes). */
 export interface ClusterRuntime {
+  /** Which runtime runs the nodes. */
+  kind: RuntimeKind;
   /** Remove everything the cluster runs on. Called once. */
   remove(): Promise<void>;
   /** Stop, start, pause and unpause single nodes (the fault helpers); absent when this process does not own the nodes. */
@@ -85,6 +88,8 @@ export interface ClusterConnectionInfo {
   /** Every node: its name, id and where the test process reaches it. */
   nodes: { name: string; id: string; host: string; port: number }[];
   password?: string;
+  /** Which runtime runs the nodes (absent: docker, as before the process runtime). */
+  runtime?: RuntimeKind;
 }
 
 /** Delete the keys matching `pattern` on one node (SCAN + UNLINK one key at a time: keys of different slots cannot share a command). */
@@ -105,7 +110,7 @@ const RESET_REPLICA_TIMEOUT_MS = 5000;
  * `await using rc = await startRedisCluster()` stops it at the end of the scope.
  */
 export class StartedRedisCluster implements AsyncDisposable {
-  /** The cluster's id: the `redis-cluster-kit.cluster` label of its containers and network. */
+  /** The cluster's id: the `redis-cluster-kit.cluster` label of its containers and network (Docker), or part of its folder's name (processes). */
   readonly id: string;
   /** The plan the cluster was built from (names, ports, slot ranges, replica assignment). */
   readonly plan: ClusterPlan;
@@ -115,6 +120,8 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly kept: boolean;
   /** True when this start attached to a cluster kept by an earlier one (instead of starting one). */
   readonly reused: boolean;
+  /** What runs the nodes: `docker` (containers) or `process` (local redis-server processes). */
+  readonly runtime: RuntimeKind;
 
   readonly #nodes: readonly TrackedNode[];
   readonly #table: AddressTable;
@@ -138,6 +145,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.#log = init.log;
     this.kept = init.kept ?? false;
     this.reused = init.reused ?? false;
+    this.runtime = init.runtime.kind;
     this.#faults = new ClusterFaults({ plan: init.plan, nodes: init.nodes, table: init.table, password: init.password, runtime: init.runtime.nodes, log: init.log });
     this.cluster = cluster ?? this.createClient();
     this.#clients.add(this.cluster);
@@ -232,6 +240,7 @@ export class StartedRedisCluster implements AsyncDisposable {
       id: this.id,
       planOptions: { ...this.plan.options },
       nodes: this.nodes.map(({ name, id, host, port }) => ({ name, id, host, port })),
+      runtime: this.runtime,
     };
     if (this.#password !== undefined) info.password = this.#password;
     return info;
@@ -240,8 +249,8 @@ export class StartedRedisCluster implements AsyncDisposable {
   // Faults on demand (docs/faults.md). The work is done in faults.ts.
 
   /**
-   * Stop a node's container (at once, like a crash, unless `timeoutSeconds` gives it time to
-   * shut down). The cluster notices after the node timeout (`nodeTimeoutMs`, 1 s by default) and
+   * Stop a node (its container, or its redis-server process) at once, like a crash, unless
+   * `timeoutSeconds` gives it time to shut down (SIGTERM, then SIGKILL). The cluster notices after the node timeout (`nodeTimeoutMs`, 1 s by default) and
    * fails over to a replica if the node was a master with one.
    */
   stopNode(name: string, options?: StopNodeOptions): Promise<void> {
@@ -250,8 +259,8 @@ export class StartedRedisCluster implements AsyncDisposable {
   }
 
   /**
-   * Start a stopped node's container again. It keeps its id (nodes.conf survives) and gets a
-   * new host port: the address table every client of the fixture reads is updated. A master
+   * Start a stopped node again. It keeps its id (nodes.conf survives); a container gets a new
+   * host port (a process keeps its port): the address table every client of the fixture reads is updated. A master
    * whose slots went to its replica meanwhile comes back as that replica's replica. Resolves
    * when the node answers with its id and (unless `waitForClusterOk: false`) the cluster is ok
    * on every running node ({@link waitForClusterOk}).
@@ -261,7 +270,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     return this.#faults.startNode(name, options);
   }
 
-  /** Freeze a node's container: connections stay open but it answers nothing; after the node timeout its replica takes over. */
+  /** Freeze a node (`docker pause`, or SIGSTOP): connections stay open but it answers nothing; after the node timeout its replica takes over. */
   pauseNode(name: string): Promise<void> {
     this.#assertRunning('pause a node of');
     return this.#faults.pauseNode(name);
@@ -341,8 +350,9 @@ export class StartedRedisCluster implements AsyncDisposable {
   }
 
   /**
-   * Close every client the fixture made, then remove the containers and the network (unless
-   * the cluster is {@link kept} for reuse). Safe to call twice.
+   * Close every client the fixture made, then remove the nodes (unless the cluster is
+   * {@link kept} for reuse): the containers and the network, or the redis-server processes
+   * (killed, paused ones too) and their temp folder. Safe to call twice.
    */
   stop(): Promise<void> {
     this.#stopped ??= this.#stop();
