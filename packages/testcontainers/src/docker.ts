@@ -129,10 +129,17 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** How many listings {@link reapStale} makes at most: one more after each that found something. */
+const REAP_PASSES = 3;
+
 /**
  * Remove containers and networks left by fixture processes of this machine that have died
  * (a crashed or killed test run, when Ryuk is not there to clean up). Resources without a pid
  * label (kept on purpose, e.g. for reuse) are left alone.
+ *
+ * It lists again after each pass that removed something: a process killed in the middle of a
+ * create request leaves the daemon to finish it, so a container (and its hold on the network)
+ * can appear just after the first listing.
  */
 export async function reapStale(
   client: ContainerRuntimeClient,
@@ -145,11 +152,26 @@ export async function reapStale(
     const pid = labels?.[LABELS.pid];
     return pid !== undefined && pid !== '' && !alive(Number(pid));
   };
-  const containers = (await docker.listContainers({ all: true, filters })).filter((c) => isStale(c.Labels));
-  await Promise.all(containers.map((c) => removeContainer(docker, c.Id)));
-  const networks = (await docker.listNetworks({ filters })).filter((n) => isStale(n.Labels));
-  await Promise.all(networks.map((n) => removeNetwork(docker, n.Id)));
-  return { containers: containers.map((c) => c.Id), networks: networks.map((n) => n.Id) };
+  const removed = { containers: new Set<string>(), networks: new Set<string>() };
+  let lastError: unknown;
+  for (let pass = 1; pass <= REAP_PASSES; pass++) {
+    const containers = (await docker.listContainers({ all: true, filters })).filter((c) => isStale(c.Labels));
+    await Promise.all(containers.map((c) => removeContainer(docker, c.Id)));
+    const networks = (await docker.listNetworks({ filters })).filter((n) => isStale(n.Labels));
+    lastError = undefined;
+    await Promise.all(
+      networks.map((n) =>
+        removeNetwork(docker, n.Id).then(
+          () => removed.networks.add(n.Id),
+          (err: unknown) => (lastError = err), // still in use by a container created late: next pass
+        ),
+      ),
+    );
+    for (const c of containers) removed.containers.add(c.Id);
+    if (containers.length === 0 && networks.length === 0) break;
+  }
+  if (lastError !== undefined) throw lastError;
+  return { containers: [...removed.containers], networks: [...removed.networks] };
 }
 
 /**
