@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { removeKeptClusters } from './index';
 import { resourcesOfCluster } from './test-docker';
+import { NOTHING, resourcesOf, RUNTIMES } from './test-runtimes';
 
 jest.setTimeout(300_000);
 
@@ -96,9 +97,9 @@ describe('Jest integration (globalSetup + useRedisCluster) in a real multi-file 
   });
 });
 
-describe('2 Jest workers, each file with a cluster of its own (useRedisCluster() without globalSetup)', () => {
+describe.each(RUNTIMES)('%s runtime: 2 Jest workers, each file with a cluster of its own (useRedisCluster() without globalSetup)', (runtime) => {
   it('start at once on both workers with no port or name collision, and both are removed at the end', async () => {
-    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0' }, OWN_CLUSTER_SUITE_CONFIG);
+    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0', REDIS_CLUSTER_RUNTIME: runtime }, OWN_CLUSTER_SUITE_CONFIG);
     expectPassed(run, 2);
     expect(run.files.map((f) => f.file).sort()).toEqual(['first', 'second']);
     expect(new Set(run.files.map((f) => f.worker)).size).toBe(2);
@@ -108,16 +109,17 @@ describe('2 Jest workers, each file with a cluster of its own (useRedisCluster()
     const ports = run.files.flatMap((f) => f.ports ?? []);
     expect(ports).toHaveLength(6);
     expect(new Set(ports).size).toBe(6);
-    for (const id of clusters) expect(await resourcesOfCluster(id)).toEqual({ containers: [], networks: [] });
+    for (const id of clusters) expect(await resourcesOf(runtime, id)).toEqual(NOTHING);
   });
 });
 
-describe('open handles', () => {
+describe.each(RUNTIMES)('%s runtime: open handles', (runtime) => {
   it.each([
     ['the shared cluster (globalSetup + useRedisCluster)', SUITE_CONFIG, 7],
     ['a cluster per file (useRedisCluster without globalSetup)', OWN_CLUSTER_SUITE_CONFIG, 2],
   ])('%s: Jest --detectOpenHandles finds none, and Jest exits by itself', async (_label, config, tests) => {
-    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0' }, config, true);
+    // A process cluster's redis-servers are child processes of Jest: they must be gone too.
+    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0', REDIS_CLUSTER_RUNTIME: runtime }, config, true);
     expectPassed(run, tests);
     // What Jest prints when a socket, timer or child process outlives the tests.
     expect(run.output).not.toMatch(/open handles? potentially keeping Jest from exiting|Jest did not exit one second after the test run/);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import createDebug from 'debug';
 import { ClusterStartError, ClusterStartupTimeoutError, startRedisCluster, type ClusterLogEvent } from './index';
-import { resourcesOfThisProcess } from './test-docker';
+import { NOTHING, resourcesOfThisProcess, RUNTIMES } from './test-runtimes';
 
 jest.setTimeout(120_000);
 
@@ -25,48 +25,52 @@ afterAll(() => {
   createDebug.log = originalLog;
 });
 
-afterEach(async () => {
-  expect(await resourcesOfThisProcess()).toEqual({ containers: [], networks: [] });
-});
-
-describe('a cluster with a password', () => {
-  it('logs every phase (hook and DEBUG) without the password, and its connection info holds it only for the workers', async () => {
-    await using rc = await startRedisCluster({ masters: 1, replicas: 1, password, logger });
-    await rc.cluster.set('k', 'v');
-    await rc.reset();
-    await rc.stopNode('redis-node-2');
-    await rc.startNode('redis-node-2');
-    expect(logged.filter((l) => l.startsWith('ready')).length).toBeGreaterThan(0);
-    expect(logged.some((l) => l.includes('redis-cluster-kit:'))).toBe(true); // DEBUG output was captured
-    expect(logged.filter((l) => l.includes(password))).toEqual([]);
-    // What another process needs to connect (the Jest workers): the one place it is, on purpose.
-    expect(rc.connectionInfo().password).toBe(password);
-    expect(JSON.stringify(rc.nodes) + JSON.stringify(rc.natMap) + JSON.stringify(rc.startupNodes)).not.toContain(password);
+// On every runtime: the process runtime writes the password into each node's redis.conf (0600), nowhere else.
+describe.each(RUNTIMES)('%s runtime', (runtime) => {
+  afterEach(async () => {
+    expect(await resourcesOfThisProcess(runtime)).toEqual(NOTHING);
   });
 
-  it('leaves it out of the error of a start that fails (a node refuses a directive) and of its log', async () => {
-    logged.length = 0;
-    const error = (await startRedisCluster({ masters: 1, password, logger, redisConfig: { 'maxmemory-policy': 'not-a-policy' } }).catch((e: unknown) => e)) as Error;
-    expect(error).toBeInstanceOf(ClusterStartError);
-    expect(error.message).toContain('FATAL CONFIG FILE ERROR');
-    expect(error.message).not.toContain(password);
-    expect(String(error.cause)).not.toContain(password);
-    expect(logged.filter((l) => l.includes(password))).toEqual([]);
-  });
+  describe('a cluster with a password', () => {
+    it('logs every phase (hook and DEBUG) without the password, and its connection info holds it only for the workers', async () => {
+      await using rc = await startRedisCluster({ runtime, masters: 1, replicas: 1, password, logger });
+      await rc.cluster.set('k', 'v');
+      await rc.reset();
+      await rc.stopNode('redis-node-2');
+      await rc.startNode('redis-node-2');
+      expect(logged.filter((l) => l.startsWith('ready')).length).toBeGreaterThan(0);
+      expect(logged.some((l) => l.includes('redis-cluster-kit:'))).toBe(true); // DEBUG output was captured
+      expect(logged.filter((l) => l.includes(password))).toEqual([]);
+      // What another process needs to connect (the Jest workers): the one place it is, on purpose.
+      expect(rc.connectionInfo().password).toBe(password);
+      expect(JSON.stringify(rc.nodes) + JSON.stringify(rc.natMap) + JSON.stringify(rc.startupNodes)).not.toContain(password);
+    });
 
-  it('leaves it out of the error of a start that times out, with the last CLUSTER INFO of the slowest node', async () => {
-    logged.length = 0;
-    const error = (await startRedisCluster({
-      masters: 1,
-      replicas: 1,
-      password,
-      logger,
-      startupTimeoutMs: 8000,
-      redisConfig: { 'repl-diskless-sync-delay': 60 }, // the replica never links in time
-    }).catch((e: unknown) => e)) as Error;
-    expect(error).toBeInstanceOf(ClusterStartupTimeoutError);
-    expect(error.message).toContain('last CLUSTER INFO');
-    expect(error.message).not.toContain(password);
-    expect(logged.filter((l) => l.includes(password))).toEqual([]);
+    it('leaves it out of the error of a start that fails (a node refuses a directive) and of its log', async () => {
+      logged.length = 0;
+      const error = (await startRedisCluster({ runtime, masters: 1, password, logger, redisConfig: { 'maxmemory-policy': 'not-a-policy' } }).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(ClusterStartError);
+      expect(error.message).toContain('FATAL CONFIG FILE ERROR');
+      expect(error.message).not.toContain(password);
+      expect(String(error.cause)).not.toContain(password);
+      expect(logged.filter((l) => l.includes(password))).toEqual([]);
+    });
+
+    it('leaves it out of the error of a start that times out, with the last CLUSTER INFO of the slowest node', async () => {
+      logged.length = 0;
+      const error = (await startRedisCluster({
+        runtime,
+        masters: 1,
+        replicas: 1,
+        password,
+        logger,
+        startupTimeoutMs: 8000,
+        redisConfig: { 'repl-diskless-sync-delay': 60 }, // the replica never links in time
+      }).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(ClusterStartupTimeoutError);
+      expect(error.message).toContain('last CLUSTER INFO');
+      expect(error.message).not.toContain(password);
+      expect(logged.filter((l) => l.includes(password))).toEqual([]);
+    });
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * Helpers for integration tests that run the same tests on every runtime: the runtimes, and
+ * what a cluster has on its runtime, looked at directly (Docker's labels; the process
+ * runtime's folders and the redis-server processes working in them, from /proc). Not part of
+ * the package's API.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LABELS } from './docker';
+import { OWNER_FILE, parseOwnerFile, PROCESS_DIR_PREFIX } from './process-dirs';
+import type { RuntimeKind } from './runtime';
+import { labelled } from './test-docker';
+
+/** Every runtime: the API tests run once per entry (`describe.each(RUNTIMES)`). */
+export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
+
+/** What a cluster has on its runtime: its nodes (containers / redis-server pids) and the rest (networks / folders). */
+export interface RuntimeResources {
+  nodes: string[];
+  other: string[];
+}
+
+/** Nothing: what a stopped cluster leaves. */
+export const NOTHING: RuntimeResources = Object.freeze({ nodes: [], other: [] }) as RuntimeResources;
+
+/** The process runtime's folders whose name starts with `prefix` (after the runtime's own prefix). */
+export function processDirs(prefix = ''): string[] {
+  return readdirSync(tmpdir())
+    .filter((e) => e.startsWith(`${PROCESS_DIR_PREFIX}${prefix}`))
+    .map((e) => join(tmpdir(), e));
+}
+
+/** Live redis-server processes working in a folder under one of `dirsPrefix` (Linux: /proc), also in folders removed meanwhile. */
+export function redisServersUnder(dirsPrefix: string): { pid: number; cwd: string }[] {
+  const found: { pid: number; cwd: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm !== 'redis-server') continue;
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd.startsWith(dirsPrefix)) found.push({ pid: Number(entry), cwd: cwd.replace(/ \(deleted\)$/, '') });
+    } catch {
+      // ended meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** What cluster `id` has on `runtime` now. */
+export async function resourcesOf(runtime: RuntimeKind, clusterId: string): Promise<RuntimeResources> {
+  if (runtime === 'docker') {
+    const { containers, networks } = await labelled(LABELS.cluster, clusterId);
+    return { nodes: containers, other: networks };
+  }
+  const prefix = join(tmpdir(), `${PROCESS_DIR_PREFIX}${clusterId}-`);
+  return { nodes: redisServersUnder(prefix).map((p) => String(p.pid)), other: processDirs(`${clusterId}-`) };
+}
+
+/** What clusters started by this process have on `runtime` now. */
+export async function resourcesOfThisProcess(runtime: RuntimeKind): Promise<RuntimeResources> {
+  if (runtime === 'docker') {
+    const { containers, networks } = await labelled(LABELS.pid, String(process.pid));
+    return { nodes: containers, other: networks };
+  }
+  const mine = processDirs().filter((dir) => {
+    try {
+      return parseOwnerFile(readFileSync(join(dir, OWNER_FILE), 'utf8'))?.pid === process.pid;
+    } catch {
+      return false;
+    }
+  });
+  return { nodes: mine.flatMap((dir) => redisServersUnder(`${dir}/`).map((p) => String(p.pid))), other: mine };
+}
