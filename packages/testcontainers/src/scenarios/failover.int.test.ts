@@ -6,209 +6,213 @@
  */
 import type { Cluster } from 'ioredis';
 import { keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
+import { RUNTIMES } from '../test-runtimes';
 
 jest.setTimeout(180_000);
 
-let rc: StartedRedisCluster;
+// The same scenarios on every runtime: the fault helpers work the same on containers and on processes.
+describe.each(RUNTIMES)('%s runtime', (runtime) => {
+  let rc: StartedRedisCluster;
 
-beforeAll(async () => {
-  rc = await startRedisCluster({ masters: 3, replicas: 1 }); // nodeTimeoutMs defaults to 1000
-});
+  beforeAll(async () => {
+    rc = await startRedisCluster({ runtime, masters: 3, replicas: 1 }); // nodeTimeoutMs defaults to 1000
+  });
 
-afterEach(async () => {
-  // Whatever a test did (or left half-done when it failed): no writer left running, every node
-  // running, the plan's masters.
-  await Promise.all([...writers].map((w) => w.stop().catch(() => undefined)));
-  await rc.heal();
-});
+  afterEach(async () => {
+    // Whatever a test did (or left half-done when it failed): no writer left running, every node
+    // running, the plan's masters.
+    await Promise.all([...writers].map((w) => w.stop().catch(() => undefined)));
+    await rc.heal();
+  });
 
-afterAll(async () => {
-  await rc?.stop();
-});
+  afterAll(async () => {
+    await rc?.stop();
+  });
 
-interface Write {
-  key: string;
-  start: number;
-  end: number;
-  ok: boolean;
-  error?: string;
-}
+  interface Write {
+    key: string;
+    start: number;
+    end: number;
+    ok: boolean;
+    error?: string;
+  }
 
-const writers = new Set<{ stop(): Promise<void> }>();
+  const writers = new Set<{ stop(): Promise<void> }>();
 
-/** Write to `keyAt(i)` for i = 0, 1, ... one after another until stopped; every outcome is logged. */
-function startWriter(client: Cluster, keyAt: (i: number) => string) {
-  const writes: Write[] = [];
-  let running = true;
-  let settled = false;
-  void (async () => {
-    for (let i = 0; running && client.status !== 'end'; i++) {
-      const key = keyAt(i);
-      const start = performance.now();
-      try {
-        await client.set(key, String(i));
-        writes.push({ key, start, end: performance.now(), ok: true });
-      } catch (err) {
-        writes.push({ key, start, end: performance.now(), ok: false, error: err instanceof Error ? err.message : String(err) });
-        await new Promise((resolve) => setTimeout(resolve, 10)); // a client that fails at once must not spin
+  /** Write to `keyAt(i)` for i = 0, 1, ... one after another until stopped; every outcome is logged. */
+  function startWriter(client: Cluster, keyAt: (i: number) => string) {
+    const writes: Write[] = [];
+    let running = true;
+    let settled = false;
+    void (async () => {
+      for (let i = 0; running && client.status !== 'end'; i++) {
+        const key = keyAt(i);
+        const start = performance.now();
+        try {
+          await client.set(key, String(i));
+          writes.push({ key, start, end: performance.now(), ok: true });
+        } catch (err) {
+          writes.push({ key, start, end: performance.now(), ok: false, error: err instanceof Error ? err.message : String(err) });
+          await new Promise((resolve) => setTimeout(resolve, 10)); // a client that fails at once must not spin
+        }
       }
-    }
-    settled = true;
-  })();
-  const writer = {
-    writes,
-    okSince: (t: number) => writes.filter((w) => w.ok && w.start >= t).length,
-    /** Stop after the write in flight, which must settle within 10 s. */
-    async stop() {
-      running = false;
-      writers.delete(writer);
-      await waitUntil(() => settled, { timeoutMs: 10_000, description: `the write in flight (${client.status}) to settle` });
-    },
-  };
-  writers.add(writer);
-  return writer;
-}
+      settled = true;
+    })();
+    const writer = {
+      writes,
+      okSince: (t: number) => writes.filter((w) => w.ok && w.start >= t).length,
+      /** Stop after the write in flight, which must settle within 10 s. */
+      async stop() {
+        running = false;
+        writers.delete(writer);
+        await waitUntil(() => settled, { timeoutMs: 10_000, description: `the write in flight (${client.status}) to settle` });
+      },
+    };
+    writers.add(writer);
+    return writer;
+  }
 
-/** The outage as the writer saw it: first failed write to the first successful one after it, and the longest gap between two successes. */
-function outage(writes: readonly Write[]) {
-  const failed = writes.filter((w) => !w.ok);
-  const firstFailure = failed[0];
-  const recovered = firstFailure && writes.find((w) => w.ok && w.start > firstFailure.start);
-  const oks = writes.filter((w) => w.ok);
-  const longestGapMs = Math.round(Math.max(0, ...oks.slice(1).map((w, i) => w.end - oks[i]!.end)));
-  return {
-    failedWrites: failed.length,
-    errors: [...new Set(failed.map((w) => w.error))],
-    windowMs: firstFailure && recovered ? Math.round(recovered.end - firstFailure.start) : 0,
-    longestGapMs,
-    /** Failures after writes had recovered: there must be none. */
-    failedAfterRecovery: recovered ? failed.filter((w) => w.start > recovered.start).length : 0,
-  };
-}
+  /** The outage as the writer saw it: first failed write to the first successful one after it, and the longest gap between two successes. */
+  function outage(writes: readonly Write[]) {
+    const failed = writes.filter((w) => !w.ok);
+    const firstFailure = failed[0];
+    const recovered = firstFailure && writes.find((w) => w.ok && w.start > firstFailure.start);
+    const oks = writes.filter((w) => w.ok);
+    const longestGapMs = Math.round(Math.max(0, ...oks.slice(1).map((w, i) => w.end - oks[i]!.end)));
+    return {
+      failedWrites: failed.length,
+      errors: [...new Set(failed.map((w) => w.error))],
+      windowMs: firstFailure && recovered ? Math.round(recovered.end - firstFailure.start) : 0,
+      longestGapMs,
+      /** Failures after writes had recovered: there must be none. */
+      failedAfterRecovery: recovered ? failed.filter((w) => w.start > recovered.start).length : 0,
+    };
+  }
 
-/** `count` keys in the slots of the shard of `master` (hash tags of its first slots). */
-function keysOf(master: string, prefix: string) {
-  const slots = rc.plan.nodes.find((n) => n.name === master)!.slots!;
-  return (i: number) => keyForSlot(slots.start + (i % 500), `:${prefix}:${i}`);
-}
+  /** `count` keys in the slots of the shard of `master` (hash tags of its first slots). */
+  function keysOf(master: string, prefix: string) {
+    const slots = rc.plan.nodes.find((n) => n.name === master)!.slots!;
+    return (i: number) => keyForSlot(slots.start + (i % 500), `:${prefix}:${i}`);
+  }
 
-describe('automatic failover: a master is stopped', () => {
-  it('its replica takes over; a client keeps writing with bounded errors; writes acknowledged with WAIT survive', async () => {
-    const client = rc.createClient(); // ioredis defaults: retryDelayOnFailover 100 ms, maxRedirections 16
-    const acknowledgedKey = keysOf('redis-node-1', 'acked');
-    // 1. Writes acknowledged by the replica (WAIT 1) before the fault.
-    for (let i = 0; i < 100; i++) await client.set(acknowledgedKey(i), String(i));
-    const master = rc.nodes.find((n) => n.name === 'redis-node-1')!;
-    const connection = client.nodes('master').find((n) => n.options.port === master.port)!;
-    expect(await connection.wait(1, 5000)).toBe(1); // WAIT counts the writes of this connection
+  describe('automatic failover: a master is stopped', () => {
+    it('its replica takes over; a client keeps writing with bounded errors; writes acknowledged with WAIT survive', async () => {
+      const client = rc.createClient(); // ioredis defaults: retryDelayOnFailover 100 ms, maxRedirections 16
+      const acknowledgedKey = keysOf('redis-node-1', 'acked');
+      // 1. Writes acknowledged by the replica (WAIT 1) before the fault.
+      for (let i = 0; i < 100; i++) await client.set(acknowledgedKey(i), String(i));
+      const master = rc.nodes.find((n) => n.name === 'redis-node-1')!;
+      const connection = client.nodes('master').find((n) => n.options.port === master.port)!;
+      expect(await connection.wait(1, 5000)).toBe(1); // WAIT counts the writes of this connection
 
-    // 2. A client writing all the time, through the fault.
-    const writer = startWriter(client, keysOf('redis-node-1', 'during'));
-    await waitUntil(() => writer.okSince(0) >= 20, { timeoutMs: 10_000, description: 'the writer to get going' });
+      // 2. A client writing all the time, through the fault.
+      const writer = startWriter(client, keysOf('redis-node-1', 'during'));
+      await waitUntil(() => writer.okSince(0) >= 20, { timeoutMs: 10_000, description: 'the writer to get going' });
 
-    const t0 = performance.now();
-    await rc.stopNode('redis-node-1');
-    // The replica is promoted once the masters agree redis-node-1 failed (node timeout 1 s,
-    // then the replica's election delay of 0.5-1 s) ...
-    await waitUntil(async () => (await rc.topology({ from: 'redis-node-4' })).node('redis-node-4').role === 'master', {
-      timeoutMs: 30_000,
-      description: 'redis-node-4 to be promoted',
+      const t0 = performance.now();
+      await rc.stopNode('redis-node-1');
+      // The replica is promoted once the masters agree redis-node-1 failed (node timeout 1 s,
+      // then the replica's election delay of 0.5-1 s) ...
+      await waitUntil(async () => (await rc.topology({ from: 'redis-node-4' })).node('redis-node-4').role === 'master', {
+        timeoutMs: 30_000,
+        description: 'redis-node-4 to be promoted',
+      });
+      const promotedMs = Math.round(performance.now() - t0);
+      // ... and waitForClusterOk() waits until every node agrees that redis-node-4 serves the slots.
+      await rc.waitForClusterOk();
+      const failoverMs = Math.round(performance.now() - t0);
+      const tOk = performance.now();
+      await waitUntil(() => writer.okSince(tOk) >= 20, { timeoutMs: 20_000, description: 'writes to succeed after the failover' });
+      await writer.stop();
+
+      const topology = await rc.topology();
+      expect(topology.node('redis-node-4')).toMatchObject({ role: 'master', slots: [rc.plan.shards[0]!.slots] });
+      expect(topology.node('redis-node-1').flags).toContain('fail');
+      const seen = outage(writer.writes);
+      console.log(`[failover] stop -> replica promoted: ${promotedMs} ms, -> cluster ok on every node: ${failoverMs} ms; writer: ${JSON.stringify(seen)}`);
+      // Bounded errors: the client fails writes only during the fault, not after every node agrees.
+      expect(writer.writes.filter((w) => !w.ok && (w.start < t0 || w.start > tOk))).toEqual([]);
+      expect(seen.failedAfterRecovery).toBe(0);
+      expect(seen.failedWrites).toBeLessThanOrEqual(10);
+      // 3. Every write the replica had acknowledged is still there.
+      const values = await Promise.all(Array.from({ length: 100 }, (_, i) => client.get(acknowledgedKey(i))));
+      expect(values).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+
+      // 4. The old master comes back as a replica of the node that took its slots ...
+      await rc.startNode('redis-node-1');
+      expect((await rc.topology()).node('redis-node-1')).toMatchObject({ role: 'replica', masterName: 'redis-node-4' });
+      // ... and a manual failover hands them back (the master agrees: no write is lost).
+      const back = await rc.failover('redis-node-1');
+      console.log(`[failover] manual failover (default) back to redis-node-1: ${Math.round(back.durationMs)} ms`);
+      expect(back).toMatchObject({ newMaster: 'redis-node-1', oldMaster: 'redis-node-4', mode: 'default' });
+      await rc.waitForClusterOk();
+      expect(await client.get(acknowledgedKey(0))).toBe('0');
+      await rc.reset(); // the plan's layout again: reset() empties the planned masters
     });
-    const promotedMs = Math.round(performance.now() - t0);
-    // ... and waitForClusterOk() waits until every node agrees that redis-node-4 serves the slots.
-    await rc.waitForClusterOk();
-    const failoverMs = Math.round(performance.now() - t0);
-    const tOk = performance.now();
-    await waitUntil(() => writer.okSince(tOk) >= 20, { timeoutMs: 20_000, description: 'writes to succeed after the failover' });
-    await writer.stop();
-
-    const topology = await rc.topology();
-    expect(topology.node('redis-node-4')).toMatchObject({ role: 'master', slots: [rc.plan.shards[0]!.slots] });
-    expect(topology.node('redis-node-1').flags).toContain('fail');
-    const seen = outage(writer.writes);
-    console.log(`[failover] stop -> replica promoted: ${promotedMs} ms, -> cluster ok on every node: ${failoverMs} ms; writer: ${JSON.stringify(seen)}`);
-    // Bounded errors: the client fails writes only during the fault, not after every node agrees.
-    expect(writer.writes.filter((w) => !w.ok && (w.start < t0 || w.start > tOk))).toEqual([]);
-    expect(seen.failedAfterRecovery).toBe(0);
-    expect(seen.failedWrites).toBeLessThanOrEqual(10);
-    // 3. Every write the replica had acknowledged is still there.
-    const values = await Promise.all(Array.from({ length: 100 }, (_, i) => client.get(acknowledgedKey(i))));
-    expect(values).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
-
-    // 4. The old master comes back as a replica of the node that took its slots ...
-    await rc.startNode('redis-node-1');
-    expect((await rc.topology()).node('redis-node-1')).toMatchObject({ role: 'replica', masterName: 'redis-node-4' });
-    // ... and a manual failover hands them back (the master agrees: no write is lost).
-    const back = await rc.failover('redis-node-1');
-    console.log(`[failover] manual failover (default) back to redis-node-1: ${Math.round(back.durationMs)} ms`);
-    expect(back).toMatchObject({ newMaster: 'redis-node-1', oldMaster: 'redis-node-4', mode: 'default' });
-    await rc.waitForClusterOk();
-    expect(await client.get(acknowledgedKey(0))).toBe('0');
-    await rc.reset(); // the plan's layout again: reset() empties the planned masters
   });
-});
 
-describe('automatic failover: a master is paused (it hangs, its connections stay open)', () => {
-  it('the replica takes over; a client with commandTimeout and slotsRefreshInterval moves on; the old master returns as a replica', async () => {
-    // A hung node never closes the connection: without commandTimeout a command waits for ever,
-    // and without slotsRefreshInterval the client keeps sending to the old master.
-    const client = rc.createClient({ redisOptions: { commandTimeout: 500 }, slotsRefreshInterval: 200 });
-    const writer = startWriter(client, keysOf('redis-node-2', 'paused'));
-    await waitUntil(() => writer.okSince(0) >= 20, { timeoutMs: 10_000, description: 'the writer to get going' });
+  describe('automatic failover: a master is paused (it hangs, its connections stay open)', () => {
+    it('the replica takes over; a client with commandTimeout and slotsRefreshInterval moves on; the old master returns as a replica', async () => {
+      // A hung node never closes the connection: without commandTimeout a command waits for ever,
+      // and without slotsRefreshInterval the client keeps sending to the old master.
+      const client = rc.createClient({ redisOptions: { commandTimeout: 500 }, slotsRefreshInterval: 200 });
+      const writer = startWriter(client, keysOf('redis-node-2', 'paused'));
+      await waitUntil(() => writer.okSince(0) >= 20, { timeoutMs: 10_000, description: 'the writer to get going' });
 
-    const t0 = performance.now();
-    await rc.pauseNode('redis-node-2');
-    await waitUntil(async () => (await rc.topology({ from: 'redis-node-5' })).node('redis-node-5').role === 'master', {
-      timeoutMs: 30_000,
-      description: 'redis-node-5 to be promoted',
+      const t0 = performance.now();
+      await rc.pauseNode('redis-node-2');
+      await waitUntil(async () => (await rc.topology({ from: 'redis-node-5' })).node('redis-node-5').role === 'master', {
+        timeoutMs: 30_000,
+        description: 'redis-node-5 to be promoted',
+      });
+      const promotedMs = Math.round(performance.now() - t0);
+      await rc.waitForClusterOk(); // every running node agrees
+      const failoverMs = Math.round(performance.now() - t0);
+      const tOk = performance.now();
+      await waitUntil(() => writer.okSince(tOk) >= 20, { timeoutMs: 20_000, description: 'writes to succeed after the failover' });
+      const seen = outage(writer.writes);
+      console.log(`[failover] pause -> replica promoted: ${promotedMs} ms, -> cluster ok on every node: ${failoverMs} ms; writer: ${JSON.stringify(seen)}`);
+      // Writes to the hung master time out (commandTimeout) until the client's slot map moves on;
+      // once a write got through, none fails any more.
+      expect(seen.failedWrites).toBeGreaterThan(0);
+      expect(seen.failedAfterRecovery).toBe(0);
+
+      await rc.unpauseNode('redis-node-2'); // resolves when it has rejoined as a replica and the cluster is ok
+      expect((await rc.topology()).node('redis-node-2')).toMatchObject({ role: 'replica', masterName: 'redis-node-5' });
+      const tBack = performance.now();
+      await waitUntil(() => writer.okSince(tBack) >= 5, { timeoutMs: 10_000, description: 'writes to succeed after the unpause' });
+      await writer.stop();
+
+      await rc.failover('redis-node-2');
+      await rc.reset();
     });
-    const promotedMs = Math.round(performance.now() - t0);
-    await rc.waitForClusterOk(); // every running node agrees
-    const failoverMs = Math.round(performance.now() - t0);
-    const tOk = performance.now();
-    await waitUntil(() => writer.okSince(tOk) >= 20, { timeoutMs: 20_000, description: 'writes to succeed after the failover' });
-    const seen = outage(writer.writes);
-    console.log(`[failover] pause -> replica promoted: ${promotedMs} ms, -> cluster ok on every node: ${failoverMs} ms; writer: ${JSON.stringify(seen)}`);
-    // Writes to the hung master time out (commandTimeout) until the client's slot map moves on;
-    // once a write got through, none fails any more.
-    expect(seen.failedWrites).toBeGreaterThan(0);
-    expect(seen.failedAfterRecovery).toBe(0);
-
-    await rc.unpauseNode('redis-node-2'); // resolves when it has rejoined as a replica and the cluster is ok
-    expect((await rc.topology()).node('redis-node-2')).toMatchObject({ role: 'replica', masterName: 'redis-node-5' });
-    const tBack = performance.now();
-    await waitUntil(() => writer.okSince(tBack) >= 5, { timeoutMs: 10_000, description: 'writes to succeed after the unpause' });
-    await writer.stop();
-
-    await rc.failover('redis-node-2');
-    await rc.reset();
-  });
-});
-
-describe('manual failover', () => {
-  it('force and takeover promote a replica without its master; a master cannot be failed over to', async () => {
-    const forced = await rc.failover('redis-node-6', { mode: 'force' });
-    let topology = await rc.topology();
-    expect(topology.node('redis-node-6').role).toBe('master');
-    expect(topology.node('redis-node-3')).toMatchObject({ role: 'replica', masterName: 'redis-node-6' });
-
-    const takenOver = await rc.failover('redis-node-3', { mode: 'takeover' });
-    topology = await rc.topology();
-    expect(topology.node('redis-node-3')).toMatchObject({ role: 'master', slots: [rc.plan.shards[2]!.slots] });
-    console.log(`[failover] manual: force ${Math.round(forced.durationMs)} ms, takeover ${Math.round(takenOver.durationMs)} ms`);
-    await rc.waitForClusterOk();
-
-    await expect(rc.failover('redis-node-3')).rejects.toThrow('Cannot fail over to "redis-node-3": it is a master. Name a replica: redis-node-4, redis-node-5, redis-node-6');
-    await expect(rc.failover('redis-node-6', { mode: 'fast' as never })).rejects.toThrow('Invalid option mode "fast". Expected one of "default", "force", "takeover".');
   });
 
-  it('a stopped replica is marked failed, leaves the slot map, and rejoins when started', async () => {
-    await rc.stopNode('redis-node-6');
-    await rc.waitForClusterOk(); // every running node marked it failed; CLUSTER SLOTS no longer lists it
-    expect((await rc.topology()).node('redis-node-6').flags).toContain('fail');
-    await expect(rc.failover('redis-node-4', { mode: 'default' })).resolves.toMatchObject({ newMaster: 'redis-node-4' });
-    await rc.failover('redis-node-1');
-    await rc.startNode('redis-node-6'); // back as a replica, linked to its master
-    expect((await rc.topology()).node('redis-node-6')).toMatchObject({ role: 'replica', masterName: 'redis-node-3' });
+  describe('manual failover', () => {
+    it('force and takeover promote a replica without its master; a master cannot be failed over to', async () => {
+      const forced = await rc.failover('redis-node-6', { mode: 'force' });
+      let topology = await rc.topology();
+      expect(topology.node('redis-node-6').role).toBe('master');
+      expect(topology.node('redis-node-3')).toMatchObject({ role: 'replica', masterName: 'redis-node-6' });
+
+      const takenOver = await rc.failover('redis-node-3', { mode: 'takeover' });
+      topology = await rc.topology();
+      expect(topology.node('redis-node-3')).toMatchObject({ role: 'master', slots: [rc.plan.shards[2]!.slots] });
+      console.log(`[failover] manual: force ${Math.round(forced.durationMs)} ms, takeover ${Math.round(takenOver.durationMs)} ms`);
+      await rc.waitForClusterOk();
+
+      await expect(rc.failover('redis-node-3')).rejects.toThrow('Cannot fail over to "redis-node-3": it is a master. Name a replica: redis-node-4, redis-node-5, redis-node-6');
+      await expect(rc.failover('redis-node-6', { mode: 'fast' as never })).rejects.toThrow('Invalid option mode "fast". Expected one of "default", "force", "takeover".');
+    });
+
+    it('a stopped replica is marked failed, leaves the slot map, and rejoins when started', async () => {
+      await rc.stopNode('redis-node-6');
+      await rc.waitForClusterOk(); // every running node marked it failed; CLUSTER SLOTS no longer lists it
+      expect((await rc.topology()).node('redis-node-6').flags).toContain('fail');
+      await expect(rc.failover('redis-node-4', { mode: 'default' })).resolves.toMatchObject({ newMaster: 'redis-node-4' });
+      await rc.failover('redis-node-1');
+      await rc.startNode('redis-node-6'); // back as a replica, linked to its master
+      expect((await rc.topology()).node('redis-node-6')).toMatchObject({ role: 'replica', masterName: 'redis-node-3' });
+    });
   });
 });
