@@ -5,23 +5,27 @@
  *
  *   pnpm bench                 # every figure, median of 5 runs each
  *   pnpm bench --runs 7        # more runs
- *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale (comma-separated)
+ *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process (comma-separated)
  *
  * The floor: a master cannot report cluster_state:ok until ~2 s after it starts (Redis's
  * CLUSTER_WRITABLE_DELAY), so a fresh cluster is never ready before "the masters' containers
  * run + 2 s". Each fresh start's floor is computed from its own log: the fixture logs "N master
  * containers up" (replicas start while the masters' delay runs, and have no such delay).
+ *
+ * The `process` section starts the same topologies with the process runtime (local redis-server
+ * processes, no container): its floor is "the masters' processes accept connections + 2 s",
+ * from the log's "N master processes up".
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { removeKeptClusters, startRedisCluster, type ClusterLogEvent, type StartedRedisCluster } from '@redis-cluster-kit/testcontainers';
+import { removeKeptClusters, startRedisCluster, type ClusterLogEvent, type RuntimeKind, type StartedRedisCluster } from '@redis-cluster-kit/testcontainers';
 import { imageFromEnv } from '@redis-cluster-kit/plan';
 import { startPeer } from './peer';
 
 const CLUSTER_WRITABLE_DELAY_MS = 2000;
-const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale'] as const;
+const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale', 'process'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -56,25 +60,27 @@ const now = () => performance.now();
 
 interface StartSample {
   readyMs: number;
-  /** From the call until every master's container runs: the 2 s writable delay starts then. */
+  /** From the call until every master's container (or process) runs: the 2 s writable delay starts then. */
   mastersUpMs: number;
-  /** From the call until every container (replicas too) runs. */
+  /** From the call until every container (or process; replicas too) runs. */
   containersMs: number;
   stopMs: number;
 }
 
 /** One fresh start, timed from the call to a usable client, then a timed stop. */
-async function freshStart(masters: number, replicas: number, after?: (rc: StartedRedisCluster) => Promise<void>): Promise<StartSample> {
+async function freshStart(masters: number, replicas: number, after?: (rc: StartedRedisCluster) => Promise<void>, runtime: RuntimeKind = 'docker'): Promise<StartSample> {
   let containersMs = NaN;
   let mastersUpMs = NaN;
   const t0 = now();
   // Durations of the log are from the start of their phase; the bench wants them from the call.
+  const unit = runtime === 'docker' ? 'containers' : 'processes';
   const logger = (e: ClusterLogEvent) => {
-    if (e.phase !== 'containers') return;
-    if (/master containers up/.test(e.message)) mastersUpMs = now() - t0;
+    if (e.phase !== unit || !/ up$/.test(e.message)) return;
+    if (new RegExp(`master ${unit} up`).test(e.message)) mastersUpMs = now() - t0;
     containersMs = now() - t0;
   };
-  const rc = await startRedisCluster({ masters, replicas, image, logger });
+  // The process runtime takes no image (it runs redis-server from PATH).
+  const rc = await startRedisCluster(runtime === 'docker' ? { masters, replicas, image, logger } : { runtime, masters, replicas, logger });
   const readyMs = now() - t0;
   let stopMs: number;
   try {
@@ -202,6 +208,29 @@ async function main(): Promise<void> {
     }
     lines.push('');
     results.scale = scale;
+  }
+
+  if (want('process')) {
+    // The process runtime: no container to start, so a fresh cluster is close to the 2 s floor.
+    const processSamples: Record<string, StartSample[]> = {};
+    for (const [m, r] of topologies) {
+      process.stderr.write(`process runtime ${m}x${r}\n`);
+      processSamples[`${m}x${r}`] = await series(`process ${m}x${r}`, runs, () => freshStart(m, r, undefined, 'process'));
+    }
+    lines.push('Process runtime (`runtime: \'process\'`, local redis-server processes on 127.0.0.1):', '');
+    lines.push("| topology | masters' processes up | all processes up | floor (masters up + 2 s) | ours: call to usable client | ours - floor | Docker runtime, same run | stop() |");
+    lines.push('|---|---|---|---|---|---|---|---|');
+    for (const [m, r] of topologies) {
+      const key = `${m}x${r}`;
+      const s = processSamples[key]!;
+      const docker = ours[key] ? median(ours[key]!.map((x) => x.readyMs)) : NaN;
+      lines.push(
+        `| ${key} | ${ms(median(s.map((x) => x.mastersUpMs)))} | ${ms(median(s.map((x) => x.containersMs)))} | ${ms(median(s.map((x) => x.mastersUpMs + CLUSTER_WRITABLE_DELAY_MS)))} | ` +
+          `${ms(median(s.map((x) => x.readyMs)))} | ${ms(median(s.map((x) => x.readyMs - x.mastersUpMs - CLUSTER_WRITABLE_DELAY_MS)))} | ${Number.isNaN(docker) ? '-' : ms(docker)} | ${ms(median(s.map((x) => x.stopMs)))} |`,
+      );
+    }
+    lines.push('');
+    results.process = processSamples;
   }
 
   mkdirSync('.bench', { recursive: true });
