@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What test runs leave on the Docker daemon, and removing what dead runs left.
+# What test runs leave on the Docker daemon and on this machine, and removing what dead runs left.
 #
 #   scripts/leftovers.sh reap             remove what test runs that have ended left behind
 #   scripts/leftovers.sh snapshot FILE    write the project's resources that exist now to FILE
@@ -7,8 +7,10 @@
 #                                         something the run since the snapshot left behind
 #
 # The project's resources: fixture clusters (containers, networks and volumes labelled
-# redis-cluster-kit, owner in redis-cluster-kit.pid / .host) and the Compose integration tests'
-# projects, named rck-<pid of the test process>-<random>.
+# redis-cluster-kit, owner in redis-cluster-kit.pid / .host), the Compose integration tests'
+# projects, named rck-<pid of the test process>-<random>, and the process runtime's clusters:
+# folders $TMPDIR/redis-cluster-kit-process-<cluster>-XXXXXX (owner in their owner.json) and the
+# redis-server processes working in them.
 #
 # Why reap before a run: a daemon whose processes were killed (a session ended, a CI machine
 # made from a used one) starts again with the exited containers and the networks of the runs
@@ -17,9 +19,42 @@
 set -uo pipefail
 
 host=$(hostname)
+tmp=${TMPDIR:-/tmp}
+tmp=${tmp%/}
+process_dirs="$tmp/redis-cluster-kit-process-"
 
 # alive PID: a process with that pid exists on this machine (whoever owns it).
 alive() { case "$1" in '' | *[!0-9]*) return 1 ;; esac; ps -p "$1" >/dev/null 2>&1; }
+
+# redis-server processes working in a folder of the process runtime (also one removed
+# meanwhile): "pid folder" lines. Linux only (/proc); elsewhere none are listed.
+process_servers() {
+  local dir pid cwd
+  [ -d /proc ] || return 0
+  for dir in /proc/[0-9]*; do
+    [ "$(cat "$dir/comm" 2>/dev/null)" = redis-server ] || continue
+    cwd=$(readlink "$dir/cwd" 2>/dev/null) || continue
+    case "$cwd" in "$process_dirs"*) ;; *) continue ;; esac
+    pid=${dir#/proc/}
+    printf '%s %s\n' "$pid" "${cwd% (deleted)}"
+  done
+}
+
+# owner_alive PID: alive, and not a zombie (a killed owner whose parent has not reaped it yet).
+owner_alive() { alive "$1" && case "$(ps -p "$1" -o stat= 2>/dev/null)" in Z*) return 1 ;; esac; }
+
+# The owner pid in a process-runtime folder's owner.json; "other-host" when another machine's;
+# nothing when it has no readable owner.
+process_dir_owner() {
+  local file=$1/owner.json owner_host
+  [ -f "$file" ] || return 0
+  owner_host=$(sed -n 's/^  "host": "\(.*\)",$/\1/p' "$file")
+  if [ -n "$owner_host" ] && [ "$owner_host" != "$host" ]; then
+    echo other-host
+    return 0
+  fi
+  sed -n 's/^  "pid": \([0-9][0-9]*\),$/\1/p' "$file"
+}
 
 # Every project resource now, one "kind id name" line each.
 resources() {
@@ -29,6 +64,11 @@ resources() {
   docker ps -a --format 'container {{.ID}} {{.Label "com.docker.compose.project"}}' | awk '$3 ~ /^rck-/'
   docker network ls --format 'network {{.ID}} {{.Name}}' | awk '$3 ~ /^rck-/'
   docker volume ls --format 'volume {{.Name}} {{.Name}}' | awk '$3 ~ /^rck-/'
+  local dir
+  for dir in "$process_dirs"*; do
+    [ -d "$dir" ] && printf 'process-folder %s %s\n' "$dir" "$(basename "$dir")"
+  done
+  process_servers | awk '{ print "redis-server", $1, $2 }'
 }
 
 # The pid in a Compose test project's name (rck-<pid>-<hex>); nothing for older names.
@@ -74,6 +114,24 @@ reap() {
     docker network rm "$id" >/dev/null 2>&1 && removed=$((removed + 1))
   done < <(docker network ls -q --filter label=redis-cluster-kit --filter "label=redis-cluster-kit.host=$host" |
     xargs -r docker network inspect --format '{{.Id}} {{index .Labels "redis-cluster-kit.pid"}}' | awk 'NF == 2')
+  # Process-runtime clusters whose owner has ended (what every start of the process runtime
+  # does first): their redis-servers (those working in the folder: a pid alone may have been
+  # reused), then the folder. A folder without an owner file is left for 10 minutes (a start
+  # in progress writes it right after creating the folder).
+  local dir owner servers
+  for dir in "$process_dirs"*; do
+    [ -d "$dir" ] || continue
+    owner=$(process_dir_owner "$dir")
+    if [ "$owner" = other-host ]; then continue; fi
+    if [ -n "$owner" ] && owner_alive "$owner"; then continue; fi
+    if [ -z "$owner" ] && [ -z "$(find "$dir" -maxdepth 0 -mmin +10)" ]; then continue; fi
+    servers=$(process_servers | awk -v d="$dir/" 'index($2, d) == 1 { print $1 }')
+    if [ -n "$servers" ]; then
+      # shellcheck disable=SC2086 # one pid per word
+      kill -9 $servers 2>/dev/null && removed=$((removed + $(printf '%s\n' $servers | wc -l)))
+    fi
+    rm -rf "$dir" && removed=$((removed + 1))
+  done
   echo "[leftovers] reaped: $removed resources of ended test runs" >&2
 }
 
@@ -97,7 +155,7 @@ case "${1:-}" in
       echo "[leftovers] the test run leaked the resources above" >&2
       exit 1
     fi
-    echo "[leftovers] none: the run left no container, network or volume of the project" >&2
+    echo "[leftovers] none: the run left no container, network, volume, redis-server process or process-runtime folder of the project" >&2
     ;;
   *)
     sed -n '2,8p' "$0" >&2
