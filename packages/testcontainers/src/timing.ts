@@ -71,15 +71,16 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, signal?: AbortSi
       signal?.removeEventListener('abort', onAbort);
       settle();
     }
+    // Handlers first, always: a promise given up on (aborted, timed out) must still not reject unhandled.
+    promise.then(
+      (value) => finish(() => resolve(value)),
+      (err: unknown) => finish(() => reject(err)),
+    );
     if (signal?.aborted) {
       onAbort();
       return;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => finish(() => resolve(value)),
-      (err: unknown) => finish(() => reject(err)),
-    );
   });
 }
 
