@@ -153,3 +153,18 @@ export function causeMessage(cause: unknown): string {
   const text = cause instanceof Error ? cause.message : String(cause);
   return text.replace(/\s+/g, ' ').trim();
 }
+
+/** The start was aborted through its `signal` option. Everything started was removed. */
+export class ClusterStartAbortedError extends Error {
+  /** As the platform's own aborted operations (fetch, timers/promises) name theirs. */
+  override readonly name = 'AbortError';
+
+  constructor(
+    /** The phase that was running when the signal aborted. */
+    readonly phase: string,
+    /** The signal's reason. */
+    override readonly cause: unknown,
+  ) {
+    super(`Redis Cluster start was aborted while ${phase} (${causeMessage(cause)}). Everything started was removed.`);
+  }
+}

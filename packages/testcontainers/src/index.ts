@@ -19,6 +19,7 @@ export {
   ImageUnavailableError,
   ClusterStartupTimeoutError,
   ClusterStartError,
+  ClusterStartAbortedError,
   NoRuntimeAvailableError,
   RedisServerUnavailableError,
   NodeExitedError,

@@ -36,7 +36,8 @@ describe('fixture options', () => {
 
   const invalid: [string, Record<string, unknown>, string][] = [
     ['masters 0 (through the plan)', { masters: 0 }, 'Invalid option masters 0. Expected an integer from 1 to 1000.'],
-    ['unknown option', { mastres: 3 }, 'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath.'],
+    ['unknown option', { mastres: 3 }, 'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.'],
+    ['signal not an AbortSignal', { signal: { aborted: false } }, 'Invalid option signal {"aborted":false}. Expected an AbortSignal (e.g. new AbortController().signal).'],
     ['announce is not the fixture\'s to change', { announce: 'loopback' }, 'Unknown option announce "loopback". Expected one of the known options:'],
     ['startupTimeoutMs 0', { startupTimeoutMs: 0 }, 'Invalid option startupTimeoutMs 0. Expected an integer number of milliseconds from 1 to 3600000.'],
     ['startupTimeoutMs as string', { startupTimeoutMs: '5000' }, 'Invalid option startupTimeoutMs "5000". Expected an integer number of milliseconds from 1 to 3600000.'],

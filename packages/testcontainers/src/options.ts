@@ -97,6 +97,13 @@ export interface RedisClusterOptions {
    * @default the `REDIS_CLUSTER_REUSE` environment variable ("1" or "true"), else false
    */
   reuse?: boolean;
+  /**
+   * Abort the start: everything it started is removed, then the promise rejects with a
+   * `ClusterStartAbortedError` (name `AbortError`, the signal's reason as its cause).
+   * `useRedisCluster()` passes one, so that a file whose beforeAll timed out leaves nothing behind.
+   * @default none
+   */
+  signal?: AbortSignal;
 }
 
 /** The fixture's defaults in one place: the docs, the Jest helpers and the tests read this constant. */
@@ -123,6 +130,8 @@ export interface ResolvedFixtureOptions {
   logger: ClusterLogger | undefined;
   name: string | undefined;
   reuse: boolean;
+  /** The caller's signal that aborts the start. */
+  signal: AbortSignal | undefined;
   runtime: RuntimeChoice;
   /** Where {@link runtime} came from: the option, `REDIS_CLUSTER_RUNTIME`, or the default. */
   runtimeFrom: 'option' | 'environment' | 'default';
@@ -137,7 +146,7 @@ export interface ResolvedFixtureOptions {
 /** Options that go into the plan unchanged. */
 const PLAN_KEYS = ['masters', 'replicas', 'image', 'nodeTimeoutMs', 'basePort', 'namePrefix', 'persistence'] as const;
 /** Options only the fixture has. */
-const FIXTURE_KEYS = ['password', 'startupTimeoutMs', 'clusterOptions', 'redisConfig', 'logger', 'name', 'reuse', 'runtime', 'redisServerPath'] as const;
+const FIXTURE_KEYS = ['password', 'startupTimeoutMs', 'clusterOptions', 'redisConfig', 'logger', 'name', 'reuse', 'runtime', 'redisServerPath', 'signal'] as const;
 
 /** The environment variable that turns reuse on for every start that does not set `reuse`. */
 export const REUSE_ENV_VAR = 'REDIS_CLUSTER_REUSE';
@@ -223,6 +232,9 @@ export function resolveFixtureOptions(
     throw new InvalidOptionError('name', input.name, 'a label value: letters, digits, ".", "_" or "-", at most 63 characters, starting with a letter or digit');
   }
 
+  if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) {
+    throw new InvalidOptionError('signal', input.signal, 'an AbortSignal (e.g. new AbortController().signal)');
+  }
   const reuse = input.reuse === undefined ? reuseFromEnv(env) : input.reuse;
   if (typeof reuse !== 'boolean') throw new InvalidOptionError('reuse', reuse, 'true or false');
 
@@ -259,6 +271,7 @@ export function resolveFixtureOptions(
     logger: input.logger,
     name: input.name,
     reuse,
+    signal: input.signal,
     runtime,
     runtimeFrom,
     redisServerPath,

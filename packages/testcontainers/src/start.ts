@@ -8,6 +8,7 @@ import { clientReady } from './clients';
 import { compactClusterInfo } from './cluster-state';
 import { connectDocker } from './docker';
 import {
+  ClusterStartAbortedError,
   ClusterStartError,
   ClusterStartupTimeoutError,
   DockerUnavailableError,
@@ -82,8 +83,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const clusterId = randomBytes(6).toString('hex');
   const log = new PhaseLog(clusterId, resolved.logger);
   const deadline = new Deadline(resolved.startupTimeoutMs);
-  const { signal, dispose } = deadline.signal();
+  const { signal: timeUp, dispose } = deadline.signal();
+  // Every step waits on one signal: the deadline's, or the caller's (`signal` option), whichever comes first.
+  const signal = resolved.signal === undefined ? timeUp : AbortSignal.any([timeUp, resolved.signal]);
   const context: StartContext = { resolved, clusterId, log, deadline, signal, t0: performance.now() };
+  if (resolved.signal?.aborted) {
+    dispose();
+    throw new ClusterStartAbortedError('nothing was started yet', resolved.signal.reason);
+  }
   const opening = { docker: 'connecting to Docker', process: 'looking for redis-server', auto: 'choosing a runtime (Docker or redis-server)' }[resolved.runtime];
 
   try {
@@ -91,7 +98,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     try {
       engine = await openRuntime(resolved, process.env, log, signal);
     } catch (err) {
-      const failure = describeFailure(err, signal, opening, resolved.startupTimeoutMs, undefined);
+      const failure = describeFailure(err, signal, opening, resolved.startupTimeoutMs, undefined, undefined, resolved.signal);
       log.event('cleanup', `start failed while ${opening}: ${failure.message}`);
       throw failure;
     }
@@ -123,7 +130,7 @@ async function attach(engine: RuntimeEngine, key: string, { resolved, log, signa
     if (reused) log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
     return reused;
   } catch (err) {
-    const failure = describeFailure(err, signal, phase, resolved.startupTimeoutMs, undefined);
+    const failure = describeFailure(err, signal, phase, resolved.startupTimeoutMs, undefined, undefined, resolved.signal);
     log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
     throw failure;
   }
@@ -246,7 +253,7 @@ async function startOn(engine: RuntimeEngine, key: string | undefined, context: 
       throw new RetryWithOtherPorts(err);
     }
     const cause = retry ? new PortInUseError(err.node, err.port, err.lastLines, `${attempt} blocks of ports were found free and each lost a port to another process before its node listened`) : err;
-    const failure = describeFailure(cause, signal, phase, resolved.startupTimeoutMs, lastVerdict, resolved.password);
+    const failure = describeFailure(cause, signal, phase, resolved.startupTimeoutMs, lastVerdict, resolved.password, resolved.signal);
     log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
     await cleanUp(host, creating, admins, started);
     throw failure;
@@ -280,7 +287,10 @@ function describeFailure(
   timeoutMs: number,
   verdict: NotReadyError['verdict'],
   secret?: string,
+  /** The caller's signal: when it aborted, that is why the start failed. */
+  aborted?: AbortSignal,
 ): Error {
+  if (aborted?.aborted) return new ClusterStartAbortedError(phase, aborted.reason);
   if (
     err instanceof DockerUnavailableError ||
     err instanceof ImageUnavailableError ||
