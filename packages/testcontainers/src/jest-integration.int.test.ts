@@ -4,13 +4,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { removeKeptClusters } from './index';
 import { resourcesOfCluster } from './test-docker';
-import { NOTHING, resourcesOf, RUNTIMES } from './test-runtimes';
+import { randomBytes } from 'node:crypto';
+import { NOTHING, resourcesNamed, resourcesOf, RUNTIMES } from './test-runtimes';
 
 jest.setTimeout(300_000);
 
 const ROOT = resolve(__dirname, '../../..');
 const SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/jest-suite/jest.config.js');
 const OWN_CLUSTER_SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/own-cluster-suite/jest.config.js');
+const TIMEOUT_SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/timeout-suite/jest.config.js');
+/** A suite run that has not ended after this long is killed (each takes 5-40 s here). */
+const SUITE_RUN_TIMEOUT_MS = 150_000;
 // The suite's cluster options (its jest.config globals), for removing what reuse kept.
 const SUITE_OPTIONS = { masters: 3, replicas: 1, namePrefix: 'suite' };
 
@@ -42,11 +46,23 @@ async function runSuite(env: Record<string, string> = {}, config = SUITE_CONFIG,
       cwd: ROOT,
       env: { ...process.env, SUITE_REPORT_DIR: reportDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: a run that does not end is killed with its workers
     });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    // A run that never ends (something it started keeps Jest alive) fails here, saying so,
+    // rather than at this test's own timeout.
+    const killer = setTimeout(() => {
+      output += `\n[the Jest run did not end within ${SUITE_RUN_TIMEOUT_MS} ms: killed]`;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // ended meanwhile
+      }
+    }, SUITE_RUN_TIMEOUT_MS);
     const code = await new Promise<number | null>((done) => child.on('close', done));
+    clearTimeout(killer);
     const lines = (name: string) =>
       readFileSync(join(reportDir, name), 'utf8')
         .split('\n')
@@ -123,5 +139,16 @@ describe.each(RUNTIMES)('%s runtime: open handles', (runtime) => {
     expectPassed(run, tests);
     // What Jest prints when a socket, timer or child process outlives the tests.
     expect(run.output).not.toMatch(/open handles? potentially keeping Jest from exiting|Jest did not exit one second after the test run/);
+  });
+});
+
+describe.each(RUNTIMES)('%s runtime: a file whose beforeAll times out while its cluster starts', (runtime) => {
+  it('fails on the hook timeout, and its afterAll aborts the start: nothing is left, no open handle', async () => {
+    const name = `timeout-suite-${randomBytes(3).toString('hex')}`;
+    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0', REDIS_CLUSTER_RUNTIME: runtime, SUITE_CLUSTER_NAME: name }, TIMEOUT_SUITE_CONFIG, true);
+    expect([run.code, run.output.slice(-300)]).toEqual([1, expect.not.stringContaining('did not end within')]);
+    expect(run.output).toMatch(/Exceeded timeout of 300 ms for a hook/);
+    expect(run.output).not.toMatch(/open handles? potentially keeping Jest from exiting|Jest did not exit one second after the test run/);
+    expect(await resourcesNamed(runtime, name)).toEqual(NOTHING);
   });
 });

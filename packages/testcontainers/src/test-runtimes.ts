@@ -73,3 +73,19 @@ export async function resourcesOfThisProcess(runtime: RuntimeKind): Promise<Runt
   });
   return { nodes: mine.flatMap((dir) => redisServersUnder(`${dir}/`).map((p) => String(p.pid))), other: mine };
 }
+
+/** What clusters started with the `name` option `name` (by any process) have on `runtime` now. */
+export async function resourcesNamed(runtime: RuntimeKind, name: string): Promise<RuntimeResources> {
+  if (runtime === 'docker') {
+    const { containers, networks } = await labelled(LABELS.name, name);
+    return { nodes: containers, other: networks };
+  }
+  const named = processDirs().filter((dir) => {
+    try {
+      return parseOwnerFile(readFileSync(join(dir, OWNER_FILE), 'utf8'))?.name === name;
+    } catch {
+      return false;
+    }
+  });
+  return { nodes: named.flatMap((dir) => redisServersUnder(`${dir}/`).map((p) => String(p.pid))), other: named };
+}

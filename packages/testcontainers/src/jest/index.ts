@@ -125,6 +125,8 @@ function currentTestPath(): string {
  */
 export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClusterHandle {
   let rc: StartedRedisCluster | undefined;
+  /** The file's own start while it runs: afterAll aborts it when beforeAll gave up (timed out) before it was done. */
+  let starting: { controller: AbortController; promise: Promise<StartedRedisCluster> } | undefined;
   let cluster: Cluster | undefined;
   let namespace = '';
   let shared = false;
@@ -140,7 +142,12 @@ export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClus
       rc = await connectToCluster(parseConnectionInfo(info), options.clusterOptions === undefined ? {} : { clusterOptions: options.clusterOptions });
       namespace = options.namespace === false ? '' : namespaceFor(currentTestPath());
     } else {
-      rc = await startRedisCluster({ ...options.start, ...(options.clusterOptions ? { clusterOptions: options.clusterOptions } : {}) });
+      const controller = new AbortController();
+      const own = options.start?.signal;
+      const signal = own === undefined ? controller.signal : AbortSignal.any([own, controller.signal]);
+      const promise = startRedisCluster({ ...options.start, ...(options.clusterOptions ? { clusterOptions: options.clusterOptions } : {}), signal });
+      starting = { controller, promise };
+      rc = await promise;
     }
     cluster = namespace === '' ? rc.cluster : rc.createClient({ keyPrefix: namespace });
   }, options.timeoutMs ?? 120_000);
@@ -152,7 +159,15 @@ export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClus
   }
 
   afterAll(async () => {
-    await rc?.stop();
+    // Jest runs afterAll even when beforeAll timed out while the cluster was still starting:
+    // abort that start (it removes what it started), or it would end later with a cluster no
+    // one stops.
+    let late: StartedRedisCluster | undefined;
+    if (rc === undefined && starting !== undefined) {
+      starting.controller.abort(new Error('the test file ended before its cluster was ready (did beforeAll time out? see useRedisCluster({ timeoutMs }))'));
+      late = await starting.promise.catch(() => undefined);
+    }
+    await (rc ?? late)?.stop();
   });
 
   return {
