@@ -232,3 +232,16 @@ export class ComposeProject {
     if (volumes.length > 0) await run('docker', ['volume', 'rm', '-f', ...volumes]).catch(() => undefined);
   }
 }
+
+/** Poll (bounded, every `intervalMs`) until `fn` passes, e.g. a cluster usable again after `restart`; its last error otherwise. */
+export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 90_000, intervalMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}

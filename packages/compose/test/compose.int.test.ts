@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
-import { ComposeProject, composeTools, freeBasePort, imageUnderTest, type ComposeTool } from './compose-runner';
+import { ComposeProject, composeTools, eventually, freeBasePort, imageUnderTest, type ComposeTool } from './compose-runner';
 
 jest.setTimeout(300_000);
 
@@ -93,19 +93,6 @@ async function withCluster<T>(p: ComposeProject, fn: (c: Cluster) => Promise<T>)
     return await fn(cluster);
   } finally {
     await cluster.quit().catch(() => cluster.disconnect());
-  }
-}
-
-/** Poll (bounded) until the cluster is usable again, e.g. after `restart`. */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 500));
-    }
   }
 }
 

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Cluster, Redis } from 'ioredis';
+import { eventually } from './compose-runner';
 import { freeLocalBasePort, LocalCluster } from './local-runner';
 
 jest.setTimeout(180_000);
@@ -92,25 +93,13 @@ async function expectAsPlanned(c: LocalCluster, password?: string): Promise<Map<
           expect([node.name, n.name, ...parse(line)]).toEqual([node.name, n.name, ...planned(n)]);
         }
       }
-    }, 15_000);
+    }, 15_000, 50);
     return ids;
   } finally {
     await closeAll(clients.values());
   }
 }
 
-/** Poll (bounded) until `fn` passes; its last error otherwise. */
-async function eventually(fn: () => Promise<void>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 /** A key for each master that lands in its slot range. */
 async function keysOnEveryMaster(c: LocalCluster, password?: string): Promise<string[]> {

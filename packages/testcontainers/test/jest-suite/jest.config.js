@@ -1,22 +1,9 @@
 // A real multi-file Jest suite that shares one Redis Cluster across workers, the way a user
 // configures it. Run by src/jest-integration.int.test.ts (not by the repository's own Jest
 // projects: its files are not *.int.test.ts and live outside src/).
-const path = require('node:path');
+const { suiteConfig, src } = require('../suite-config');
 
-const root = path.resolve(__dirname, '../../../..');
-const src = (p) => path.join(root, 'packages', p);
-
-/** @type {import('jest').Config} */
-module.exports = {
-  rootDir: __dirname,
-  testEnvironment: 'node',
-  testMatch: ['<rootDir>/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(root, 'tsconfig.json') }] },
-  moduleNameMapper: {
-    '^@redis-cluster-kit/plan$': src('plan/src/index.ts'),
-    '^@redis-cluster-kit/testcontainers$': src('testcontainers/src/index.ts'),
-    '^@redis-cluster-kit/testcontainers/jest$': src('testcontainers/src/jest/index.ts'),
-  },
+module.exports = suiteConfig(__dirname, {
   // What a user writes (with the package installed):
   //   globalSetup: '@redis-cluster-kit/testcontainers/jest/global-setup',
   //   globalTeardown: '@redis-cluster-kit/testcontainers/jest/global-teardown',
@@ -25,4 +12,4 @@ module.exports = {
   globalTeardown: src('testcontainers/src/jest/global-teardown.ts'),
   globals: { redisCluster: { masters: 3, replicas: 1, namePrefix: 'suite' } },
   testTimeout: 30_000,
-};
+});
