@@ -25,7 +25,7 @@ set -u
 NODE_COUNT=6
 PING_TIMEOUT=60       # seconds a node may take to answer PING
 REPLICATE_TIMEOUT=30  # seconds a replica may take to hear of its master
-READY_TIMEOUT=120     # seconds the whole cluster may take to be ok
+READY_TIMEOUT=${REDIS_CLUSTER_READY_TIMEOUT:-120}  # seconds the whole cluster may take to be ok (more on a slow machine)
 REMEET_EVERY=5        # while waiting, meet every node again this often (addresses may change meanwhile)
 
 CR=$(printf '\r')
@@ -37,6 +37,9 @@ fail() {
   echo "redis-cluster-init: error: $*" >&2
   exit 1
 }
+case "$READY_TIMEOUT" in
+  "" | *[!0-9]*) fail "REDIS_CLUSTER_READY_TIMEOUT=$READY_TIMEOUT: expected a whole number of seconds" ;;
+esac
 
 # The clock: whole seconds since boot, without `date` (sets NOW).
 tick() {
@@ -79,7 +82,7 @@ expect_ok() {
 # await NAME PORT: wait until the node answers PING.
 await() {
   tick
-  deadline=$((NOW + PING_TIMEOUT))
+  ping_deadline=$((NOW + PING_TIMEOUT))
   while :; do
     r=$(redis-cli -h "$1" -p "$2" PING 2>&1)
     case "$r" in
@@ -87,7 +90,7 @@ await() {
       *NOAUTH* | *WRONGPASS*) fail "$1:$2 refuses the password: $r" ;;
     esac
     tick
-    [ "$NOW" -lt "$deadline" ] || fail "$1:$2 does not answer PING after ${PING_TIMEOUT} s: $r (see: docker compose logs $1)"
+    [ "$NOW" -lt "$ping_deadline" ] || fail "$1:$2 does not answer PING after ${PING_TIMEOUT} s: $r (see: docker compose logs $1)"
     nap
   done
   NAP_HOST=$1
@@ -203,13 +206,13 @@ replicate() {
       ;;
   esac
   tick
-  deadline=$((NOW + REPLICATE_TIMEOUT))
+  replicate_deadline=$((NOW + REPLICATE_TIMEOUT))
   while :; do
     r=$(redis-cli -h "$ip" -p "$port" CLUSTER REPLICATE "$master_id" 2>&1)
     [ "$r" = OK ] && break
     tick
     # "ERR Unknown node" until the replica has heard of its master.
-    [ "$NOW" -lt "$deadline" ] || fail "CLUSTER REPLICATE $master_id ($master_name) on $name:$port answered: $r"
+    [ "$NOW" -lt "$replicate_deadline" ] || fail "CLUSTER REPLICATE $master_id ($master_name) on $name:$port answered: $r"
     nap
   done
   log "$name replicates $master_name"
@@ -310,11 +313,12 @@ meet_all
 replicate_all
 
 tick
-deadline=$((NOW + READY_TIMEOUT))
+# Its own deadline: the waits inside the loop (await, replicate) keep theirs.
+ready_deadline=$((NOW + READY_TIMEOUT))
 remeet=$((NOW + REMEET_EVERY))
 until check_all; do
   tick
-  [ "$NOW" -lt "$deadline" ] || fail "the cluster is not ok after ${READY_TIMEOUT} s: $why"
+  [ "$NOW" -lt "$ready_deadline" ] || fail "the cluster is not ok after ${READY_TIMEOUT} s: $why"
   if [ "$NOW" -ge "$remeet" ]; then
     log "waiting: $why; meeting every node again at its current address"
     discover_all

@@ -288,6 +288,57 @@ describe('init-cluster.sh', () => {
   });
 });
 
+describe('init-cluster.sh against a fake redis-cli whose cluster never becomes ok', () => {
+  // A node that answers everything but never reports cluster_state:ok: the script must give up
+  // after READY_TIMEOUT although it meets every node again every 5 s on the way (each of those
+  // waits has a deadline of its own; they once shared one, and the ready wait never ended).
+  it('fails after REDIS_CLUSTER_READY_TIMEOUT seconds, naming the node and its state', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rck-init-timeout-'));
+    try {
+      const plan = createPlan({ masters: 1, replicas: 0 });
+      writeFileSync(join(dir, 'init-cluster.sh'), renderFiles(plan).get('init-cluster.sh')!);
+      const id = 'a'.repeat(40);
+      writeFileSync(
+        join(dir, 'redis-cli'),
+        [
+          '#!/bin/sh',
+          'case "$*" in',
+          '  *" PING") echo PONG ;;',
+          '  *"CLIENT INFO") echo "id=3 addr=127.0.0.1:40000 laddr=127.0.0.1:7101 fd=8 name=" ;;',
+          `  *"CLUSTER MYID") echo ${id} ;;`,
+          '  *"CLUSTER INFO") printf "cluster_state:fail\r\ncluster_slots_assigned:16384\r\ncluster_known_nodes:1\r\ncluster_my_epoch:1\r\n" ;;',
+          '  *) echo OK ;;',
+          'esac',
+        ].join('\n'),
+      );
+      chmodSync(join(dir, 'redis-cli'), 0o755);
+      const t0 = performance.now();
+      const r = spawnSync('dash', [join(dir, 'init-cluster.sh')], {
+        env: { PATH: `${dir}:/usr/bin:/bin`, REDIS_CLUSTER_READY_TIMEOUT: '7' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      expect([r.status, r.stderr]).toEqual([1, 'redis-cluster-init: error: the cluster is not ok after 7 s: redis-node-1:7101 reports cluster_state:fail\n']);
+      expect(r.stdout).toContain('meeting every node again'); // it did re-meet before giving up
+      expect(seconds).toBeLessThan(15);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a REDIS_CLUSTER_READY_TIMEOUT that is not a number of seconds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rck-init-timeout-'));
+    try {
+      writeFileSync(join(dir, 'init-cluster.sh'), renderFiles(createPlan({ masters: 1, replicas: 0 })).get('init-cluster.sh')!);
+      const r = spawnSync('dash', [join(dir, 'init-cluster.sh')], { env: { PATH: '/usr/bin:/bin', REDIS_CLUSTER_READY_TIMEOUT: '2m' }, encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([1, 'redis-cluster-init: error: REDIS_CLUSTER_READY_TIMEOUT=2m: expected a whole number of seconds\n']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('healthcheck script', () => {
   // Run the real script with dash against a fake redis-cli that prints canned replies (with
   // Redis's \r\n line ends), the way the minimal image runs it: sh, case, no grep.
