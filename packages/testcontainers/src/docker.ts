@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
-import { DockerUnavailableError, ImageUnavailableError, NodeExitedError } from './errors';
+import { DockerUnavailableError, hideSecret, ImageUnavailableError, NodeExitedError } from './errors';
 
 const debug = createDebug('redis-cluster-kit:docker');
 
@@ -207,6 +207,8 @@ export interface NodeContainerSpec {
   startupTimeoutMs: number;
   /** Called once the container runs (before redis-server is ready). */
   onRunning?: (() => void) | undefined;
+  /** The nodes' password: hidden in the lines redis-server printed, wherever they are quoted. */
+  secret?: string | undefined;
 }
 
 /**
@@ -230,7 +232,7 @@ export class RedisNodeContainer extends GenericContainer {
       .withExposedPorts(spec.port)
       .withCommand(spec.command)
       .withLabels(spec.labels)
-      .withWaitStrategy(new RedisReadyWaitStrategy(spec.alias))
+      .withWaitStrategy(new RedisReadyWaitStrategy(spec.alias, spec.secret))
       .withStartupTimeout(Math.max(1, Math.round(spec.startupTimeoutMs)));
     this.createOpts.NetworkingConfig = { EndpointsConfig: { [spec.networkName]: { Aliases: [spec.alias] } } };
   }
@@ -252,7 +254,11 @@ export class RedisReadyWaitStrategy implements WaitStrategy {
   #timeoutMs = 60_000;
   #timeoutSet = false;
 
-  constructor(private readonly node: string) {}
+  constructor(
+    private readonly node: string,
+    /** Hidden in every line kept (see hideSecret): the lines end up in errors. */
+    private readonly secret?: string,
+  ) {}
 
   withStartupTimeout(startupTimeoutMs: number): this {
     this.#timeoutMs = startupTimeoutMs;
@@ -286,7 +292,7 @@ export class RedisReadyWaitStrategy implements WaitStrategy {
           async (info) => {
             if (done || info.State.Running || info.State.Status === 'created') return;
             const tail = await container.logs({ stdout: true, stderr: true, follow: false, tail: 20 }).catch(() => Buffer.alloc(0));
-            finish(new NodeExitedError(this.node, demuxedLines(tail)));
+            finish(new NodeExitedError(this.node, hideSecret(demuxedLines(tail), this.secret)));
           },
           (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
         );
@@ -306,13 +312,13 @@ export class RedisReadyWaitStrategy implements WaitStrategy {
         for (const line of split) {
           const trimmed = line.trim();
           if (trimmed === '') continue;
-          lines.push(trimmed);
+          lines.push(...hideSecret([trimmed], this.secret));
           if (lines.length > 40) lines.shift();
           if (trimmed.includes('Ready to accept connections')) finish();
         }
       });
       stream.on('end', () => {
-        if (partial.trim() !== '') lines.push(partial.trim());
+        if (partial.trim() !== '') lines.push(...hideSecret([partial.trim()], this.secret));
         finish(new NodeExitedError(this.node, lines));
       });
       stream.on('error', (err: Error) => finish(err));

@@ -168,3 +168,17 @@ export class ClusterStartAbortedError extends Error {
     super(`Redis Cluster start was aborted while ${phase} (${causeMessage(cause)}). Everything started was removed.`);
   }
 }
+
+/** What a hidden secret is shown as. */
+export const HIDDEN = '<hidden>';
+
+/**
+ * Lines a node printed, with `secret` hidden: as it is, and as redis-server echoes it back from
+ * a config line or a command-line argument (backslashes and double quotes escaped), the one
+ * place where node output is collected before it reaches an error or a log.
+ */
+export function hideSecret(lines: readonly string[], secret: string | undefined): string[] {
+  if (secret === undefined || secret === '') return [...lines];
+  const forms = [...new Set([secret, secret.replace(/[\\"]/g, (c) => `\\${c}`)])];
+  return lines.map((line) => forms.reduce((text, form) => text.split(form).join(HIDDEN), line));
+}

@@ -89,6 +89,7 @@ async function openDockerHost(client: ContainerRuntimeClient, { clusterId, resol
         labels: { ...labels, [LABELS.node]: node.name },
         startupTimeoutMs: deadline.remaining(),
         onRunning,
+        secret: resolved.password,
       }).start();
       containerIds.push(container.getId());
       nodeContainers.set(node.name, { id: container.getId(), port: node.port });

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createPlan, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
 import type { NodeEndpoint } from './admin';
 import type { NodeRuntime } from './container-nodes';
-import { NodeExitedError, PortInUseError } from './errors';
+import { hideSecret, NodeExitedError, PortInUseError } from './errors';
 import { DEFAULT_FAULT_TIMEOUT_MS } from './faults';
 import { nodeConfig, renderConfigFile } from './node-config';
 import type { ResolvedFixtureOptions } from './options';
@@ -350,5 +350,5 @@ function lastLines(text: string, secret: string | undefined): string[] {
     .map((l) => l.trim())
     .filter((l) => l !== '')
     .slice(-40);
-  return secret === undefined ? lines : lines.map((l) => l.split(secret).join('<hidden>'));
+  return hideSecret(lines, secret);
 }

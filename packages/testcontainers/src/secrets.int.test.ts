@@ -56,6 +56,21 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       expect(logged.filter((l) => l.includes(password))).toEqual([]);
     });
 
+    it('hides it where redis-server prints it back (a refused directive with the password as its value, quotes and backslash escaped)', async () => {
+      // redis-server quotes the line it refuses: here that line holds the password, in the form
+      // a config line or an argument escapes it ("\"" and "\\").
+      const tricky = `Tricky-"pass\\word-${randomBytes(6).toString('hex')}`;
+      const escaped = tricky.replace(/[\\"]/g, (c) => `\\${c}`);
+      const error = (await startRedisCluster({ runtime, masters: 1, password: tricky, redisConfig: { 'maxmemory-policy': tricky } }).catch((e: unknown) => e)) as Error & {
+        cause: Error & { lastLines?: string[] };
+      };
+      expect(error).toBeInstanceOf(ClusterStartError);
+      expect(error.message).toContain(`'maxmemory-policy "<hidden>"'`);
+      const everything = [error.message, error.cause.message, ...(error.cause.lastLines ?? [])].join('\n');
+      expect(everything).not.toContain(tricky);
+      expect(everything).not.toContain(escaped);
+    });
+
     it('leaves it out of the error of a start that times out, with the last CLUSTER INFO of the slowest node', async () => {
       logged.length = 0;
       const error = (await startRedisCluster({

@@ -98,7 +98,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     try {
       engine = await openRuntime(resolved, process.env, log, signal);
     } catch (err) {
-      const failure = describeFailure(err, signal, opening, resolved.startupTimeoutMs, undefined, undefined, resolved.signal);
+      const failure = describeFailure(err, signal, opening, resolved.startupTimeoutMs, undefined, resolved.signal);
       log.event('cleanup', `start failed while ${opening}: ${failure.message}`);
       throw failure;
     }
@@ -130,7 +130,7 @@ async function attach(engine: RuntimeEngine, key: string, { resolved, log, signa
     if (reused) log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
     return reused;
   } catch (err) {
-    const failure = describeFailure(err, signal, phase, resolved.startupTimeoutMs, undefined, undefined, resolved.signal);
+    const failure = describeFailure(err, signal, phase, resolved.startupTimeoutMs, undefined, resolved.signal);
     log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
     throw failure;
   }
@@ -253,7 +253,7 @@ async function startOn(engine: RuntimeEngine, key: string | undefined, context: 
       throw new RetryWithOtherPorts(err);
     }
     const cause = retry ? new PortInUseError(err.node, err.port, err.lastLines, `${attempt} blocks of ports were found free and each lost a port to another process before its node listened`) : err;
-    const failure = describeFailure(cause, signal, phase, resolved.startupTimeoutMs, lastVerdict, resolved.password, resolved.signal);
+    const failure = describeFailure(cause, signal, phase, resolved.startupTimeoutMs, lastVerdict, resolved.signal);
     log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
     await cleanUp(host, creating, admins, started);
     throw failure;
@@ -286,7 +286,6 @@ function describeFailure(
   phase: string,
   timeoutMs: number,
   verdict: NotReadyError['verdict'],
-  secret?: string,
   /** The caller's signal: when it aborted, that is why the start failed. */
   aborted?: AbortSignal,
 ): Error {
@@ -300,18 +299,14 @@ function describeFailure(
   ) {
     return err;
   }
-  let failure: Error;
+  // No password to hide here: both runtimes hide it where they collect what a node printed.
   if (err instanceof DeadlineExceeded || (signal.aborted && signal.reason === err)) {
     const slowest = verdict?.waiting[0];
-    failure = slowest
+    return slowest
       ? new ClusterStartupTimeoutError(timeoutMs, phase, slowest.name, `${slowest.problems.join(', ')}; last CLUSTER INFO: ${compactClusterInfo(slowest.clusterInfo)}`)
       : new ClusterStartupTimeoutError(timeoutMs, phase, undefined, 'no node was polled yet');
-  } else {
-    failure = new ClusterStartError(phase, err);
   }
-  // A refused directive is quoted back by redis-server: never with the password in it.
-  if (secret !== undefined && failure.message.includes(secret)) failure.message = failure.message.split(secret).join('<hidden>');
-  return failure;
+  return new ClusterStartError(phase, err);
 }
 
 /** Remove whatever a failed attempt made: clients, connections, nodes (also those still starting) and the rest of the host. */
