@@ -23,11 +23,18 @@ tmp=${TMPDIR:-/tmp}
 tmp=${tmp%/}
 process_dirs="$tmp/redis-cluster-kit-process-"
 
-# alive PID: a process with that pid exists on this machine (whoever owns it).
-alive() { case "$1" in '' | *[!0-9]*) return 1 ;; esac; ps -p "$1" >/dev/null 2>&1; }
+# alive PID: a process with that pid runs on this machine (whoever owns it). A zombie (ended,
+# not yet reaped by its parent, which PID 1 here may do late) has ended: it never cleans up.
+alive() {
+  case "$1" in '' | *[!0-9]*) return 1 ;; esac
+  case "$(ps -p "$1" -o stat= 2>/dev/null)" in
+    '' | Z*) return 1 ;;
+  esac
+}
 
 # redis-server processes working in a folder of the process runtime (also one removed
-# meanwhile): "pid folder" lines. Linux only (/proc); elsewhere none are listed.
+# meanwhile): "pid<TAB>folder" lines (a folder may hold spaces). Linux only (/proc); elsewhere
+# none are listed.
 process_servers() {
   local dir pid cwd
   [ -d /proc ] || return 0
@@ -36,24 +43,23 @@ process_servers() {
     cwd=$(readlink "$dir/cwd" 2>/dev/null) || continue
     case "$cwd" in "$process_dirs"*) ;; *) continue ;; esac
     pid=${dir#/proc/}
-    printf '%s %s\n' "$pid" "${cwd% (deleted)}"
+    printf '%s\t%s\n' "$pid" "${cwd% (deleted)}"
   done
 }
 
-# owner_alive PID: alive, and not a zombie (a killed owner whose parent has not reaped it yet).
-owner_alive() { alive "$1" && case "$(ps -p "$1" -o stat= 2>/dev/null)" in Z*) return 1 ;; esac; }
-
 # The owner pid in a process-runtime folder's owner.json; "other-host" when another machine's;
-# nothing when it has no readable owner.
+# nothing when it has no readable owner. Read as JSON (node is there wherever the tests run).
 process_dir_owner() {
-  local file=$1/owner.json owner_host
+  local file=$1/owner.json
   [ -f "$file" ] || return 0
-  owner_host=$(sed -n 's/^  "host": "\(.*\)",$/\1/p' "$file")
-  if [ -n "$owner_host" ] && [ "$owner_host" != "$host" ]; then
-    echo other-host
-    return 0
-  fi
-  sed -n 's/^  "pid": \([0-9][0-9]*\),$/\1/p' "$file"
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  node -e '
+    try {
+      const o = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      if (typeof o.host === "string" && o.host !== process.argv[2]) console.log("other-host");
+      else if (Number.isInteger(o.pid) && o.pid > 0) console.log(o.pid);
+    } catch {}
+  ' "$file" "$host"
 }
 
 # Every project resource now, one "kind id name" line each.
@@ -68,7 +74,7 @@ resources() {
   for dir in "$process_dirs"*; do
     [ -d "$dir" ] && printf 'process-folder %s %s\n' "$dir" "$(basename "$dir")"
   done
-  process_servers | awk '{ print "redis-server", $1, $2 }'
+  process_servers | awk -F '\t' '{ print "redis-server", $1, $2 }'
 }
 
 # The pid in a Compose test project's name (rck-<pid>-<hex>); nothing for older names.
@@ -123,9 +129,9 @@ reap() {
     [ -d "$dir" ] || continue
     owner=$(process_dir_owner "$dir")
     if [ "$owner" = other-host ]; then continue; fi
-    if [ -n "$owner" ] && owner_alive "$owner"; then continue; fi
+    if [ -n "$owner" ] && alive "$owner"; then continue; fi
     if [ -z "$owner" ] && [ -z "$(find "$dir" -maxdepth 0 -mmin +10)" ]; then continue; fi
-    servers=$(process_servers | awk -v d="$dir/" 'index($2, d) == 1 { print $1 }')
+    servers=$(process_servers | awk -F '\t' -v d="$dir/" 'index($2, d) == 1 { print $1 }')
     if [ -n "$servers" ]; then
       # shellcheck disable=SC2086 # one pid per word
       kill -9 $servers 2>/dev/null && removed=$((removed + $(printf '%s\n' $servers | wc -l)))

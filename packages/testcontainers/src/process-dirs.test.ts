@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -8,7 +9,6 @@ import {
   listClusterDirs,
   OWNER_FORMAT,
   ownedByLiveProcess,
-  ownerAlive,
   ownerFileText,
   parseOwnerFile,
   parsePidFile,
@@ -16,6 +16,8 @@ import {
   reapDeadOwners,
   type OwnerRecord,
 } from './process-dirs';
+import { waitUntil } from './wait-until';
+import { processAlive } from './docker';
 
 const owner = (over: Partial<OwnerRecord> = {}): OwnerRecord => ({
   format: OWNER_FORMAT,
@@ -87,8 +89,22 @@ describe('pid files and process titles', () => {
   });
 
   it('count a live owner as alive and a dead one as dead', () => {
-    expect(ownerAlive(process.pid)).toBe(true);
-    expect(ownerAlive(deadPid())).toBe(false);
+    expect(processAlive(process.pid)).toBe(true);
+    expect(processAlive(deadPid())).toBe(false);
+  });
+
+  // /proc tells a zombie apart; elsewhere kill -0 is all there is.
+  (process.platform === 'linux' ? it : it.skip)('count a zombie (ended, never reaped by its parent) as dead, although kill -0 answers', async () => {
+    // The shell's background child outlives the shell, which becomes `sleep`: no one reaps it when it exits.
+    const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number((await once(parent.stdout, 'data'))[0].toString().trim());
+      await waitUntil(() => readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), { timeoutMs: 5000, description: `pid ${pid} to be a zombie` });
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(processAlive(pid)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('never take another process for a node: this test process is not a redis-server, a dead pid is nothing', async () => {

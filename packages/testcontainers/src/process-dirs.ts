@@ -12,7 +12,6 @@
  * (a pid can be reused by any process once its owner has ended), then removes the folder.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -160,23 +159,9 @@ export async function listClusterDirs(root = tmpdir()): Promise<ClusterDir[]> {
   return dirs.filter((d): d is ClusterDir => d !== undefined);
 }
 
-/**
- * Is `pid` a live process? A zombie (killed, not yet reaped by its parent) is not: `kill -0`
- * would say it is, and a killed test run's folder would wait for its parent to notice.
- */
-export function ownerAlive(pid: number): boolean {
-  if (!processAlive(pid)) return false;
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ..."; comm may hold spaces and parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: kill -0 is all there is
-  }
-}
 
 /** Is this folder's owner a live process of this machine (or of another machine sharing the folder)? */
-export function ownedByLiveProcess(d: ClusterDir, host = hostname(), alive: (pid: number) => boolean = ownerAlive, now = Date.now()): boolean {
+export function ownedByLiveProcess(d: ClusterDir, host = hostname(), alive: (pid: number) => boolean = processAlive, now = Date.now()): boolean {
   if (!d.owner) return now - d.mtimeMs < UNOWNED_GRACE_MS;
   if (d.owner.host !== host) return true; // not ours to judge
   return alive(d.owner.pid);
@@ -214,7 +199,7 @@ async function portOfConfig(nodeDir: string): Promise<number | undefined> {
  * Kill the redis-servers of cluster folders whose owner process has ended, and remove the
  * folders. Folders of live owners (this process's own included) are left alone.
  */
-export async function reapDeadOwners(root = tmpdir(), host = hostname(), alive: (pid: number) => boolean = ownerAlive): Promise<{ dirs: string[]; processes: number[] }> {
+export async function reapDeadOwners(root = tmpdir(), host = hostname(), alive: (pid: number) => boolean = processAlive): Promise<{ dirs: string[]; processes: number[] }> {
   const dirs = (await listClusterDirs(root)).filter((d) => !ownedByLiveProcess(d, host, alive));
   const killed: number[] = [];
   await Promise.all(
