@@ -70,9 +70,9 @@ export async function processEngine(spec: string, env: Readonly<Record<string, s
   };
 }
 
-// Port blocks held by clusters of this process (other processes' are in their owner files).
-const heldHere = new Set<PortRange[]>();
-const heldRanges = () => [...heldHere].flat();
+// Port blocks held by clusters of this process, by cluster id (other processes' are in their owner files).
+const heldHere = new Map<string, PortRange[]>();
+const heldRanges = () => [...heldHere.values()].flat();
 
 async function openProcessHost(server: RedisServerBinary, { clusterId, resolved, log, signal }: OpenContext): Promise<NodeHost> {
   const reaped = await reapDeadOwners();
@@ -85,7 +85,7 @@ async function openProcessHost(server: RedisServerBinary, { clusterId, resolved,
   let ranges: PortRange[];
   if (resolved.fixedPorts) {
     ranges = blockRanges(plan.options.basePort, count, plan.options.busPortOffset);
-    heldHere.add(ranges);
+    heldHere.set(clusterId, ranges);
   } else {
     const others = (await listClusterDirs()).filter((d) => d.owner !== undefined && ownedByLiveProcess(d)).flatMap((d) => d.owner!.ports);
     let held: PortRange[] = [];
@@ -94,9 +94,9 @@ async function openProcessHost(server: RedisServerBinary, { clusterId, resolved,
       reserved: () => [...others, ...heldRanges()],
       reserve: (r) => {
         held = r;
-        heldHere.add(r);
+        heldHere.set(clusterId, r);
       },
-      release: (r) => heldHere.delete(r),
+      release: () => heldHere.delete(clusterId),
       isFree: (port) => portProbe.isFree(port),
     });
     ranges = held;
@@ -119,12 +119,12 @@ async function openProcessHost(server: RedisServerBinary, { clusterId, resolved,
     await writeFile(join(root, OWNER_FILE), ownerFileText(owner), { mode: 0o600 });
     signal.throwIfAborted();
   } catch (err) {
-    heldHere.delete(ranges);
+    heldHere.delete(clusterId);
     if (root !== undefined) await rm(root, { recursive: true, force: true });
     throw err;
   }
   log.event('processes', `node folders in ${root}; ports ${ranges.map(describeRange).join(' and ')} on ${LOOPBACK}${resolved.fixedPorts ? ' (basePort given)' : ''}`);
-  return new ProcessHost(plan, root, server, resolved, ranges, signal);
+  return new ProcessHost(plan, root, server, resolved, clusterId, signal);
 }
 
 /** One node's process and files. */
@@ -164,7 +164,8 @@ class ProcessHost implements NodeHost {
     readonly root: string,
     private readonly server: RedisServerBinary,
     private readonly resolved: ResolvedFixtureOptions,
-    private readonly ranges: PortRange[],
+    /** The cluster's id: the key of its port block in `heldHere`. */
+    private readonly clusterId: string,
     private readonly signal: AbortSignal,
   ) {
     if (liveHosts.size === 0) process.on('exit', onExit);
@@ -221,7 +222,7 @@ class ProcessHost implements NodeHost {
     try {
       await rm(this.root, { recursive: true, force: true, maxRetries: 3 });
     } finally {
-      heldHere.delete(this.ranges);
+      heldHere.delete(this.clusterId);
       liveHosts.delete(this);
       if (liveHosts.size === 0) process.off('exit', onExit);
     }
