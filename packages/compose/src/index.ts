@@ -13,25 +13,18 @@ export {
   CONF_PATH,
   INIT_SCRIPT_PATH,
   PASSWORD_ENV_VAR,
-  formingPlan,
-  summary,
-  planLine,
   type RenderOptions,
-  type FormingView,
   type ClusterJson,
   type ViewModel,
 } from './render';
-export { PARTIALS_DIR, template, type Template } from './templates';
-export { renderTarget, EXECUTABLE_FILES, type TargetRenderOptions } from './targets';
+export { template, type Template } from './templates';
+export { renderTarget, EXECUTABLE_FILES } from './targets';
 export {
   renderLocalFiles,
   localViewModel,
   localDirectives,
-  checkLocalPlan,
-  nodeFolder,
   LOCAL_HOST,
   LOCAL_SCRIPT,
-  LOCAL_COMMANDS,
   PID_FILE,
   LOG_FILE,
   RUNTIME_FILES,
@@ -45,8 +38,6 @@ export {
   TARGETS,
   DEFAULT_TARGET,
   TARGET_ALLOWED,
-  TARGET_PLAN_DEFAULTS,
-  targetDefault,
   type Target,
   DEFAULT_BIND,
   REPO_PROGRAM,
@@ -77,10 +68,6 @@ export {
   MIN_PASSWORD_LENGTH,
   MAX_PASSWORD_LENGTH,
   InvalidPasswordError,
-  COMPOSE_ENV_READER,
-  PASSWORD_CHARS_PATTERN,
-  envFileHeader,
-  type EnvFileReader,
   validatePasswordEnv,
   validatePassword,
   generatePassword,

@@ -1,6 +1,6 @@
 import { InvalidOptionError, nodeDirectives, renderDirectives, type ClusterPlan, type Directive, type PlannedNode } from '@redis-cluster-kit/plan';
 import { BIN_PROGRAM, regenerateCommand } from './flags';
-import { clusterJson, formingPlan, headerLine, planLine, PASSWORD_ENV_VAR, type FormingView } from './render';
+import { clusterJson, formingPlan, headerLine, planLine, plannedRole, PASSWORD_ENV_VAR, type FormingView } from './render';
 import { ENV_FILE, PASSWORD_ALLOWED, PASSWORD_CHARS_PATTERN, validatePasswordEnv } from './secret';
 import { template } from './templates';
 
@@ -83,7 +83,6 @@ export function localViewModel(plan: ClusterPlan, options: LocalRenderOptions = 
   if (/[\r\n]/.test(command)) throw new InvalidOptionError('command', command, 'a single line');
   const header = headerLine(command);
   const auth = plan.options.auth;
-  const planned = (n: PlannedNode) => (n.slots ? `master, slots ${n.slots.start}-${n.slots.end}` : `replica of ${n.masterName}`);
   const nodes = plan.nodes.map((n) => ({
     name: n.name,
     number: n.index + 1,
@@ -92,7 +91,7 @@ export function localViewModel(plan: ClusterPlan, options: LocalRenderOptions = 
     port: n.port,
     busPort: n.busPort,
     folder: nodeFolder(n),
-    planned: planned(n),
+    planned: plannedRole(n),
     confLines: renderDirectives(localDirectives(plan, n)).split('\n'),
     description:
       `${planLine(n)}. cluster.sh starts redis-server in this folder (paths here are relative to it); ` +
@@ -119,7 +118,6 @@ export function localViewModel(plan: ClusterPlan, options: LocalRenderOptions = 
     lastPort: plan.nodes[plan.nodes.length - 1]!.port,
     firstBusPort: plan.nodes[0]!.busPort,
     lastBusPort: plan.nodes[plan.nodes.length - 1]!.busPort,
-    nodeTimeoutMs: plan.options.nodeTimeoutMs,
     persistence: plan.options.persistence,
     keepsData: plan.options.persistence !== 'none',
     pidFile: PID_FILE,

@@ -183,10 +183,14 @@ export function summary(plan: ClusterPlan): string {
   return `${plural(masters, 'master')} x ${plural(replicas, 'replica')} (${plural(plan.nodes.length, 'node')})`;
 }
 
+/** What a node is in the plan: `master, slots 0-5460` or `replica of redis-node-1`. */
+export function plannedRole(node: PlannedNode): string {
+  return node.slots ? `master, slots ${node.slots.start}-${node.slots.end}` : `replica of ${node.masterName}`;
+}
+
 /** One node of the plan as a line: name, role (slots or master), ports. */
 export function planLine(node: PlannedNode): string {
-  const what = node.slots ? `master, slots ${node.slots.start}-${node.slots.end}` : `replica of ${node.masterName}`;
-  return `${node.name}: ${what}, port ${node.port}, bus port ${node.busPort}`;
+  return `${node.name}: ${plannedRole(node)}, port ${node.port}, bus port ${node.busPort}`;
 }
 
 /** Everything the templates print, computed here: templates only loop and print. */
