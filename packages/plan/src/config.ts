@@ -62,9 +62,22 @@ export function nodeDirectives(plan: ClusterPlan, node: PlannedNode, options: No
   return directives;
 }
 
-/** Render directives as redis.conf lines (an empty argument is written as ""). */
+/**
+ * One argument of a redis.conf line, the way redis-server reads it back (`sdssplitargs`): a plain
+ * word as it is; anything else (empty, spaces, quotes, a backslash, `#`, control characters: a
+ * password may hold them) double-quoted, with backslash and double quote escaped and control
+ * characters as `\xHH`.
+ */
+export function configArg(arg: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[^\s"'\\#\u0000-\u001f\u007f]+$/.test(arg)) return arg;
+  // eslint-disable-next-line no-control-regex
+  return `"${arg.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
+}
+
+/** Render directives as redis.conf lines, each argument through {@link configArg}. */
 export function renderDirectives(directives: readonly Directive[]): string {
-  return directives.map(([name, ...args]) => [name, ...args.map((a) => (a === '' ? '""' : a))].join(' ')).join('\n');
+  return directives.map(([name, ...args]) => [name, ...args.map(configArg)].join(' ')).join('\n');
 }
 
 /** Render directives as `redis-server` command-line arguments (`--port 7101 ...`). */

@@ -25,4 +25,4 @@ export {
   type SlotRange,
   type NodeRole,
 } from './plan';
-export { nodeDirectives, renderDirectives, directivesToArgs, bindsLoopbackOnly, DATA_DIR, type Directive, type NodeDirectiveOptions } from './config';
+export { nodeDirectives, renderDirectives, configArg, directivesToArgs, bindsLoopbackOnly, DATA_DIR, type Directive, type NodeDirectiveOptions } from './config';

@@ -8,6 +8,7 @@ import {
   InvalidOptionError,
   nodeDirectives,
   bindsLoopbackOnly,
+  configArg,
   renderDirectives,
   SLOT_COUNT,
   splitSlots,
@@ -188,6 +189,15 @@ describe('node directives', () => {
     expect(renderDirectives(directives)).toContain('save ""');
     expect(directivesToArgs(directives)).toEqual(expect.arrayContaining(['--save', '', '--port', '7101']));
     expect(nodeDirectives(createPlan({ persistence: 'rdb' }), createPlan().nodes[0]!)).toContainEqual(['appendonly', 'no']);
+  });
+
+  it('render each argument the way redis-server reads it back: plain words as they are, anything else quoted and escaped', () => {
+    expect(configArg('7101')).toBe('7101');
+    expect(configArg('')).toBe('""');
+    expect(configArg('a b "c" \\d #e')).toBe('"a b \\"c\\" \\\\d #e"');
+    expect(configArg("it's")).toBe('"it\'s"');
+    expect(configArg('x\u0001y')).toBe('"x\\x01y"');
+    expect(renderDirectives([['save', ''], ['requirepass', 'p w']])).toBe('save ""\nrequirepass "p w"');
   });
 
   it('listen on loopback only when asked (local processes), and keep protected mode on there', () => {

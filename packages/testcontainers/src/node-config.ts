@@ -5,7 +5,7 @@
  * writes it to the node's `redis.conf` (mode 0600: the password is not on any command line a
  * `ps` on the machine shows).
  */
-import { directivesToArgs, findNode, nodeDirectives, type ClusterPlan, type Directive, type NodeDirectiveOptions } from '@redis-cluster-kit/plan';
+import { directivesToArgs, findNode, nodeDirectives, renderDirectives, type ClusterPlan, type Directive, type NodeDirectiveOptions } from '@redis-cluster-kit/plan';
 import type { ResolvedFixtureOptions } from './options';
 
 /** Every directive of node `name`, in the order redis-server applies them (later wins). */
@@ -23,19 +23,9 @@ export function nodeConfig(
   return directives;
 }
 
-/**
- * One argument of a redis.conf line, double-quoted the way redis-server reads it back
- * (`sdssplitargs`): backslash and double quote escaped, any control character as `\xHH`.
- * Every argument is quoted, so spaces, quotes and `#` in a value (a password) stay one argument.
- */
-export function quoteConfigArg(arg: string): string {
-  // eslint-disable-next-line no-control-regex
-  return `"${arg.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
-}
-
-/** A redis.conf file of these directives, one per line, every argument quoted. */
+/** A redis.conf file of these directives (the plan's renderDirectives: a password with spaces or quotes stays one argument). */
 export function renderConfigFile(directives: readonly Directive[], header = '# written by redis-cluster-kit (process runtime) - do not edit'): string {
-  return `${header}\n${directives.map(([name, ...args]) => [name, ...args.map(quoteConfigArg)].join(' ')).join('\n')}\n`;
+  return `${header}\n${renderDirectives(directives)}\n`;
 }
 
 /** The redis-server command line of one node (the Docker runtime's container command). */
