@@ -43,7 +43,8 @@ export function imageUnderTest(): string {
   return image;
 }
 
-function portFree(port: number): Promise<boolean> {
+/** Can a server listen on `port` of 127.0.0.1 now? */
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

@@ -1,9 +1,9 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterJson } from '../src/render';
+import { portFree } from './compose-runner';
 
 /** The outcome of one `cluster.sh` command: it never throws, tests look at the exit code. */
 export interface ScriptRun {
@@ -11,14 +11,6 @@ export interface ScriptRun {
   stdout: string;
   stderr: string;
   ms: number;
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
 }
 
 /**
