@@ -92,7 +92,7 @@ export interface RedisClusterOptions {
    * Keep the cluster running after `stop()` and attach to it on the next start with the same
    * options (same plan, image, password and redisConfig), emptied, instead of starting a new
    * one: the edit-test loop then skips the ~2 s floor of a fresh cluster. Remove kept clusters
-   * with `removeReusableClusters()` or `docker rm -f $(docker ps -aq --filter label=redis-cluster-kit.reuse)`.
+   * with `removeKeptClusters()` or `docker rm -f $(docker ps -aq --filter label=redis-cluster-kit.reuse)`.
    * Docker runtime only (the process runtime starts a cluster in about the same ~2 s floor).
    * @default the `REDIS_CLUSTER_REUSE` environment variable ("1" or "true"), else false
    */
