@@ -103,3 +103,75 @@ ensure_redis_binaries() {
     service redis-server stop >/dev/null 2>&1 || true
   fi
 }
+
+# --- one more Debian suite, for one step ----------------------------------------
+# Some packages come from a suite this machine does not use (Debian 13 for Compose v2 and the
+# newer engines, bookworm-backports for Valkey 8.0). Adding that suite to /etc/apt would
+# upgrade the whole system on its next upgrade, so it never goes there: a temporary sources
+# file and its package lists live in a temp dir that apt is pointed at with -o options. The
+# system's sources and lists are never touched, so there is nothing to restore, and a run
+# killed half-way cannot leave the suite behind in /etc/apt.
+
+# The Debian mirror this machine's apt sources name (deb822 .sources first, then one-line
+# .list files). There is no built-in fallback: a machine whose sources name none is told so.
+debian_mirror() {
+  local mirror
+  mirror=$(grep -hoE '^[[:space:]]*URIs:[[:space:]]*[^[:space:]]+/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    awk '{print $2}' | head -n 1 || true)
+  if [ -z "$mirror" ]; then
+    mirror=$(grep -hoE '^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?[^[:space:]]+/debian/?([[:space:]]|$)' \
+      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      awk '{print $NF}' | head -n 1 || true)
+  fi
+  [ -n "$mirror" ] ||
+    die "no Debian mirror in this machine's apt sources: looked for a 'URIs: <url>/debian' line in /etc/apt/sources.list.d/*.sources and a 'deb <url>/debian' line in /etc/apt/sources.list and /etc/apt/sources.list.d/*.list"
+  printf '%s\n' "${mirror%/}"
+}
+
+# suite_apt_init SUITE DIR: make DIR (an empty temp dir the caller removes) an apt set-up
+# that sees only SUITE of this machine's Debian mirror, and fetch its package lists. Sets
+# SUITE_APT_OPTS, the options that point apt-get and apt-cache there.
+SUITE_APT_OPTS=()
+suite_apt_init() {
+  local suite=$1 dir=$2 mirror arch
+  mirror=$(debian_mirror) || exit 1
+  arch=$(dpkg --print-architecture)
+  mkdir -p "$dir/lists/partial" "$dir/sourceparts" "$dir/deb"
+  # apt downloads as the unprivileged _apt user: let it write there.
+  chmod 0755 "$dir"
+  if id _apt >/dev/null 2>&1; then chown _apt "$dir/deb"; fi
+  printf '%s\n' "Types: deb" "URIs: $mirror" "Suites: $suite" "Components: main" "Architectures: $arch" \
+    "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$dir/sourceparts/$suite.sources"
+  SUITE_APT_OPTS=(
+    -o "Dir::Etc::SourceList=/dev/null"
+    -o "Dir::Etc::SourceParts=$dir/sourceparts"
+    -o "Dir::State::Lists=$dir/lists"
+    -o "Dir::Cache::pkgcache="
+    -o "Dir::Cache::srcpkgcache="
+    -o "Acquire::Languages=none"
+  )
+  log "apt-get update for Debian $suite alone ($mirror; lists in $dir)"
+  apt-get "${SUITE_APT_OPTS[@]}" update -qq >/dev/null || die "apt-get update for Debian $suite failed (mirror $mirror)"
+}
+
+# suite_candidate PKG: the version of PKG that the suite of suite_apt_init offers (empty when
+# it has none).
+suite_candidate() {
+  apt-cache "${SUITE_APT_OPTS[@]}" policy "$1" 2>/dev/null | awk '$1 == "Candidate:" && $2 != "(none)" { print $2 }'
+}
+
+# suite_download DIR PKG[=VERSION]...: download those .debs (not their dependencies) from the
+# suite of suite_apt_init into DIR/deb.
+suite_download() {
+  local dir=$1
+  shift
+  (cd "$dir/deb" && apt-get "${SUITE_APT_OPTS[@]}" download -qq "$@" >/dev/null)
+}
+
+# upstream_version DEBIAN_VERSION: 5:8.0.2-3+deb13u3 -> 8.0.2, 8.0.1+dfsg1-1~bpo12+1 -> 8.0.1
+# (no epoch, no Debian revision, no +dfsg/~ suffix of a repacked source).
+upstream_version() {
+  local v=${1#*:}
+  v=${v%-*}
+  printf '%s\n' "${v%%[+~]*}"
+}

@@ -134,60 +134,21 @@ compose_v2_version() {
   docker compose version --short 2>/dev/null || true
 }
 
-# Fetch the one .deb from Debian 13 without adding Debian 13 to this system's
-# apt sources (that would upgrade the whole system on the next upgrade). The
-# temporary sources file and its package lists live in a temp dir that apt is
-# pointed at with -o options; the system's sources and lists are never
-# touched, so there is nothing to restore (no second `apt-get update`), and a
-# run killed half-way cannot leave trixie behind in /etc/apt.
+# Fetch the one .deb from Debian 13 without adding Debian 13 to this system's apt sources
+# (suite_apt_init in lib.sh: a temp apt set-up, /etc/apt untouched).
 install_compose_v2() {
   is_root || die "Compose v2 ('docker compose') is missing: install the Docker Compose plugin, or run this script as root"
-  local tmp mirror arch deb
+  local tmp deb
   tmp=$(mktemp -d /tmp/redis-cluster-kit-compose.XXXXXX)
   on_exit "rm -rf '$tmp'"
-  mkdir -p "$tmp/lists/partial" "$tmp/deb"
-  # apt downloads as the unprivileged _apt user: let it write there.
-  chmod 0755 "$tmp"
-  if id _apt >/dev/null 2>&1; then chown _apt "$tmp/deb"; fi
+  suite_apt_init "$COMPOSE_V2_DEB_SUITE" "$tmp"
 
-  # Reuse the Debian mirror this machine is configured with.
-  mirror=$(grep -hoE '^[[:space:]]*URIs:[[:space:]]*[^[:space:]]+/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null |
-    awk '{print $2}' | head -n 1 || true)
-  if [ -z "$mirror" ]; then
-    mirror=$(grep -hoE '^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?[^[:space:]]+/debian/?[[:space:]]' \
-      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-      awk '{print $NF}' | head -n 1 || true)
-  fi
-  mirror=${mirror:-http://deb.debian.org/debian}
-  arch=$(dpkg --print-architecture)
-
-  mkdir -p "$tmp/sourceparts"
-  cat >"$tmp/sourceparts/$COMPOSE_V2_DEB_SUITE.sources" <<EOF
-Types: deb
-URIs: $mirror
-Suites: $COMPOSE_V2_DEB_SUITE
-Components: main
-Architectures: $arch
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-
-  local apt_opts=(
-    -o "Dir::Etc::SourceList=/dev/null"
-    -o "Dir::Etc::SourceParts=$tmp/sourceparts"
-    -o "Dir::State::Lists=$tmp/lists"
-    -o "Dir::Cache::pkgcache="
-    -o "Dir::Cache::srcpkgcache="
-    -o "Acquire::Languages=none"
-  )
-
-  log "fetching docker-compose $COMPOSE_V2_DEB_VERSION (Compose v2) from Debian $COMPOSE_V2_DEB_SUITE ($mirror)"
-  apt-get "${apt_opts[@]}" update -qq >/dev/null ||
-    die "apt-get update for $COMPOSE_V2_DEB_SUITE failed: cannot fetch Compose v2 (install the Docker Compose plugin by hand)"
-  if ! (cd "$tmp/deb" && apt-get "${apt_opts[@]}" download -qq "docker-compose=$COMPOSE_V2_DEB_VERSION" >/dev/null); then
+  log "fetching docker-compose $COMPOSE_V2_DEB_VERSION (Compose v2) from Debian $COMPOSE_V2_DEB_SUITE"
+  if ! suite_download "$tmp" "docker-compose=$COMPOSE_V2_DEB_VERSION"; then
     # A stable point release may have replaced that exact version; any 2.x
     # from the same suite is just as good.
     log "docker-compose=$COMPOSE_V2_DEB_VERSION not found; taking $COMPOSE_V2_DEB_SUITE's current docker-compose"
-    (cd "$tmp/deb" && apt-get "${apt_opts[@]}" download -qq docker-compose >/dev/null)
+    suite_download "$tmp" docker-compose
   fi
   deb=$(find "$tmp/deb" -name 'docker-compose_*.deb' | head -n 1)
   [ -n "$deb" ] || die "could not download docker-compose from $COMPOSE_V2_DEB_SUITE"
