@@ -39,7 +39,7 @@ T0=$(now_ms)
 OLD_ID=$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 
 # --- host binaries ------------------------------------------------------------
-ensure_redis_binaries
+ensure_host_engines
 
 # Debian ships redis-server as a symlink (e.g. /usr/bin/redis-server ->
 # redis-check-rdb). Redis picks its mode from argv[0], so copy the real file

@@ -78,30 +78,15 @@ _with_no_service_starts() {
   return "$rc"
 }
 
-# apt_install PKG... : install Debian packages without recommends and without
-# starting their services.
+# apt_install PKG... : install Debian packages (names, or paths of .deb files) without
+# recommends and without starting their services. --no-remove: apt stops rather than remove
+# a package that is in the way (e.g. the host's Redis).
 apt_install() {
   is_root || die "need root to install $* (or install them yourself)"
   apt_update_once
   log "apt-get install $*"
   _with_no_service_starts env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-
-# --- redis binaries on the host ------------------------------------------------
-# redis-server and redis-cli on this machine: the local image is built from them, and the
-# process runtime and the local target run them directly. Debian's packages (Redis 7.0.15 on
-# Debian 12); the policy-rc.d in apt_install keeps the package from starting a Redis on 6379.
-ensure_redis_binaries() {
-  if have redis-server && have redis-cli; then
-    return 0
-  fi
-  is_root || die "redis-server/redis-cli are missing: install Redis >= 7.0 (e.g. apt-get install redis-server redis-tools), or run this as root"
-  apt_install redis-server redis-tools
-  # Belt and braces: if a service got started anyway, stop it.
-  if [ -x /etc/init.d/redis-server ]; then
-    service redis-server stop >/dev/null 2>&1 || true
-  fi
+    apt-get install -y -qq --no-install-recommends --no-remove "$@" </dev/null >/dev/null
 }
 
 # --- one more Debian suite, for one step ----------------------------------------
@@ -174,4 +159,109 @@ upstream_version() {
   local v=${1#*:}
   v=${v%-*}
   printf '%s\n' "${v%%[+~]*}"
+}
+
+# --- the engines --------------------------------------------------------------------
+# scripts/engines.json is the one list of engines (Redis and Valkey versions) that the images,
+# the host's servers, the tests and the README are made from. JSON rather than a shell file:
+# TypeScript (tests, bench, README) reads it with JSON.parse, and the scripts read it through
+# Node, which this Node project needs anyway.
+ENGINES_JSON="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/engines.json"
+
+# load_engines: sets REDIS_CLUSTER_KIT_ENGINES to one tab-separated line per engine, in the file's order:
+#   engine version image suite from packages(comma-separated) server cli
+# A malformed entry fails with one line naming it. Read once per run and exported to the
+# scripts this one runs (Node takes 0.1-0.3 s to start on a loaded machine).
+load_engines() {
+  if [ -z "${REDIS_CLUSTER_KIT_ENGINES:-}" ]; then
+    REDIS_CLUSTER_KIT_ENGINES=$(_read_engines_json) || exit 1
+  fi
+  export REDIS_CLUSTER_KIT_ENGINES
+}
+_read_engines_json() {
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  node -e '
+    const file = process.argv[1];
+    const fail = (m) => { console.error(`'"$LOG_PREFIX"' ERROR: ${file}: ${m}`); process.exit(1); };
+    let table;
+    try { table = JSON.parse(require("fs").readFileSync(file, "utf8")); } catch (e) { fail(e.message); }
+    if (!Array.isArray(table.engines) || table.engines.length === 0) fail("expected a non-empty \"engines\" list");
+    const word = /^[A-Za-z0-9][A-Za-z0-9._:\/+-]*$/;
+    for (const [i, e] of table.engines.entries()) {
+      const at = `engines[${i}]`;
+      for (const k of ["engine", "version", "image", "suite", "from", "server", "cli"]) {
+        if (typeof e[k] !== "string" || !word.test(e[k])) fail(`${at}.${k} ${JSON.stringify(e[k])}: expected a word (letters, digits, . _ : / + -)`);
+      }
+      if (!["host", "rootfs"].includes(e.from)) fail(`${at}.from "${e.from}": expected "host" or "rootfs"`);
+      if (!e.image.endsWith(`:${e.version}`)) fail(`${at}.image "${e.image}": expected its tag to be the version "${e.version}"`);
+      if (!Array.isArray(e.packages) || e.packages.length === 0 || !e.packages.every((p) => typeof p === "string" && word.test(p))) fail(`${at}.packages: expected a list of Debian package names`);
+      console.log([e.engine, e.version, e.image, e.suite, e.from, e.packages.join(","), e.server, e.cli].join("\t"));
+    }' "$ENGINES_JSON"
+}
+
+# The version of Debian package PKG installed on this machine; nothing when it is not.
+installed_version() {
+  { dpkg-query -W -f '${db:Status-Abbrev}|${Version}\n' "$1" 2>/dev/null || true; } | sed -n 's/^ii *|//p'
+}
+
+# ensure_host_engines: every engine of the table with from=host is installed on this machine
+# from its Debian packages: Redis 7.0.15 (bookworm) and Valkey 8.0.1 (bookworm-backports),
+# side by side. The process runtime and the local target run them, and their images are made
+# of the same files. No service is started (policy-rc.d in apt_install).
+ensure_host_engines() {
+  local engine version image suite from packages server cli
+  load_engines
+  while IFS=$'\t' read -r -u 3 engine version image suite from packages server cli; do
+    [ "$from" = host ] || continue
+    # shellcheck disable=SC2086 # packages is a comma list of package names: split on purpose
+    ensure_host_engine "$engine" "$version" "$suite" ${packages//,/ }
+  done 3<<<"$REDIS_CLUSTER_KIT_ENGINES"
+}
+
+# ensure_host_engine ENGINE VERSION SUITE PKG...
+ensure_host_engine() {
+  local engine=$1 version=$2 suite=$3
+  shift 3
+  local pkg v missing=()
+  for pkg in "$@"; do
+    v=$(installed_version "$pkg")
+    if [ -z "$v" ]; then
+      missing+=("$pkg")
+    elif [ "$(upstream_version "$v")" != "$version" ]; then
+      die "$pkg $v is installed, but scripts/engines.json has $engine $version from Debian $suite: install that version, or change the table"
+    fi
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  is_root || die "$engine $version is missing on this machine: install Debian's ${missing[*]} (from $suite), or run this as root"
+
+  local codename
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  if [ "$suite" = "$codename" ]; then
+    apt_install "${missing[@]}"
+  else
+    # Download from that suite alone; their dependencies come from the system's own suites.
+    local tmp cand wanted=()
+    tmp=$(mktemp -d /tmp/redis-cluster-kit-apt.XXXXXX)
+    on_exit "rm -rf '$tmp'"
+    suite_apt_init "$suite" "$tmp"
+    for pkg in "${missing[@]}"; do
+      cand=$(suite_candidate "$pkg")
+      [ -n "$cand" ] || die "Debian $suite has no package $pkg (scripts/engines.json: $engine $version)"
+      [ "$(upstream_version "$cand")" = "$version" ] ||
+        die "Debian $suite has $pkg $cand, not $engine $version: change scripts/engines.json"
+      wanted+=("$pkg=$cand")
+    done
+    log "downloading ${wanted[*]} from Debian $suite"
+    suite_download "$tmp" "${wanted[@]}" || die "could not download ${wanted[*]} from Debian $suite"
+    apt_install "$tmp"/deb/*.deb
+  fi
+  # Belt and braces: if a service got started anyway, stop it.
+  for pkg in "${missing[@]}"; do
+    if [ -x "/etc/init.d/$pkg" ]; then service "$pkg" stop >/dev/null 2>&1 || true; fi
+  done
+  for pkg in "$@"; do
+    v=$(installed_version "$pkg")
+    [ "$(upstream_version "$v")" = "$version" ] || die "installing $pkg did not give $engine $version (found: ${v:-nothing})"
+  done
+  log "$engine $version on this machine: $* $(installed_version "$1")"
 }

@@ -2,7 +2,10 @@
 # Make this machine ready for redis-cluster-kit's tests:
 #   - a Docker daemon that answers (installs docker.io and starts dockerd if needed),
 #   - Compose v2 (`docker compose`) and Compose v1 (`docker-compose`),
-#   - redis-server and redis-cli on the host (the process runtime and the local target run them),
+#   - the engines marked from=host in scripts/engines.json installed on the host from Debian's
+#     packages, side by side and no service started: Redis 7.0.15 (redis-server, redis-cli) and
+#     Valkey 8.0.1 from bookworm-backports (valkey-server, valkey-cli); the process runtime and
+#     the local target run them,
 #   - the local Redis image (scripts/build-redis-image.sh).
 #
 # Idempotent and fast (well under a second) when everything is already there.
@@ -193,7 +196,7 @@ else
   ensure_compose
 fi
 
-ensure_redis_binaries
+ensure_host_engines
 "$SCRIPT_DIR/build-redis-image.sh"
 
 log "ready in $(($(now_ms) - T0)) ms"
