@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for scripts/setup-docker.sh and scripts/build-redis-image.sh.
+# Shared helpers for scripts/setup-docker.sh and scripts/build-engine-images.sh.
 # Sourced, never run. Callers set LOG_PREFIX before sourcing (e.g. "[setup]").
 
 : "${LOG_PREFIX:=[setup]}"
@@ -39,6 +39,19 @@ trap _run_cleanups EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# --- one set-up at a time ----------------------------------------------------
+# Several test workers may run the set-up at once: one at a time. The lock is fd 9 on one file
+# per user (another user's file in /tmp may not be writable). A script run by one that holds
+# the lock inherits fd 9, the same open file, so its flock returns at once instead of waiting
+# for its parent. Daemons started under the lock must not inherit fd 9 (`9>&-`).
+SETUP_LOCK_FILE="/tmp/redis-cluster-kit-setup.$(id -u).lock"
+setup_lock() {
+  if [ "$(readlink /proc/$$/fd/9 2>/dev/null)" != "$SETUP_LOCK_FILE" ]; then
+    exec 9>>"$SETUP_LOCK_FILE"
+  fi
+  flock 9
+}
+
 # --- docker ----------------------------------------------------------------
 # True when a Docker daemon answers the CLI (DOCKER_HOST/context respected).
 # `docker version` needs the daemon just like `docker info` but takes ~70 ms
@@ -48,7 +61,7 @@ docker_answers() {
 }
 
 # --- apt ---------------------------------------------------------------------
-# Exported so that build-redis-image.sh, run by setup-docker.sh, does not
+# Exported so that build-engine-images.sh, run by setup-docker.sh, does not
 # update the package lists a second time.
 apt_update_once() {
   if [ "${REDIS_CLUSTER_KIT_APT_UPDATED:-0}" != 1 ]; then

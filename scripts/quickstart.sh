@@ -27,7 +27,7 @@ if [ -z "${REDIS_CLUSTER_IMAGE:-}" ]; then
   if ! docker image inspect "$default_image" >/dev/null 2>&1 && ! timeout 60 docker pull -q "$default_image" >/dev/null 2>&1; then
     export REDIS_CLUSTER_IMAGE=redis-cluster-kit/redis:7.0.15
     echo "[quickstart] $default_image cannot be pulled here; using the local image $REDIS_CLUSTER_IMAGE" >&2
-    bash scripts/build-redis-image.sh
+    bash scripts/build-engine-images.sh "$REDIS_CLUSTER_IMAGE"
   fi
 fi
 

@@ -6,15 +6,16 @@
 #     packages, side by side and no service started: Redis 7.0.15 (redis-server, redis-cli) and
 #     Valkey 8.0.1 from bookworm-backports (valkey-server, valkey-cli); the process runtime and
 #     the local target run them,
-#   - the local Redis image (scripts/build-redis-image.sh).
+#   - one local image per engine of scripts/engines.json (scripts/build-engine-images.sh).
 #
 # Idempotent and fast (well under a second) when everything is already there.
 # Built for CI: a fresh Debian 12 machine, root, only the Docker CLI, no daemon,
 # no image registry, only Debian's package mirrors.
 #
 # Env:
-#   REDIS_CLUSTER_KIT_SKIP_ENGINE_SETUP=1  use the daemon you have; only build the image
-#   REDIS_CLUSTER_IMAGE                    image to build (see build-redis-image.sh)
+#   REDIS_CLUSTER_KIT_SKIP_ENGINE_SETUP=1  use the daemon you have; only build the images
+#   REDIS_CLUSTER_IMAGE                    the image the tests will use: a note when it is
+#                                          neither built here nor on this machine
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,11 +35,9 @@ COMPOSE_V2_DEB_VERSION=2.26.1-4
 
 T0=$(now_ms)
 
-# Several test workers may run this at once: one at a time. fd 9 is closed for
-# dockerd below so the daemon does not inherit (and hold) the lock.
-# (One lock file per user: another user's file in /tmp may not be writable.)
-exec 9>>"/tmp/redis-cluster-kit-setup.$(id -u).lock"
-flock 9
+# One set-up at a time (lib.sh). fd 9 is closed for dockerd below so the daemon does not
+# inherit (and hold) the lock.
+setup_lock
 
 # --- engine -------------------------------------------------------------------
 
@@ -197,6 +196,12 @@ else
 fi
 
 ensure_host_engines
-"$SCRIPT_DIR/build-redis-image.sh"
+"$SCRIPT_DIR/build-engine-images.sh"
+# An image of another name (e.g. redis:7.2) is not built here; Docker pulls it when a test
+# needs it, where a registry can be reached.
+if [ -n "${REDIS_CLUSTER_IMAGE:-}" ] && ! grep -qF "$(printf '\t%s\t' "$REDIS_CLUSTER_IMAGE")" <<<"$REDIS_CLUSTER_KIT_ENGINES" &&
+  ! docker image inspect "$REDIS_CLUSTER_IMAGE" >/dev/null 2>&1; then
+  log "note: REDIS_CLUSTER_IMAGE=$REDIS_CLUSTER_IMAGE is not one of scripts/engines.json's images and is not on this machine: Docker will try to pull it"
+fi
 
 log "ready in $(($(now_ms) - T0)) ms"

@@ -2,7 +2,8 @@
 # The test command (README: `bash scripts/test.sh`, also `pnpm test`): sets up everything the
 # tests need on a fresh machine, then runs every test, unit and integration.
 #   1. pnpm and the workspace's dependencies (lib-node.sh)
-#   2. a Docker engine, both Compose versions and the local Redis image (setup-docker.sh)
+#   2. a Docker engine, both Compose versions, the host's engines and one local image per
+#      engine of scripts/engines.json (setup-docker.sh)
 #   3. build, typecheck, the unit project, then the integration project
 #   4. a check that the run left no container, network or volume of the project behind
 #      (what ended runs left before it is reaped first, and not counted)
