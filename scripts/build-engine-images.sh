@@ -106,9 +106,11 @@ libs_of() {
 
 # put ROOT SRC DEST: copy SRC (a path in ROOT) to DEST in the image's folder $OUT.
 put() {
+  local src
   [ -e "$OUT$3" ] && return 0
+  src=$(inside "$1" "$2") || exit 1
   mkdir -p "$OUT$(dirname "$3")"
-  cp "$(inside "$1" "$2")" "$OUT$3"
+  cp "$src" "$OUT$3"
 }
 
 # build ROW: build one image into an untagged image, check it, then tag it.
@@ -168,7 +170,7 @@ build() {
 
   local bin real libs="" src dest libdir name
   for bin in "/usr/bin/$server" "/usr/bin/$cli" /usr/bin/dash; do
-    real=$(inside "$root" "$bin")
+    real=$(inside "$root" "$bin") || exit 1
     libs+=$(libs_of "$root" "${real#"$root"}")$'\n'
   done
   libs=$(sort -u <<<"$libs" | sed '/^$/d')
