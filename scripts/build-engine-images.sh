@@ -133,6 +133,8 @@ build() {
     local mirror
     mirror=$(debian_mirror) || exit 1
     root="$work/root"
+    INTERP=$(host_interp)
+    [ -n "$INTERP" ] || die "cannot tell the dynamic loader's path from ldd /bin/sh"
     log "unpacking ${pkgs[*]} and their dependencies from Debian $suite ($mirror)"
     # cleanup/apt/cache kept: the .debs tell which versions were unpacked.
     mmdebstrap --quiet --mode=root --variant=extract --skip=cleanup/apt/cache \
@@ -246,8 +248,6 @@ verify() {
 }
 
 # --- main ---------------------------------------------------------------------------
-INTERP=$(host_interp)
-[ -n "$INTERP" ] || die "cannot tell the dynamic loader's path from ldd /bin/sh"
 for row in "${ROWS[@]}"; do
   IFS=$'\t' read -r engine version image suite from packages server cli <<<"$row"
   deb_version=""

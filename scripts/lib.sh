@@ -100,6 +100,7 @@ apt_install() {
   log "apt-get install $*"
   _with_no_service_starts env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends --no-remove "$@" </dev/null >/dev/null
+  _INSTALLED=""
 }
 
 # --- one more Debian suite, for one step ----------------------------------------
@@ -213,8 +214,20 @@ _read_engines_json() {
 }
 
 # The version of Debian package PKG installed on this machine; nothing when it is not.
+# load_installed asks dpkg once for every package of the table (~40 ms a call) and must run in
+# the calling shell (not in a $(...)) for the answer to stay; apt_install forgets it.
+_INSTALLED=""
+load_installed() {
+  [ -n "$_INSTALLED" ] && return 0
+  load_engines
+  # shellcheck disable=SC2046 # one argument per package name
+  _INSTALLED=$({ dpkg-query -W -f '${Package} ${db:Status-Abbrev}|${Version}\n' \
+    $(cut -f6 <<<"$REDIS_CLUSTER_KIT_ENGINES" | tr ',' '\n' | sort -u) 2>/dev/null || true; } |
+    sed -n 's/^\([^ ]*\) ii *|/\1 /p')$'\n.'
+}
 installed_version() {
-  { dpkg-query -W -f '${db:Status-Abbrev}|${Version}\n' "$1" 2>/dev/null || true; } | sed -n 's/^ii *|//p'
+  load_installed
+  awk -v p="$1" '$1 == p { print $2; exit }' <<<"$_INSTALLED"
 }
 
 # ensure_host_engines: every engine of the table with from=host is installed on this machine
@@ -236,6 +249,7 @@ ensure_host_engine() {
   local engine=$1 version=$2 suite=$3
   shift 3
   local pkg v missing=()
+  load_installed
   for pkg in "$@"; do
     v=$(installed_version "$pkg")
     if [ -z "$v" ]; then
@@ -268,6 +282,7 @@ ensure_host_engine() {
     suite_download "$tmp" "${wanted[@]}" || die "could not download ${wanted[*]} from Debian $suite"
     apt_install "$tmp"/deb/*.deb
   fi
+  load_installed
   # Belt and braces: if a service got started anyway, stop it.
   for pkg in "${missing[@]}"; do
     if [ -x "/etc/init.d/$pkg" ]; then service "$pkg" stop >/dev/null 2>&1 || true; fi
