@@ -212,13 +212,9 @@ build() {
       -) || die "docker import of $image failed"
   verify "$id" "$image" "$version" "$server" "$cli"
 
-  # The new image takes the tag; the one it replaces goes unless a container still uses it.
-  local old
-  old=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
+  # The new image takes the tag; the one it replaced is pruned at the end (see there).
   docker tag "$id" "$image"
-  if [ -n "$old" ] && [ "$old" != "$id" ]; then
-    docker image rm "$old" >/dev/null 2>&1 || log "note: the previous $image ($old) is still in use, left in place"
-  fi
+  BUILT=$((BUILT + 1))
   rm -rf "$work"
   log "built $image ($(($(docker image inspect --format '{{.Size}}' "$id") / 1000 / 1000)) MB) in $(($(now_ms) - t0)) ms"
 }
@@ -248,6 +244,7 @@ verify() {
 }
 
 # --- main ---------------------------------------------------------------------------
+BUILT=0
 for row in "${ROWS[@]}"; do
   IFS=$'\t' read -r engine version image suite from packages server cli <<<"$row"
   deb_version=""
@@ -262,4 +259,9 @@ for row in "${ROWS[@]}"; do
   fi
   build "$row" "$want"
 done
+# Images this script built that lost their tag to a newer build: removed once no container
+# uses them (a test may still run on one; it goes with a later build). Labelled ones only.
+if [ "$BUILT" -gt 0 ]; then
+  docker image prune -f --filter "label=$RECIPE_LABEL" >/dev/null 2>&1 || true
+fi
 log "up to date: $(printf '%s\n' "${ROWS[@]}" | cut -f3 | paste -sd' ' -)"
