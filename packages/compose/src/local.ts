@@ -143,7 +143,7 @@ export function renderLocalFiles(plan: ClusterPlan, options: LocalRenderOptions 
   const view = localViewModel(plan, options);
   const files = new Map<string, string>();
   for (const node of view.nodes) {
-    files.set(`${node.folder}/redis.conf`, template('redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }));
+    files.set(`${node.folder}/redis.conf`, template('shared/redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }));
   }
   files.set(LOCAL_SCRIPT, template('local/cluster.sh.hbs')(view));
   files.set('cluster.json', `${JSON.stringify(clusterJson(plan, view.header, LOCAL_HOST, view.passwordEnv), null, 2)}\n`);

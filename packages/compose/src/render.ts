@@ -273,14 +273,14 @@ export type ViewModel = ReturnType<typeof viewModel>;
 export function renderFiles(plan: ClusterPlan, options: RenderOptions = {}): Map<string, string> {
   const view = viewModel(plan, options);
   const files = new Map<string, string>();
-  files.set('compose.yaml', template('compose.yaml.hbs')(view));
+  files.set('compose.yaml', template('compose/compose.yaml.hbs')(view));
   for (const node of view.nodes) {
-    files.set(`nodes/${node.name}/redis.conf`, template('redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }));
+    files.set(`nodes/${node.name}/redis.conf`, template('shared/redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }));
   }
-  files.set('init-cluster.sh', template('init-cluster.sh.hbs')(view));
+  files.set('init-cluster.sh', template('compose/init-cluster.sh.hbs')(view));
   files.set('cluster.json', `${JSON.stringify(clusterJson(plan, view.header, view.bind, view.passwordEnv), null, 2)}\n`);
-  files.set('README.md', template('README.md.hbs')(view));
-  if (view.auth) files.set('.gitignore', template('gitignore.hbs')(view));
+  files.set('README.md', template('compose/README.md.hbs')(view));
+  if (view.auth) files.set('.gitignore', template('compose/gitignore.hbs')(view));
   return files;
 }
 

@@ -2,8 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 
-/** Where the templates are: `src/templates`, from `src/*.ts` (tests) and `dist/*.js` (built) alike. */
-export const TEMPLATES_DIR = join(__dirname, '..', 'src', 'templates');
+/**
+ * Where the templates are: beside this module, `src/templates` when it runs from `src/` (tests)
+ * and `dist/templates` when built (the package's build copies them there: no `src/` at run time).
+ */
+export const TEMPLATES_DIR = join(__dirname, 'templates');
 /** Templates shared by several outputs, used as `{{> name}}` (`partials/<name>.sh.hbs`). */
 export const PARTIALS_DIR = join(TEMPLATES_DIR, 'partials');
 
