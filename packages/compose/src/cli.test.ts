@@ -9,7 +9,7 @@ import { BIND_ALLOWED, PASSWORD_ALLOWED, PASSWORD_ENV_ALLOWED, PLAN_FLAGS } from
 // The CLI as users run it: the compiled bin in a real process (`pnpm build` first; the root
 // test scripts build before running Jest).
 const bin = join(__dirname, '..', 'bin', 'redis-cluster-compose.js');
-const built = join(__dirname, '..', 'dist', 'cli.js');
+const built = join(__dirname, '..', 'dist', 'cli', 'main.js');
 
 let dir: string;
 /** Folders made immutable (chattr +i) by a test: made mutable again before they are removed. */

@@ -1,29 +1,9 @@
-import { DEFAULT_PLAN_OPTIONS, OPTION_SPECS, oneOf, type PlanOptions } from '@redis-cluster-kit/plan';
+import { isIPv4 } from 'node:net';
+import { DEFAULT_PLAN_OPTIONS, InvalidOptionError, OPTION_SPECS, type PlanOptions } from '@redis-cluster-kit/plan';
 import { DEFAULT_PASSWORD_ENV } from './secret';
 
-/**
- * What the generator writes from the plan: `compose`, a Docker Compose set-up; `local`, a folder
- * per port for redis-server processes on this machine (no Docker), with `cluster.sh`.
- */
-export type Target = 'compose' | 'local';
-export const TARGETS: readonly Target[] = ['compose', 'local'];
-/** The target when `--target` is not given: every output made before targets existed is a Compose one. */
-export const DEFAULT_TARGET: Target = 'compose';
-export const TARGET_ALLOWED = oneOf(TARGETS);
-
-/**
- * Plan options whose default depends on the target. Local nodes announce 127.0.0.1: they are
- * processes on this machine, reached there with no address mapping (names would not resolve).
- */
-export const TARGET_PLAN_DEFAULTS: { readonly [T in Target]: Readonly<Partial<PlanOptions>> } = {
-  compose: {},
-  local: { announce: 'loopback' },
-};
-
-/** The default of a plan option for a target: {@link TARGET_PLAN_DEFAULTS}, else the plan's own. */
-export function targetDefault<K extends keyof PlanOptions>(target: Target, option: K): PlanOptions[K] {
-  return (TARGET_PLAN_DEFAULTS[target][option] ?? DEFAULT_PLAN_OPTIONS[option]) as PlanOptions[K];
-}
+// The command line's words, which the targets (a command in every header) and the CLI both read:
+// the flags, their defaults and how a command line is quoted and split again.
 
 /** How a flag's text becomes a value. */
 export type FlagKind = 'integer' | 'string' | 'boolean';
@@ -37,10 +17,6 @@ export interface PlanFlag {
   valueName?: string;
   /** What the option does, for the help. */
   description: string;
-  /** The targets the flag applies to; given with another one, it is an error. @default every target */
-  targets?: readonly Target[];
-  /** Why the flag does not apply to the other targets, for that error. */
-  notApplicable?: string;
 }
 
 /**
@@ -59,8 +35,6 @@ export const PLAN_FLAGS: readonly PlanFlag[] = [
     kind: 'string',
     valueName: '<image>',
     description: 'image with redis-server and redis-cli (Redis >= 7.0); REDIS_CLUSTER_IMAGE still overrides it when Compose runs; not with --target local',
-    targets: ['compose'],
-    notApplicable: 'local nodes run the redis-server on PATH (or REDIS_SERVER)',
   },
   {
     flag: '--announce',
@@ -79,58 +53,58 @@ export const PLAN_FLAGS: readonly PlanFlag[] = [
   },
 ];
 
-/** Where the files go when `--out` is not given (relative to the current directory). */
-export const DEFAULT_OUT = 'compose/redis-cluster';
-/** Where the files go when `--out` is not given, by target. */
-export const DEFAULT_OUTS: { readonly [T in Target]: string } = { compose: DEFAULT_OUT, local: 'local/redis-cluster' };
+/** The flags that say what is written where, besides the plan. */
+export const TARGET_FLAG = '--target';
+export const OUT_FLAG = '--out';
+export const BIND_FLAG = '--bind';
+export const PASSWORD_ENV_FLAG = '--password-env';
+export const PASSWORD_STDIN_FLAG = '--password-stdin';
+
 /** Host address the client ports are published on when `--bind` is not given. */
 export const DEFAULT_BIND = '127.0.0.1';
+
+export const BIND_ALLOWED = 'an IPv4 address of this host to publish the client ports on, such as 127.0.0.1 or 0.0.0.0';
+
+/** Check a `bind` value (an IPv4 address, as Compose's short port syntax takes it). */
+export function validateBind(bind: unknown, option = 'bind'): string {
+  if (typeof bind !== 'string' || !isIPv4(bind)) {
+    throw new InvalidOptionError(option, bind, BIND_ALLOWED);
+  }
+  return bind;
+}
+
 /** What the header names as the command when run through this repository's `pnpm gen:compose`. */
 export const REPO_PROGRAM = 'pnpm gen:compose';
 /** What the header names as the command otherwise (the package's bin, e.g. through npx). */
 export const BIN_PROGRAM = 'redis-cluster-compose';
-
-/** Settings of the output that are not part of the plan. */
-export interface OutputSettings {
-  /** What is generated. @default "compose" */
-  target: Target;
-  bind: string;
-  out: string;
-  /** With `auth`: the variable holding the password. */
-  passwordEnv: string;
-}
 
 /** Quote a word for a POSIX shell only when it needs it. */
 export function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/**
- * The command line that regenerates a set of files: `--target` unless it is the default, then
- * `--masters` and `--replicas` always, every other flag only where it differs from its default
- * for that target, in {@link PLAN_FLAGS} order. Deterministic (no time, no machine state), so
- * the files it heads are too.
- */
-export function regenerateCommand(options: Readonly<PlanOptions>, settings: Partial<OutputSettings> = {}, program = BIN_PROGRAM): string {
-  const target = settings.target ?? DEFAULT_TARGET;
-  const words: string[] = [program];
-  if (target !== DEFAULT_TARGET) words.push('--target', target);
-  for (const f of PLAN_FLAGS) {
-    const value = options[f.option];
-    const always = f.option === 'masters' || f.option === 'replicas';
-    if (!always && value === targetDefault(target, f.option)) continue;
-    if (f.kind === 'boolean') {
-      if (value === true) words.push(f.flag);
+/** Split a command line into words the way {@link shellWord} quotes them: plain words, and single-quoted ones as it writes them. */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === ' ') {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) throw new Error('unterminated quote');
+      word = (word ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (c === '\\' && i + 1 < line.length) {
+      word = (word ?? '') + line[++i];
     } else {
-      words.push(f.flag, shellWord(String(value)));
+      word = (word ?? '') + c;
     }
   }
-  if (options.auth && settings.passwordEnv !== undefined && settings.passwordEnv !== DEFAULT_PASSWORD_ENV) {
-    words.push('--password-env', shellWord(settings.passwordEnv));
-  }
-  if (settings.bind !== undefined && settings.bind !== DEFAULT_BIND) words.push('--bind', shellWord(settings.bind));
-  if (settings.out !== undefined && settings.out !== DEFAULT_OUTS[target]) words.push('--out', shellWord(settings.out));
-  return words.join(' ');
+  if (word !== undefined) words.push(word);
+  return words;
 }
 
 /** The help line's "allowed" and "default" part of a plan flag, read from the plan's constants. */

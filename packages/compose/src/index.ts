@@ -1,26 +1,27 @@
 export {
+  renderTarget,
   renderFiles,
-  viewModel,
-  clusterJson,
-  healthcheckScript,
-  headerLine,
-  hostAddress,
-  validateBind,
-  BIND_ALLOWED,
-  TEMPLATES_DIR,
-  INIT_SERVICE,
-  READY_SERVICE,
-  CONF_PATH,
-  INIT_SCRIPT_PATH,
-  PASSWORD_ENV_VAR,
-  type RenderOptions,
-  type ClusterJson,
-  type ViewModel,
-} from './render';
-export { template, type Template } from './templates';
-export { renderTarget, EXECUTABLE_FILES } from './targets';
-export {
   renderLocalFiles,
+  renderSettings,
+  regenerateCommand,
+  outputTarget,
+  TARGETS,
+  DEFAULT_TARGET,
+  TARGET_ALLOWED,
+  DEFAULT_OUT,
+  DEFAULT_OUTS,
+  type Target,
+  type OutputTarget,
+  type TargetSettings,
+  type TargetRenderOptions,
+  type RenderOptions,
+  type LocalRenderOptions,
+  type OutputSettings,
+} from './targets';
+export { headerLine, clusterJson, type ClusterJson } from './targets/view';
+export { composeTarget, viewModel, healthcheckScript, INIT_SERVICE, READY_SERVICE, CONF_PATH, INIT_SCRIPT_PATH, type ViewModel } from './targets/compose';
+export {
+  localTarget,
   localViewModel,
   localDirectives,
   LOCAL_HOST,
@@ -28,25 +29,19 @@ export {
   PID_FILE,
   LOG_FILE,
   RUNTIME_FILES,
-  type LocalRenderOptions,
   type LocalViewModel,
-} from './local';
+} from './targets/local';
+export { template, TEMPLATES_DIR, type Template } from './templates';
 export {
   PLAN_FLAGS,
-  DEFAULT_OUT,
-  DEFAULT_OUTS,
-  TARGETS,
-  DEFAULT_TARGET,
-  TARGET_ALLOWED,
-  type Target,
   DEFAULT_BIND,
+  BIND_ALLOWED,
+  validateBind,
   REPO_PROGRAM,
   BIN_PROGRAM,
-  regenerateCommand,
   describeFlagValues,
   shellWord,
   type PlanFlag,
-  type OutputSettings,
 } from './flags';
 export {
   writeFiles,
@@ -78,4 +73,4 @@ export {
   type GivenPassword,
   type EnvFilePlan,
 } from './secret';
-export { main, USAGE_ERROR, type CliIO } from './cli';
+export { main, USAGE_ERROR, type CliIO } from './cli/main';

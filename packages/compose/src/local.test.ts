@@ -13,6 +13,7 @@ import {
   regenerateCommand,
   renderFiles,
   renderLocalFiles,
+  renderSettings,
   renderTarget,
   REPO_PROGRAM,
   RUNTIME_FILES,
@@ -103,8 +104,8 @@ describe('renderLocalFiles, 2 masters x 1 replica', () => {
     // The shared partials, rendered for each target, differ only in how redis-cli is called,
     // how messages start and where a silent node's log is.
     const composePlan = createPlan({ masters: 2, replicas: 1, basePort: 7201 });
-    const composeView = viewModel(composePlan);
-    const localView = localViewModel(plan);
+    const composeView = viewModel(composePlan, renderSettings(composePlan));
+    const localView = localViewModel(plan, renderSettings(plan, { target: 'local' }));
     const init = renderFiles(composePlan).get('init-cluster.sh')!;
     for (const partial of ['form-settings', 'form-functions', 'form-plan', 'form-run']) {
       const forCompose = template(`partials/${partial}.sh.hbs`)(composeView);

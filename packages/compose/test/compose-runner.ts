@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { INIT_SERVICE, type ClusterJson } from '../src/render';
+import { INIT_SERVICE } from '../src/targets/compose';
+import type { ClusterJson } from '../src/targets/view';
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClusterJson } from '../src/render';
+import type { ClusterJson } from '../src/targets/view';
 import { portFree } from './compose-runner';
 
 /** The outcome of one `cluster.sh` command: it never throws, tests look at the exit code. */

@@ -1,8 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidOptionError, nodeDirectives, renderDirectives, type ClusterPlan, type Directive, type PlannedNode } from '@redis-cluster-kit/plan';
-import { BIN_PROGRAM, regenerateCommand } from './flags';
-import { clusterJson, formingPlan, headerLine, planLine, plannedRole, PASSWORD_ENV_VAR, type FormingView } from './render';
-import { ENV_FILE, PASSWORD_ALLOWED, PASSWORD_CHARS_PATTERN, validatePasswordEnv } from './secret';
-import { template } from './templates';
+import { BIND_FLAG } from '../flags';
+import { ENV_FILE, PASSWORD_ALLOWED, PASSWORD_CHARS_PATTERN, validatePasswordEnv } from '../secret';
+import { template } from '../templates';
+import type { OutputTarget, TargetSettings } from './target';
+import { clusterJson, formingPlan, headerLine, planLine, plannedRole, type FormingView } from './view';
 
 /** The only address local nodes listen on and announce: they are processes on this machine. */
 export const LOCAL_HOST = '127.0.0.1';
@@ -20,14 +23,6 @@ export const LOG_FILE = 'redis.log';
  * temporary dump and AOF-rewrite files.
  */
 export const RUNTIME_FILES: readonly string[] = ['nodes.conf', 'appendonlydir/', 'dump.rdb', LOG_FILE, PID_FILE, 'temp-*'];
-
-/** Options of {@link renderLocalFiles}. */
-export interface LocalRenderOptions {
-  /** The command line that regenerates these files, written into every header. @default the `redis-cluster-compose --target local` command for this plan */
-  command?: string;
-  /** With `auth`: the variable holding the password, in the environment or `.env`. @default "REDIS_PASSWORD" */
-  passwordEnv?: string;
-}
 
 /** The folder of a node, relative to the output folder: its client port. */
 export function nodeFolder(node: PlannedNode): string {
@@ -76,11 +71,10 @@ export function checkLocalPlan(plan: ClusterPlan): void {
 }
 
 /** Everything the local templates print, computed here: templates only loop and print. */
-export function localViewModel(plan: ClusterPlan, options: LocalRenderOptions = {}) {
+export function localViewModel(plan: ClusterPlan, settings: Pick<TargetSettings, 'command' | 'passwordEnv'>) {
   checkLocalPlan(plan);
-  const passwordEnv = validatePasswordEnv(options.passwordEnv ?? PASSWORD_ENV_VAR);
-  const command = options.command ?? regenerateCommand(plan.options, { target: 'local', passwordEnv }, BIN_PROGRAM);
-  if (/[\r\n]/.test(command)) throw new InvalidOptionError('command', command, 'a single line');
+  const passwordEnv = validatePasswordEnv(settings.passwordEnv);
+  const { command } = settings;
   const header = headerLine(command);
   const auth = plan.options.auth;
   const nodes = plan.nodes.map((n) => ({
@@ -139,8 +133,8 @@ export type LocalViewModel = ReturnType<typeof localViewModel>;
  * `README.md` and `.gitignore`. Pure apart from reading the templates once.
  * @throws InvalidOptionError when nodes do not announce 127.0.0.1 (see {@link checkLocalPlan}).
  */
-export function renderLocalFiles(plan: ClusterPlan, options: LocalRenderOptions = {}): Map<string, string> {
-  const view = localViewModel(plan, options);
+function renderLocal(plan: ClusterPlan, settings: TargetSettings): Map<string, string> {
+  const view = localViewModel(plan, settings);
   const files = new Map<string, string>();
   for (const node of view.nodes) {
     files.set(`${node.folder}/redis.conf`, template('shared/redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }));
@@ -151,3 +145,73 @@ export function renderLocalFiles(plan: ClusterPlan, options: LocalRenderOptions 
   files.set('.gitignore', template('local/gitignore.hbs')(view));
   return files;
 }
+
+/**
+ * The node folders of `out` (named by a port) that are not in `ports` and whose pid file names
+ * a live process: nodes an older cluster.sh started, which the new one would not know.
+ */
+function runningNodesOutside(out: string, ports: ReadonlySet<string>): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(out);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((name) => /^\d+$/.test(name) && !ports.has(name))
+    .filter((name) => {
+      try {
+        const pid = Number(readFileSync(join(out, name, PID_FILE), 'utf8').trim());
+        if (!Number.isInteger(pid) || pid <= 0) return false;
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        // EPERM: alive, another user's process.
+        return (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    })
+    .sort((a, b) => Number(a) - Number(b));
+}
+
+/** The local target: a folder per port for redis-server processes on this machine, run by cluster.sh; no Docker. */
+export const localTarget: OutputTarget = {
+  name: 'local',
+  choice: `a folder per port and ${LOCAL_SCRIPT} for local redis-server processes`,
+  about:
+    'the same cluster as redis-server processes on this machine, no Docker: a folder per port with its redis.conf, ' +
+    `${LOCAL_SCRIPT} (${LOCAL_COMMANDS.join(', ')}), cluster.json, README.md and a .gitignore.`,
+  defaultOut: 'local/redis-cluster',
+  // Local nodes announce 127.0.0.1: they are processes on this machine, reached there with no
+  // address mapping (names would not resolve).
+  planDefaults: { announce: 'loopback' },
+  fixedOptions: { announce: `local nodes announce ${LOCAL_HOST}, their names do not resolve on this machine` },
+  refusedFlags: {
+    '--image': 'local nodes run the redis-server on PATH (or REDIS_SERVER)',
+    [BIND_FLAG]: `local nodes listen on ${LOCAL_HOST} only`,
+  },
+  executables: new Set([LOCAL_SCRIPT]),
+  envReader: { of: LOCAL_SCRIPT, reader: LOCAL_SCRIPT },
+  render: renderLocal,
+  listing: (plan) => `${plan.nodes.length} x <port>/redis.conf, ${LOCAL_SCRIPT}, cluster.json, README.md, .gitignore${plan.options.auth ? `, ${ENV_FILE}` : ''}`,
+  whereItRuns(plan) {
+    const first = plan.nodes[0]!;
+    const last = plan.nodes[plan.nodes.length - 1]!;
+    return `local redis-server processes on ${LOCAL_HOST}, ports ${first.port}-${last.port}, bus ports ${first.busPort}-${last.busPort}`;
+  },
+  startCommand: (out) => `sh ${join(out, LOCAL_SCRIPT)} up`,
+  startNote: 'redis-server and redis-cli from PATH (or REDIS_SERVER, REDIS_CLI)',
+  conflicts(out, plan, changing) {
+    const reasons = new Map<string, string>();
+    if (changing.includes(LOCAL_SCRIPT)) {
+      // The new cluster.sh knows only the new plan's nodes: running nodes of other ports would be orphaned.
+      const orphans = runningNodesOutside(out, new Set(plan.nodes.map((n) => String(n.port))));
+      if (orphans.length > 0) {
+        reasons.set(
+          LOCAL_SCRIPT,
+          `nodes that the new plan does not have still run (${orphans.map((p) => join(out, p)).join(', ')}): stop them first (sh ${join(out, LOCAL_SCRIPT)} stop), or use --force to leave them running`,
+        );
+      }
+    }
+    return reasons;
+  },
+};

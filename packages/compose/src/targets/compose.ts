@@ -1,0 +1,176 @@
+import { join } from 'node:path';
+import { IMAGE_ENV_VAR, imageFromEnv, nodeDirectives, renderDirectives, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
+import { validateBind } from '../flags';
+import { COMPOSE_ENV_READER, ENV_FILE, validatePasswordEnv } from '../secret';
+import { template } from '../templates';
+import type { OutputTarget, TargetSettings } from './target';
+import { clusterJson, formingPlan, headerLine, planLine, type FormingView } from './view';
+
+/** Names of the two services that are not nodes. */
+export const INIT_SERVICE = 'redis-cluster-init';
+export const READY_SERVICE = 'redis-cluster-ready';
+/** Where each node's redis.conf and the init script are mounted in the containers. */
+export const CONF_PATH = '/usr/local/etc/redis/redis.conf';
+export const INIT_SCRIPT_PATH = '/usr/local/etc/redis/init-cluster.sh';
+/** The host address a client on the host reaches the published ports at (0.0.0.0 is reached at 127.0.0.1). */
+function hostAddress(bind: string): string {
+  return bind === '0.0.0.0' ? '127.0.0.1' : bind;
+}
+
+/** A YAML double-quoted scalar (a JSON string is one). Every string value goes through this. */
+const q = (value: string): string => JSON.stringify(value);
+/** A YAML flow sequence of strings. */
+const seq = (values: readonly string[]): string => `[${values.map(q).join(', ')}]`;
+/** Compose interpolates `$` in every string: a literal `$` is written `$$`. */
+const composeLiteral = (value: string): string => value.replace(/\$/g, '$$$$');
+
+/**
+ * The healthcheck of a node, as `sh` code (before Compose's `$` escaping): the node is usable.
+ * Only `case` patterns, because the image may have no grep. Redis ends INFO lines with \r\n, so
+ * the known-nodes count is followed by a non-digit (6 must not match 60).
+ */
+export function healthcheckScript(plan: ClusterPlan, node: PlannedNode): string {
+  const n = plan.nodes.length;
+  const cli = `redis-cli -p ${node.port}`;
+  const parts = [
+    `s=$(${cli} CLUSTER INFO) || exit 1`,
+    `case "$s" in *cluster_state:ok*) ;; *) echo "cluster_state is not ok"; exit 1 ;; esac`,
+    `case "$s" in *cluster_slots_assigned:16384*) ;; *) echo "not all slots are assigned"; exit 1 ;; esac`,
+    `case "$s" in *"cluster_known_nodes:${n}"[!0-9]*) ;; *) echo "does not know exactly ${n} nodes"; exit 1 ;; esac`,
+  ];
+  if (node.role === 'replica') {
+    parts.push(
+      `r=$(${cli} INFO replication) || exit 1`,
+      `case "$r" in *master_link_status:up*) ;; *) echo "the link to the master is down"; exit 1 ;; esac`,
+    );
+  }
+  return parts.join('; ');
+}
+
+/**
+ * The values the shared forming code (`templates/partials/form-*.sh.hbs`) prints in the Compose
+ * init script: redis-cli reaches every node by name in the Compose network.
+ */
+const FORMING = {
+  cli: 'redis-cli',
+  logPrefix: INIT_SERVICE,
+  awaitHint: 'docker compose logs $1',
+} as const satisfies FormingView;
+
+/** Everything the templates print, computed here: templates only loop and print. */
+export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
+  const bind = validateBind(settings.bind);
+  const passwordEnv = validatePasswordEnv(settings.passwordEnv);
+  const { command } = settings;
+  const header = headerLine(command);
+  const auth = plan.options.auth;
+  // Compose substitutes the variable when it runs, and stops with this message when it is unset.
+  const password = `\${${passwordEnv}:?set ${passwordEnv} in ${ENV_FILE}}`;
+  const number = (n: PlannedNode) => n.index + 1;
+  // Compose picks the image when it runs: REDIS_CLUSTER_IMAGE if set, else the planned one.
+  const imageExpression = `\${${IMAGE_ENV_VAR}:-${plan.options.image}}`;
+
+  const nodes = plan.nodes.map((n) => ({
+    name: n.name,
+    number: number(n),
+    role: n.role,
+    replica: n.role === 'replica',
+    port: n.port,
+    busPort: n.busPort,
+    command: seq(['redis-server', CONF_PATH, ...(auth ? ['--requirepass', password, '--masterauth', password] : [])]),
+    portMapping: q(`${bind}:${n.port}:${n.port}`),
+    confMount: q(`./nodes/${n.name}/redis.conf:${CONF_PATH}:ro`),
+    volume: `${n.name}-data`,
+    dataMount: q(`${n.name}-data:/data`),
+    healthcheck: seq(['CMD-SHELL', composeLiteral(healthcheckScript(plan, n))]),
+    serves: n.slots ? `${n.slots.start}-${n.slots.end}` : `replica of \`${n.masterName}\``,
+    confLines: renderDirectives(nodeDirectives(plan, n)).split('\n'),
+    description: `${planLine(n)}. Mounted read-only at ${CONF_PATH}; data and nodes.conf in /data.`,
+  }));
+
+  return {
+    header,
+    command,
+    passwordEnv,
+    passwordRef: `\${${passwordEnv}}`,
+    envFile: ENV_FILE,
+    auth,
+    bind,
+    hostAddress: hostAddress(bind),
+    image: q(imageExpression),
+    imageExpression,
+    // With auth, redis-cli (healthchecks, init) authenticates through REDISCLI_AUTH.
+    environment: auth ? [`REDISCLI_AUTH: ${q(password)}`] : [],
+    nodes,
+    ...formingPlan(plan),
+    init: {
+      name: INIT_SERVICE,
+      command: seq(['sh', INIT_SCRIPT_PATH]),
+      scriptMount: q(`./init-cluster.sh:${INIT_SCRIPT_PATH}:ro`),
+    },
+    ready: {
+      name: READY_SERVICE,
+      command: seq(['sh', '-c', `trap 'exit 0' TERM INT; echo 'the cluster is formed (${INIT_SERVICE} succeeded)'; read -r _`]),
+    },
+    initName: INIT_SERVICE,
+    readyName: READY_SERVICE,
+    // The forming code shared with the local target (templates/partials/form-*.sh.hbs):
+    // how it calls redis-cli, how it prefixes its messages, where a silent node's log is.
+    ...FORMING,
+    firstNode: { name: plan.nodes[0]!.name, port: plan.nodes[0]!.port },
+    inNetworkNodes: plan.nodes.map((n) => `\`${n.name}:${n.port}\``).join(', '),
+    hostnameAnnounce: plan.options.announce === 'hostname',
+    announceDescription:
+      plan.options.announce === 'hostname'
+        ? `their names (\`${plan.nodes[0]!.name}:${plan.nodes[0]!.port}\` and so on, resolvable inside the Compose network)`
+        : '127.0.0.1 and their client port',
+  };
+}
+
+export type ViewModel = ReturnType<typeof viewModel>;
+
+/**
+ * Render every file of the Compose set-up: a map from path (relative to the output folder,
+ * `/`-separated) to content. Pure apart from reading the templates once.
+ */
+function renderCompose(plan: ClusterPlan, settings: TargetSettings): Map<string, string> {
+  const view = viewModel(plan, settings);
+  const files = new Map<string, string>();
+  files.set('compose.yaml', template('compose/compose.yaml.hbs')(view));
+  for (const node of view.nodes) {
+    files.set(`nodes/${node.name}/redis.conf`, template('shared/redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }));
+  }
+  files.set('init-cluster.sh', template('compose/init-cluster.sh.hbs')(view));
+  files.set('cluster.json', `${JSON.stringify(clusterJson(plan, view.header, view.hostAddress, view.passwordEnv), null, 2)}\n`);
+  files.set('README.md', template('compose/README.md.hbs')(view));
+  if (view.auth) files.set('.gitignore', template('compose/gitignore.hbs')(view));
+  return files;
+}
+
+
+/** The Compose target: a Docker Compose set-up, the nodes in containers, formed by an init service. */
+export const composeTarget: OutputTarget = {
+  name: 'compose',
+  choice: 'a Docker Compose set-up',
+  about:
+    'a Docker Compose set-up for a Redis Cluster: compose.yaml, one redis.conf per node, ' +
+    'init-cluster.sh (forms the cluster exactly as planned), cluster.json (plan, startupNodes, natMap) and README.md; ' +
+    'with --auth also .env (the password, mode 0600) and a .gitignore that lists it.',
+  defaultOut: 'compose/redis-cluster',
+  planDefaults: {},
+  fixedOptions: {},
+  refusedFlags: {},
+  executables: new Set(['init-cluster.sh']),
+  envReader: COMPOSE_ENV_READER,
+  render: renderCompose,
+  listing: (plan) => `compose.yaml, ${plan.nodes.length} x nodes/*/redis.conf, init-cluster.sh, cluster.json, README.md${plan.options.auth ? ', .gitignore, .env' : ''}`,
+  whereItRuns(plan, { bind, env }) {
+    // The environment's image is used when Compose runs; a bad value is caught here already.
+    const envImage = env[IMAGE_ENV_VAR] ? imageFromEnv(env) : undefined;
+    const first = plan.nodes[0]!;
+    const last = plan.nodes[plan.nodes.length - 1]!;
+    return `ports ${first.port}-${last.port} on ${bind}${envImage ? `, image ${envImage} (from ${IMAGE_ENV_VAR})` : `, image ${plan.options.image}`}`;
+  },
+  startCommand: (out) => `docker compose -f ${join(out, 'compose.yaml')} up -d --wait`,
+  helpNote: `The image is written as \${${IMAGE_ENV_VAR}:-<image>}: ${IMAGE_ENV_VAR} set when Compose runs picks another one.`,
+};
