@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPlan } from '@redis-cluster-kit/plan';
-import { DEFAULT_OUT, regenerateCommand, renderFiles, REPO_PROGRAM } from './index';
+import { REPO_PROGRAM } from './flags';
+import { DEFAULT_OUT, regenerateCommand, renderFiles } from './targets';
 
 // The default output of `pnpm gen:compose` is committed: it must be what the generator writes now.
 const root = join(__dirname, '..', '..', '..');

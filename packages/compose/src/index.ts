@@ -1,76 +1,20 @@
+// The public API: render a target's files from a plan, write them all or nothing, or run the CLI.
+// Everything else is reached through its own module, by this package's code and tests only.
 export {
   renderTarget,
   renderFiles,
   renderLocalFiles,
-  renderSettings,
-  regenerateCommand,
-  outputTarget,
   TARGETS,
   DEFAULT_TARGET,
-  TARGET_ALLOWED,
   DEFAULT_OUT,
   DEFAULT_OUTS,
   type Target,
-  type OutputTarget,
-  type TargetSettings,
   type TargetRenderOptions,
   type RenderOptions,
   type LocalRenderOptions,
-  type OutputSettings,
 } from './targets';
-export { headerLine, clusterJson, type ClusterJson } from './targets/view';
-export { composeTarget, viewModel, healthcheckScript, INIT_SERVICE, READY_SERVICE, CONF_PATH, INIT_SCRIPT_PATH, type ViewModel } from './targets/compose';
-export {
-  localTarget,
-  localViewModel,
-  localDirectives,
-  LOCAL_HOST,
-  LOCAL_SCRIPT,
-  PID_FILE,
-  LOG_FILE,
-  RUNTIME_FILES,
-  type LocalViewModel,
-} from './targets/local';
-export { template, TEMPLATES_DIR, type Template } from './templates';
-export {
-  PLAN_FLAGS,
-  DEFAULT_BIND,
-  BIND_ALLOWED,
-  validateBind,
-  REPO_PROGRAM,
-  BIN_PROGRAM,
-  describeFlagValues,
-  shellWord,
-  type PlanFlag,
-} from './flags';
-export {
-  writeFiles,
-  planWrite,
-  conflictsOf,
-  fileMode,
-  WriteConflictError,
-  OutputPathError,
-  type Conflict,
-  type WritePlan,
-  type WriteOptions,
-  type FileStatus,
-} from './write';
-export {
-  DEFAULT_PASSWORD_ENV,
-  ENV_FILE,
-  PASSWORD_ENV_ALLOWED,
-  PASSWORD_ALLOWED,
-  MIN_PASSWORD_LENGTH,
-  MAX_PASSWORD_LENGTH,
-  InvalidPasswordError,
-  validatePasswordEnv,
-  validatePassword,
-  generatePassword,
-  planEnvFile,
-  envValue,
-  redactEnv,
-  type PasswordSource,
-  type GivenPassword,
-  type EnvFilePlan,
-} from './secret';
+export type { ClusterJson } from './targets/view';
+export { DEFAULT_BIND } from './flags';
+export { DEFAULT_PASSWORD_ENV, ENV_FILE, InvalidPasswordError } from './secret';
+export { writeFiles, WriteConflictError, OutputPathError, type WriteOptions, type WritePlan, type Conflict, type FileStatus } from './write';
 export { main, USAGE_ERROR, type CliIO } from './cli/main';

@@ -127,8 +127,6 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
   };
 }
 
-export type ViewModel = ReturnType<typeof viewModel>;
-
 /**
  * Render every file of the Compose set-up: a map from path (relative to the output folder,
  * `/`-separated) to content. Pure apart from reading the templates once.

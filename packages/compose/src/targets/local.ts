@@ -125,8 +125,6 @@ export function localViewModel(plan: ClusterPlan, settings: Pick<TargetSettings,
   };
 }
 
-export type LocalViewModel = ReturnType<typeof localViewModel>;
-
 /**
  * Render every file of the local set-up: a map from path (relative to the output folder,
  * `/`-separated) to content: `<port>/redis.conf` per node, `cluster.sh`, `cluster.json`,

@@ -10,9 +10,10 @@ import {
   PERSISTENCE_MODES,
   type PlanOptions,
 } from '@redis-cluster-kit/plan';
-import { composeSchemaErrors } from '../test/compose-schema';
-import { renderFiles, type ClusterJson } from './index';
-import { validatePasswordEnv } from './secret';
+import { composeSchemaErrors } from '../../test/compose-schema';
+import { validatePasswordEnv } from '../secret';
+import { renderFiles } from './index';
+import type { ClusterJson } from './view';
 
 // For any valid options, the rendered files parse, validate against the Compose Specification
 // and mean the plan; rendering is deterministic. 100 runs keep the unit tests fast.

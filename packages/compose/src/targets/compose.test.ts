@@ -3,18 +3,12 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { expectFormsPlan } from '../test/forming';
+import { expectFormsPlan } from '../../test/forming';
 import { announcedAddress, createPlan, DEFAULT_PLAN_OPTIONS, type PlanOptions } from '@redis-cluster-kit/plan';
-import {
-  clusterJson,
-  healthcheckScript,
-  INIT_SERVICE,
-  READY_SERVICE,
-  regenerateCommand,
-  renderFiles,
-  REPO_PROGRAM,
-  type ClusterJson,
-} from './index';
+import { REPO_PROGRAM } from '../flags';
+import { healthcheckScript, INIT_SERVICE, READY_SERVICE } from './compose';
+import { regenerateCommand, renderFiles } from './index';
+import { clusterJson, type ClusterJson } from './view';
 
 interface ComposeService {
   image: string;

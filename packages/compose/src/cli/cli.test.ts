@@ -4,12 +4,13 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PLAN_OPTIONS, OPTION_SPECS } from '@redis-cluster-kit/plan';
-import { BIND_ALLOWED, PASSWORD_ALLOWED, PASSWORD_ENV_ALLOWED, PLAN_FLAGS } from './index';
+import { BIND_ALLOWED, PLAN_FLAGS } from '../flags';
+import { PASSWORD_ALLOWED, PASSWORD_ENV_ALLOWED } from '../secret';
 
 // The CLI as users run it: the compiled bin in a real process (`pnpm build` first; the root
 // test scripts build before running Jest).
-const bin = join(__dirname, '..', 'bin', 'redis-cluster-compose.js');
-const built = join(__dirname, '..', 'dist', 'cli', 'main.js');
+const bin = join(__dirname, '..', '..', 'bin', 'redis-cluster-compose.js');
+const built = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 let dir: string;
 /** Folders made immutable (chattr +i) by a test: made mutable again before they are removed. */

@@ -4,23 +4,13 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { announcedAddress, createPlan, InvalidOptionError, nodeDirectives, PERSISTENCE_MODES, renderDirectives, type PlanOptions } from '@redis-cluster-kit/plan';
-import { expectFormsPlan } from '../test/forming';
-import {
-  clusterJson,
-  localDirectives,
-  localViewModel,
-  LOCAL_SCRIPT,
-  regenerateCommand,
-  renderFiles,
-  renderLocalFiles,
-  renderSettings,
-  renderTarget,
-  REPO_PROGRAM,
-  RUNTIME_FILES,
-  template,
-  viewModel,
-  type ClusterJson,
-} from './index';
+import { expectFormsPlan } from '../../test/forming';
+import { REPO_PROGRAM } from '../flags';
+import { template } from '../templates';
+import { viewModel } from './compose';
+import { regenerateCommand, renderFiles, renderLocalFiles, renderSettings, renderTarget } from './index';
+import { localDirectives, localViewModel, LOCAL_SCRIPT, RUNTIME_FILES } from './local';
+import { clusterJson, type ClusterJson } from './view';
 
 function render(options: Partial<PlanOptions> = {}, passwordEnv?: string) {
   const plan = createPlan({ announce: 'loopback', ...options });

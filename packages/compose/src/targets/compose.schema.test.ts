@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { createPlan, type PlanOptions } from '@redis-cluster-kit/plan';
-import { composeSchema, composeSchemaErrors } from '../test/compose-schema';
+import { composeSchema, composeSchemaErrors } from '../../test/compose-schema';
 import { DEFAULT_OUT, renderFiles } from './index';
 
 // compose.yaml checked against the Compose Specification's JSON schema (from the npm registry,
@@ -20,7 +20,7 @@ describe('compose.yaml against the Compose Specification schema', () => {
   });
 
   it('accepts the committed default output', () => {
-    const committed = parse(readFileSync(join(__dirname, '..', '..', '..', DEFAULT_OUT, 'compose.yaml'), 'utf8'));
+    const committed = parse(readFileSync(join(__dirname, '..', '..', '..', '..', DEFAULT_OUT, 'compose.yaml'), 'utf8'));
     expect(composeSchemaErrors(committed)).toEqual([]);
   });
 
