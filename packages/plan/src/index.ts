@@ -1,3 +1,4 @@
+// The public API: the plan options and their defaults, the plan, the redis.conf directives of a node.
 export {
   DEFAULT_PLAN_OPTIONS,
   OPTION_SPECS,
@@ -25,4 +26,4 @@ export {
   type SlotRange,
   type NodeRole,
 } from './plan';
-export { nodeDirectives, renderDirectives, configArg, directivesToArgs, bindsLoopbackOnly, DATA_DIR, type Directive, type NodeDirectiveOptions } from './config';
+export { nodeDirectives, renderDirectives, directivesToArgs, DATA_DIR, type Directive, type NodeDirectiveOptions } from './config';

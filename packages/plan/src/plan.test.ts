@@ -1,18 +1,7 @@
-import {
-  announcedAddress,
-  createPlan,
-  DEFAULT_PLAN_OPTIONS,
-  directivesToArgs,
-  findNode,
-  imageFromEnv,
-  InvalidOptionError,
-  nodeDirectives,
-  bindsLoopbackOnly,
-  configArg,
-  renderDirectives,
-  SLOT_COUNT,
-  splitSlots,
-} from './index';
+import { bindsLoopbackOnly, configArg, directivesToArgs, nodeDirectives, renderDirectives } from './config';
+import { InvalidOptionError } from './errors';
+import { DEFAULT_PLAN_OPTIONS, imageFromEnv, SLOT_COUNT } from './options';
+import { announcedAddress, createPlan, findNode, splitSlots } from './plan';
 
 describe('splitSlots', () => {
   it('splits like redis-cli --cluster create for 3 masters', () => {
