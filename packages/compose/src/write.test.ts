@@ -70,7 +70,7 @@ describe('writeFiles', () => {
     await writeFiles(out, new Map([['a.txt', 'A\n'], ['.env', 'PW=x\n']]), { secret: new Set(['.env']) });
     expect(statSync(join(out, '.env')).mode & 0o777).toBe(0o600);
     expect(statSync(join(out, 'a.txt')).mode & 0o777).toBe(0o644);
-    const envWrite = writes.mock.calls.find(([path]) => String(path).endsWith('.env'));
+    const envWrite = writes.mock.calls.find(([path]) => typeof path === 'string' && path.endsWith('.env'));
     expect(envWrite?.[2]).toEqual({ flag: 'wx', mode: 0o600 });
     // Replacing it (with force) keeps 0600: a new file renamed over the old one.
     await writeFiles(out, new Map([['.env', 'PW=y\n']]), { secret: new Set(['.env']), force: true });

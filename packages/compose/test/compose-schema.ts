@@ -17,7 +17,7 @@ export function composeSchema(): Record<string, unknown> {
   return readJson(COMPOSE_SCHEMA_FILE);
 }
 
-let validate: ((doc: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
+let validate: (((doc: unknown) => boolean) & { errors?: ErrorObject[] | null }) | undefined;
 
 /**
  * Validate a parsed compose.yaml against the Compose Specification with ajv (draft-07, strict

@@ -69,9 +69,9 @@ export function nodeDirectives(plan: ClusterPlan, node: PlannedNode, options: No
  * characters as `\xHH`.
  */
 export function configArg(arg: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are what must be quoted
   if (/^[^\s"'\\#\u0000-\u001f\u007f]+$/.test(arg)) return arg;
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- and what is written as \xHH
   return `"${arg.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
 }
 

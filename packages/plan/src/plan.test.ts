@@ -121,7 +121,7 @@ describe('option validation', () => {
   it.each(cases)('%s', (_label, input, message) => {
     let error: unknown;
     try {
-      createPlan(input as never);
+      createPlan(input);
     } catch (e) {
       error = e;
     }

@@ -38,7 +38,7 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
   const seen = new Map<string, string[]>();
   for (const option of program.options) {
     const name = option.attributeName();
-    program.on(`option:${option.name()}`, (value: unknown) => {
+    program.on(`option:${option.name()}`, (value: string | boolean | undefined) => {
       const list = seen.get(name) ?? [];
       list.push(value === undefined ? '' : String(value));
       seen.set(name, list);
@@ -108,6 +108,7 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
   }
   const bind = validateBind(opts.bind ?? DEFAULT_BIND, BIND_FLAG);
   const out = (opts.out as string | undefined) ?? spec.defaultOut;
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (out === '' || out.startsWith('-') || /[\u0000-\u001f\u007f]/.test(out)) throw new InvalidOptionError(OUT_FLAG, out, OUT_ALLOWED);
   return { target, plan, bind, out, passwordEnv, passwordStdin, force: opts.force === true, dryRun: opts.dryRun === true };
 }

@@ -9,7 +9,13 @@ import { DEFAULT_OUT, renderFiles } from './index';
 // see test/compose-schema.ts) with a real validator, ajv. The integration tests also run
 // `docker compose config` and `docker-compose config` on it.
 const composeOf = (options: Partial<PlanOptions>, render: { bind?: string; passwordEnv?: string } = {}) =>
-  parse(renderFiles(createPlan(options), render).get('compose.yaml')!) as Record<string, unknown>;
+  parse(renderFiles(createPlan(options), render).get('compose.yaml')!) as ComposeDoc;
+
+/** A parsed compose.yaml, as loosely typed as the tests below need to spoil it. */
+interface ComposeDoc {
+  [key: string]: unknown;
+  services: Record<string, Record<string, unknown> & { depends_on: Record<string, Record<string, unknown>> }>;
+}
 
 describe('compose.yaml against the Compose Specification schema', () => {
   it('is the Compose Specification schema', () => {
@@ -20,7 +26,7 @@ describe('compose.yaml against the Compose Specification schema', () => {
   });
 
   it('accepts the committed default output', () => {
-    const committed = parse(readFileSync(join(__dirname, '..', '..', '..', '..', DEFAULT_OUT, 'compose.yaml'), 'utf8'));
+    const committed: unknown = parse(readFileSync(join(__dirname, '..', '..', '..', '..', DEFAULT_OUT, 'compose.yaml'), 'utf8'));
     expect(composeSchemaErrors(committed)).toEqual([]);
   });
 
@@ -35,12 +41,12 @@ describe('compose.yaml against the Compose Specification schema', () => {
   });
 
   // The validator is real: it refuses what Compose refuses.
-  it.each<[string, (doc: Record<string, any>) => void, string]>([
+  it.each<[string, (doc: ComposeDoc) => void, string]>([
     ['an unknown top-level key', (d) => (d.x_version = '3'), '/ must NOT have additional properties'],
-    ['an unknown service key', (d) => (d.services['redis-node-1'].privileged_mode = true), '/services/redis-node-1 must NOT have additional properties'],
-    ['an unknown depends_on condition', (d) => (d.services['redis-cluster-init'].depends_on['redis-node-1'].condition = 'service_ok'), '/services/redis-cluster-init/depends_on'],
-    ['a command that is a number', (d) => (d.services['redis-node-1'].command = 5), '/services/redis-node-1/command'],
-    ['a restart policy that is a list', (d) => (d.services['redis-cluster-init'].restart = ['no']), '/services/redis-cluster-init/restart must be string'],
+    ['an unknown service key', (d) => (d.services['redis-node-1']!.privileged_mode = true), '/services/redis-node-1 must NOT have additional properties'],
+    ['an unknown depends_on condition', (d) => (d.services['redis-cluster-init']!.depends_on['redis-node-1']!.condition = 'service_ok'), '/services/redis-cluster-init/depends_on'],
+    ['a command that is a number', (d) => (d.services['redis-node-1']!.command = 5), '/services/redis-node-1/command'],
+    ['a restart policy that is a list', (d) => (d.services['redis-cluster-init']!.restart = ['no']), '/services/redis-cluster-init/restart must be string'],
     ['volumes that are a list', (d) => (d.volumes = ['data']), '/volumes must be object'],
   ])('refuses %s', (_label, spoil, expected) => {
     const doc = composeOf({});

@@ -44,7 +44,7 @@ export interface OutputSettings {
 
 /** The default of a plan option for a target: its plan defaults, else the plan's own. */
 function targetDefault<K extends keyof PlanOptions>(target: OutputTarget, option: K): PlanOptions[K] {
-  return (target.planDefaults[option] ?? DEFAULT_PLAN_OPTIONS[option]) as PlanOptions[K];
+  return target.planDefaults[option] ?? DEFAULT_PLAN_OPTIONS[option];
 }
 
 /**
