@@ -20,7 +20,10 @@ export default defineConfig(
     },
     rules: {
       // `const { DROPPED: _x, ...rest } = o` leaves names out of a copy on purpose.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // `import fs = require('node:fs/promises')` is TypeScript's way to import a module object itself.
       '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
     },

@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-require('../dist/cli/main.js').main().then((code) => (process.exitCode = code));
+require('../dist/cli/main.js')
+  .main()
+  .then((code) => (process.exitCode = code));

@@ -21,6 +21,8 @@ describe(`${DEFAULT_OUT} (committed default output)`, () => {
   });
 
   it('holds a default that does not depend on REDIS_CLUSTER_IMAGE', () => {
-    expect(readFileSync(join(committed, 'compose.yaml'), 'utf8')).toContain(`image: "\${REDIS_CLUSTER_IMAGE:-${plan.options.image}}"`);
+    expect(readFileSync(join(committed, 'compose.yaml'), 'utf8')).toContain(
+      `image: "\${REDIS_CLUSTER_IMAGE:-${plan.options.image}}"`,
+    );
   });
 });

@@ -24,27 +24,65 @@ export interface PlanFlag {
  * The single table both read, so the header always names a command that regenerates the files.
  */
 export const PLAN_FLAGS: readonly PlanFlag[] = [
-  { flag: '--masters', option: 'masters', kind: 'integer', valueName: '<n>', description: 'number of masters (shards); the 16384 slots are split evenly' },
+  {
+    flag: '--masters',
+    option: 'masters',
+    kind: 'integer',
+    valueName: '<n>',
+    description: 'number of masters (shards); the 16384 slots are split evenly',
+  },
   { flag: '--replicas', option: 'replicas', kind: 'integer', valueName: '<n>', description: 'replicas per master' },
-  { flag: '--base-port', option: 'basePort', kind: 'integer', valueName: '<port>', description: 'client port of the first node; node i listens on base-port + i - 1' },
-  { flag: '--bus-port-offset', option: 'busPortOffset', kind: 'integer', valueName: '<n>', description: 'cluster bus port = client port + this offset' },
-  { flag: '--name-prefix', option: 'namePrefix', kind: 'string', valueName: '<prefix>', description: 'node names are <prefix>-1 ... <prefix>-N (masters first)' },
+  {
+    flag: '--base-port',
+    option: 'basePort',
+    kind: 'integer',
+    valueName: '<port>',
+    description: 'client port of the first node; node i listens on base-port + i - 1',
+  },
+  {
+    flag: '--bus-port-offset',
+    option: 'busPortOffset',
+    kind: 'integer',
+    valueName: '<n>',
+    description: 'cluster bus port = client port + this offset',
+  },
+  {
+    flag: '--name-prefix',
+    option: 'namePrefix',
+    kind: 'string',
+    valueName: '<prefix>',
+    description: 'node names are <prefix>-1 ... <prefix>-N (masters first)',
+  },
   {
     flag: '--image',
     option: 'image',
     kind: 'string',
     valueName: '<image>',
-    description: 'image with redis-server and redis-cli (Redis >= 7.0); REDIS_CLUSTER_IMAGE still overrides it when Compose runs; not with --target local',
+    description:
+      'image with redis-server and redis-cli (Redis >= 7.0); REDIS_CLUSTER_IMAGE still overrides it when Compose runs; not with --target local',
   },
   {
     flag: '--announce',
     option: 'announce',
     kind: 'string',
     valueName: '<mode>',
-    description: 'what nodes announce to clients: their names (hostname) or 127.0.0.1 (loopback, the default and only choice with --target local)',
+    description:
+      'what nodes announce to clients: their names (hostname) or 127.0.0.1 (loopback, the default and only choice with --target local)',
   },
-  { flag: '--node-timeout', option: 'nodeTimeoutMs', kind: 'integer', valueName: '<ms>', description: 'cluster-node-timeout in milliseconds' },
-  { flag: '--persistence', option: 'persistence', kind: 'string', valueName: '<mode>', description: 'what nodes keep on disk besides nodes.conf' },
+  {
+    flag: '--node-timeout',
+    option: 'nodeTimeoutMs',
+    kind: 'integer',
+    valueName: '<ms>',
+    description: 'cluster-node-timeout in milliseconds',
+  },
+  {
+    flag: '--persistence',
+    option: 'persistence',
+    kind: 'string',
+    valueName: '<mode>',
+    description: 'what nodes keep on disk besides nodes.conf',
+  },
   {
     flag: '--auth',
     option: 'auth',

@@ -16,5 +16,13 @@ export {
 export type { ClusterJson } from './targets/view';
 export { DEFAULT_BIND } from './flags';
 export { DEFAULT_PASSWORD_ENV, ENV_FILE, InvalidPasswordError } from './secret';
-export { writeFiles, WriteConflictError, OutputPathError, type WriteOptions, type WritePlan, type Conflict, type FileStatus } from './write';
+export {
+  writeFiles,
+  WriteConflictError,
+  OutputPathError,
+  type WriteOptions,
+  type WritePlan,
+  type Conflict,
+  type FileStatus,
+} from './write';
 export { main, USAGE_ERROR, type CliIO } from './cli/main';

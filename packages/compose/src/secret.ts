@@ -11,7 +11,28 @@ export const ENV_FILE = '.env';
  * COMPOSE_* from .env), the image variable, and variables every shell sets, whose value would
  * silently become the password when the generator reads the variable.
  */
-const RESERVED_NAMES = new Set([IMAGE_ENV_VAR, 'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'OLDPWD', 'SHLVL', 'TERM', 'LANG', 'TMPDIR', 'HOSTNAME', 'IFS', 'PS1', 'PS2', 'MAIL', 'EDITOR', 'CI', 'NODE_OPTIONS']);
+const RESERVED_NAMES = new Set([
+  IMAGE_ENV_VAR,
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'PWD',
+  'OLDPWD',
+  'SHLVL',
+  'TERM',
+  'LANG',
+  'TMPDIR',
+  'HOSTNAME',
+  'IFS',
+  'PS1',
+  'PS2',
+  'MAIL',
+  'EDITOR',
+  'CI',
+  'NODE_OPTIONS',
+]);
 const RESERVED_PREFIXES = ['COMPOSE_', 'DOCKER_', 'LC_', 'NODE_', 'NPM_', 'PNPM_'];
 
 export const PASSWORD_ENV_ALLOWED =
@@ -58,7 +79,9 @@ export type PasswordSource = 'stdin' | 'environment' | 'kept' | 'generated';
 export function validatePassword(secret: string, from: string): string {
   const length = [...secret].length;
   if (length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
-    throw new InvalidPasswordError(`Invalid password from ${from} (not shown): it has ${length} characters. Expected ${PASSWORD_ALLOWED}.`);
+    throw new InvalidPasswordError(
+      `Invalid password from ${from} (not shown): it has ${length} characters. Expected ${PASSWORD_ALLOWED}.`,
+    );
   }
   const bad = [...secret].findIndex((c) => !PASSWORD_CHARS.test(c));
   if (bad >= 0) {
@@ -145,7 +168,10 @@ export function planEnvFile(
 ): EnvFilePlan {
   if (existing === undefined) {
     const secret = given?.secret ?? generatePassword();
-    return { content: `${envFileHeader(name, command, reader)}${name}=${secret}\n`, source: given?.source ?? 'generated' };
+    return {
+      content: `${envFileHeader(name, command, reader)}${name}=${secret}\n`,
+      source: given?.source ?? 'generated',
+    };
   }
   const current = envValue(existing, name);
   if (current !== undefined && current !== '') {

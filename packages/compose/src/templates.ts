@@ -24,7 +24,8 @@ function handlebars(): typeof Handlebars {
   if (!instance) {
     const hbs = Handlebars.create();
     for (const file of readdirSync(PARTIALS_DIR).sort()) {
-      if (file.endsWith('.hbs')) hbs.registerPartial(file.replace(/\..*$/, ''), readFileSync(join(PARTIALS_DIR, file), 'utf8'));
+      if (file.endsWith('.hbs'))
+        hbs.registerPartial(file.replace(/\..*$/, ''), readFileSync(join(PARTIALS_DIR, file), 'utf8'));
     }
     instance = hbs;
   }

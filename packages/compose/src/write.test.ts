@@ -67,7 +67,14 @@ describe('writeFiles', () => {
   it('creates a secret file with mode 0600 from the start (the open itself asks for 0600, never a wider mode)', async () => {
     const writes = jest.spyOn(fsp, 'writeFile');
     const out = join(dir, 'out');
-    await writeFiles(out, new Map([['a.txt', 'A\n'], ['.env', 'PW=x\n']]), { secret: new Set(['.env']) });
+    await writeFiles(
+      out,
+      new Map([
+        ['a.txt', 'A\n'],
+        ['.env', 'PW=x\n'],
+      ]),
+      { secret: new Set(['.env']) },
+    );
     expect(statSync(join(out, '.env')).mode & 0o777).toBe(0o600);
     expect(statSync(join(out, 'a.txt')).mode & 0o777).toBe(0o644);
     const envWrite = writes.mock.calls.find(([path]) => typeof path === 'string' && path.endsWith('.env'));
@@ -89,7 +96,9 @@ describe('writeFiles', () => {
       ['new.txt', 'N\n'],
       ['sub/b.txt', 'B2\n'],
     ]);
-    await expect(writeFiles(out, next, { force: true })).rejects.toThrow('Cannot write to "' + out + '": permission denied.');
+    await expect(writeFiles(out, next, { force: true })).rejects.toThrow(
+      'Cannot write to "' + out + '": permission denied.',
+    );
     expect(readFileSync(join(out, 'a.txt'), 'utf8')).toBe('A\n');
     expect(readFileSync(join(out, 'sub/b.txt'), 'utf8')).toBe('B\n');
     expect(readdirSync(out).sort()).toEqual(['a.txt', 'sub']);
@@ -97,6 +106,8 @@ describe('writeFiles', () => {
   });
 
   it('fails at once, not forever, where no folder can be made (/proc)', async () => {
-    await expect(writeFiles(`/proc/rck-write-${process.pid}/out`, files)).rejects.toThrow('no such folder, and it cannot be created there');
+    await expect(writeFiles(`/proc/rck-write-${process.pid}/out`, files)).rejects.toThrow(
+      'no such folder, and it cannot be created there',
+    );
   });
 });

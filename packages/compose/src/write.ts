@@ -134,7 +134,8 @@ function target(dir: string, path: string): string {
 export async function planWrite(outDir: string, files: ReadonlyMap<string, string>): Promise<WritePlan> {
   const dir = resolve(outDir);
   const dirStat = await statOrUndefined(dir, outDir);
-  if (dirStat && !dirStat.isDirectory()) throw new OutputPathError(`Cannot write to "${outDir}": it is a file, not a folder.`);
+  if (dirStat && !dirStat.isDirectory())
+    throw new OutputPathError(`Cannot write to "${outDir}": it is a file, not a folder.`);
   const result: WritePlan = { dir, files: [] };
   for (const [path, content] of files) {
     const full = target(dir, path);
@@ -203,7 +204,11 @@ async function moveInto(dir: string, tmp: string, changed: WritePlan['files']): 
  * left half-written. Unchanged files are not touched.
  * @throws WriteConflictError, OutputPathError
  */
-export async function writeFiles(outDir: string, files: ReadonlyMap<string, string>, options: WriteOptions = {}): Promise<WritePlan> {
+export async function writeFiles(
+  outDir: string,
+  files: ReadonlyMap<string, string>,
+  options: WriteOptions = {},
+): Promise<WritePlan> {
   const plan = await planWrite(outDir, files);
   const conflicts = conflictsOf(outDir, plan, options.conflictReasons);
   if (conflicts.length > 0 && !options.force) throw new WriteConflictError(conflicts);

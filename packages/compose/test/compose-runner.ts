@@ -28,19 +28,27 @@ const TOOLS: ComposeTool[] = [
  * error, never a skipped test.
  */
 export function composeTools(): ComposeTool[] {
-  const found = TOOLS.filter((t) => spawnSync(t.argv[0]!, [...t.argv.slice(1), 'version'], { stdio: 'ignore' }).status === 0);
+  const found = TOOLS.filter(
+    (t) => spawnSync(t.argv[0]!, [...t.argv.slice(1), 'version'], { stdio: 'ignore' }).status === 0,
+  );
   const missing = TOOLS.filter((t) => !found.includes(t)).map((t) => t.argv.join(' '));
   if (missing.length > 0 && process.env.CI) {
-    throw new Error(`CI needs both Compose versions; missing: ${missing.join(', ')} (scripts/setup-docker.sh installs them)`);
+    throw new Error(
+      `CI needs both Compose versions; missing: ${missing.join(', ')} (scripts/setup-docker.sh installs them)`,
+    );
   }
-  if (found.length === 0) throw new Error('Neither `docker compose` nor `docker-compose` works here: run scripts/setup-docker.sh');
+  if (found.length === 0)
+    throw new Error('Neither `docker compose` nor `docker-compose` works here: run scripts/setup-docker.sh');
   return found;
 }
 
 /** The image under test: REDIS_CLUSTER_IMAGE (the CI command sets it to the locally built image). */
 export function imageUnderTest(): string {
   const image = process.env.REDIS_CLUSTER_IMAGE;
-  if (!image) throw new Error('Set REDIS_CLUSTER_IMAGE to a local Redis image (scripts/build-redis-image.sh builds one): nothing can be pulled here');
+  if (!image)
+    throw new Error(
+      'Set REDIS_CLUSTER_IMAGE to a local Redis image (scripts/build-redis-image.sh builds one): nothing can be pulled here',
+    );
   return image;
 }
 
@@ -110,7 +118,9 @@ export class ComposeProject {
       });
     } catch (e) {
       const err = e as { stderr?: string; message: string };
-      throw new Error(`${tool.argv.join(' ')} ${args.join(' ')} failed: ${(err.stderr ?? err.message).trim().split('\n').slice(-8).join('\n')}`);
+      throw new Error(
+        `${tool.argv.join(' ')} ${args.join(' ')} failed: ${(err.stderr ?? err.message).trim().split('\n').slice(-8).join('\n')}`,
+      );
     }
   }
 
@@ -140,7 +150,12 @@ export class ComposeProject {
 
   /** The health of each node container, by service name. */
   async health(): Promise<Record<string, string>> {
-    const { stdout: ids } = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${this.project}`]);
+    const { stdout: ids } = await run('docker', [
+      'ps',
+      '-aq',
+      '--filter',
+      `label=com.docker.compose.project=${this.project}`,
+    ]);
     const list = ids.split('\n').filter(Boolean);
     if (list.length === 0) return {};
     const { stdout } = await run('docker', [
@@ -171,7 +186,12 @@ export class ComposeProject {
 
   /** Each node container's IP on the project's network, by service name. */
   async addresses(): Promise<Record<string, string>> {
-    const { stdout: ids } = await run('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${this.project}`]);
+    const { stdout: ids } = await run('docker', [
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.compose.project=${this.project}`,
+    ]);
     const { stdout } = await run('docker', [
       'inspect',
       '-f',
@@ -191,7 +211,15 @@ export class ComposeProject {
 
   /** Run redis-cli in a throw-away container on the project's network. */
   async cliInNetwork(...args: string[]): Promise<string> {
-    const { stdout } = await run('docker', ['run', '--rm', '--network', this.network, this.image, 'redis-cli', ...args]);
+    const { stdout } = await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      this.network,
+      this.image,
+      'redis-cli',
+      ...args,
+    ]);
     return stdout.trim();
   }
 
@@ -225,7 +253,8 @@ export class ComposeProject {
   /** Remove the project's containers, then its networks and volumes, by label. */
   private async removeByLabel(): Promise<void> {
     const label = `label=com.docker.compose.project=${this.project}`;
-    const list = async (...args: string[]) => (await run('docker', [...args, '--filter', label])).stdout.split('\n').filter(Boolean);
+    const list = async (...args: string[]) =>
+      (await run('docker', [...args, '--filter', label])).stdout.split('\n').filter(Boolean);
     const containers = await list('ps', '-aq');
     if (containers.length > 0) await run('docker', ['rm', '-f', '-v', ...containers]).catch(() => undefined);
     const networks = await list('network', 'ls', '-q');

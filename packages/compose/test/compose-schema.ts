@@ -8,9 +8,14 @@ import Ajv, { type ErrorObject } from 'ajv';
  * repository (Apache-2.0) that its `update-compose-schema` script downloads. Only this file of
  * dclint is used. The version is pinned in pnpm-workspace.yaml's catalog.
  */
-export const COMPOSE_SCHEMA_FILE = join(dirname(require.resolve('dclint/package.json')), 'schemas', 'compose.schema.json');
+export const COMPOSE_SCHEMA_FILE = join(
+  dirname(require.resolve('dclint/package.json')),
+  'schemas',
+  'compose.schema.json',
+);
 
-const readJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+const readJson = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 
 /** The schema as data (its `$schema` is draft-07, spelled with https and no `#`). */
 export function composeSchema(): Record<string, unknown> {
@@ -33,5 +38,7 @@ export function composeSchemaErrors(doc: unknown): string[] {
     validate = ajv.compile(composeSchema());
   }
   if (validate(doc)) return [];
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`);
+  return (validate.errors ?? []).map(
+    (e) => `${e.instancePath || '/'} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`,
+  );
 }

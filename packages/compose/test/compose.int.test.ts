@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
-import { ComposeProject, composeTools, eventually, freeBasePort, imageUnderTest, type ComposeTool } from './compose-runner';
+import {
+  ComposeProject,
+  composeTools,
+  eventually,
+  freeBasePort,
+  imageUnderTest,
+  type ComposeTool,
+} from './compose-runner';
 
 jest.setTimeout(300_000);
 
@@ -15,7 +22,10 @@ const v2 = tools.find((t) => t.name === 'v2') ?? tools[0]!;
 /** One plain connection per node, on the published port (closed by the caller). */
 function nodeClients(p: ComposeProject): Map<string, Redis> {
   return new Map(
-    p.cluster.plan.nodes.map((n) => [n.name, new Redis({ host: '127.0.0.1', port: n.port, lazyConnect: false, maxRetriesPerRequest: 1 })]),
+    p.cluster.plan.nodes.map((n) => [
+      n.name,
+      new Redis({ host: '127.0.0.1', port: n.port, lazyConnect: false, maxRetriesPerRequest: 1 }),
+    ]),
   );
 }
 
@@ -59,7 +69,10 @@ async function expectClusterUsable(p: ComposeProject): Promise<Map<string, strin
     // offset is 0, i.e. until the master's first replication PING (repl-ping-replica-period,
     // 10 s) or write reaches it, although the replica is linked and serves reads: poll for it.
     const replicas = p.cluster.plan.options.replicas;
-    await eventually(async () => expect((await slotMap()).map((r) => r[2])).toEqual(masters.map(() => replicas)), 30_000);
+    await eventually(
+      async () => expect((await slotMap()).map((r) => r[2])).toEqual(masters.map(() => replicas)),
+      30_000,
+    );
     return ids;
   } finally {
     await closeAll(clients.values());
@@ -88,7 +101,10 @@ async function keysOnEveryMaster(p: ComposeProject): Promise<string[]> {
 }
 
 async function withCluster<T>(p: ComposeProject, fn: (c: Cluster) => Promise<T>): Promise<T> {
-  const cluster = new Cluster(p.cluster.startupNodes, { natMap: p.cluster.natMap, redisOptions: { maxRetriesPerRequest: 2 } });
+  const cluster = new Cluster(p.cluster.startupNodes, {
+    natMap: p.cluster.natMap,
+    redisOptions: { maxRetriesPerRequest: 2 },
+  });
   try {
     return await fn(cluster);
   } finally {
@@ -98,7 +114,9 @@ async function withCluster<T>(p: ComposeProject, fn: (c: Cluster) => Promise<T>)
 
 async function generated(tool: ComposeTool, args: string[]): Promise<ComposeProject> {
   const p = new ComposeProject(tool, image);
-  const count = args.includes('--masters') ? Number(args[args.indexOf('--masters') + 1]) * (1 + Number(args[args.indexOf('--replicas') + 1])) : 6;
+  const count = args.includes('--masters')
+    ? Number(args[args.indexOf('--masters') + 1]) * (1 + Number(args[args.indexOf('--replicas') + 1]))
+    : 6;
   p.generate(['--base-port', String(await freeBasePort(count)), ...args]);
   return p;
 }
@@ -131,7 +149,9 @@ describe.each(tools.map((t) => [t.name, t] as const))('3 masters x 1 replica wit
     // In the network: redis-cli -c by node name, following redirects.
     const first = p.cluster.plan.nodes[0]!;
     for (const key of keys) {
-      expect(await p.cliInNetwork('-c', '-h', first.name, '-p', String(first.port), 'GET', key)).toBe(`value of ${key}`);
+      expect(await p.cliInNetwork('-c', '-h', first.name, '-p', String(first.port), 'GET', key)).toBe(
+        `value of ${key}`,
+      );
     }
 
     // `up` again runs the init step again: same node ids, data kept.
@@ -154,7 +174,9 @@ describe.each(tools.map((t) => [t.name, t] as const))('3 masters x 1 replica wit
     const before = await p.addresses();
     await p.compose('down', '-t', '2');
     await p.up();
-    console.log(`compose ${tool.name}: node IPs before/after down+up: ${JSON.stringify(before)} / ${JSON.stringify(await p.addresses())}`);
+    console.log(
+      `compose ${tool.name}: node IPs before/after down+up: ${JSON.stringify(before)} / ${JSON.stringify(await p.addresses())}`,
+    );
     expect(await expectClusterUsable(p)).toEqual(ids);
     await withCluster(p, async (c) => {
       for (const key of keys) expect(await c.get(key)).toBe(`value of ${key}`);
@@ -192,13 +214,24 @@ describe('other shapes (Compose v2)', () => {
     const password = `Pw-${randomBytes(12).toString('base64url')}`;
     const p = new ComposeProject(v2, image);
     projects.push(p);
-    p.generate(['--base-port', String(await freeBasePort(2)), '--masters', '1', '--replicas', '1', '--password-stdin'], { stdin: `${password}\n` });
+    p.generate(
+      ['--base-port', String(await freeBasePort(2)), '--masters', '1', '--replicas', '1', '--password-stdin'],
+      { stdin: `${password}\n` },
+    );
     const auth = p.cluster.auth!;
     expect(auth).toEqual({ passwordEnv: 'REDIS_PASSWORD', file: '.env' });
     const envFile = join(p.dir, auth.file);
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(envFile, 'utf8')).toContain(`\nREDIS_PASSWORD=${password}\n`);
-    for (const file of ['compose.yaml', 'init-cluster.sh', 'cluster.json', 'README.md', '.gitignore', 'nodes/redis-node-1/redis.conf', 'nodes/redis-node-2/redis.conf']) {
+    for (const file of [
+      'compose.yaml',
+      'init-cluster.sh',
+      'cluster.json',
+      'README.md',
+      '.gitignore',
+      'nodes/redis-node-1/redis.conf',
+      'nodes/redis-node-2/redis.conf',
+    ]) {
       expect([file, readFileSync(join(p.dir, file), 'utf8').includes(password)]).toEqual([file, false]);
     }
 
@@ -219,13 +252,19 @@ describe('other shapes (Compose v2)', () => {
     await p.up();
     const [master, replica] = p.cluster.plan.nodes;
     // Refused clients: their connection errors are expected, not logged as unhandled.
-    const anonymous = new Redis({ host: '127.0.0.1', port: master!.port, maxRetriesPerRequest: 1 }).on('error', () => undefined);
-    await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
-    anonymous.disconnect();
-    const wrong = new Redis({ host: '127.0.0.1', port: master!.port, password: 'wrong-password', maxRetriesPerRequest: 1, retryStrategy: () => null }).on(
+    const anonymous = new Redis({ host: '127.0.0.1', port: master!.port, maxRetriesPerRequest: 1 }).on(
       'error',
       () => undefined,
     );
+    await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
+    anonymous.disconnect();
+    const wrong = new Redis({
+      host: '127.0.0.1',
+      port: master!.port,
+      password: 'wrong-password',
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+    }).on('error', () => undefined);
     await expect(wrong.ping()).rejects.toThrow(/WRONGPASS|invalid password/i);
     wrong.disconnect();
     const c = new Redis({ host: '127.0.0.1', port: replica!.port, password });
@@ -236,7 +275,10 @@ describe('other shapes (Compose v2)', () => {
 
     // A host client as the README says: password from the variable cluster.json names, read from .env.
     const fromEnvFile = new RegExp(`^${auth.passwordEnv}=(.*)$`, 'm').exec(readFileSync(envFile, 'utf8'))?.[1];
-    const cluster = new Cluster(p.cluster.startupNodes, { natMap: p.cluster.natMap, redisOptions: { password: fromEnvFile, maxRetriesPerRequest: 2 } });
+    const cluster = new Cluster(p.cluster.startupNodes, {
+      natMap: p.cluster.natMap,
+      redisOptions: { password: fromEnvFile, maxRetriesPerRequest: 2 },
+    });
     try {
       await cluster.set('{auth}:key', 'secret value');
       expect(await cluster.get('{auth}:key')).toBe('secret value');

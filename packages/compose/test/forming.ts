@@ -10,7 +10,9 @@ export function expectFormsPlan(plan: ClusterPlan, script: string): void {
   const number = (name: string) => plan.nodes.find((n) => n.name === name)!.index + 1;
   for (const shard of plan.shards) {
     const m = shard.master;
-    expect(script).toContain(`\nadd_slots ${m.name} ${m.port} ${shard.slots.start} ${shard.slots.end} ${shard.index + 1}\n`);
+    expect(script).toContain(
+      `\nadd_slots ${m.name} ${m.port} ${shard.slots.start} ${shard.slots.end} ${shard.index + 1}\n`,
+    );
     for (const r of shard.replicas) {
       expect(script).toContain(
         `\n  replicate ${r.name} "$ip${number(r.name)}" ${r.port} ${m.name} "$ip${number(m.name)}" "$id${number(m.name)}"\n`,

@@ -1,5 +1,14 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterJson } from '../src/targets/view';
@@ -64,7 +73,10 @@ export class LocalCluster {
   }
 
   /** Generate with `--target local` and `args`, writing over an earlier generation only with `--force` in `args`. */
-  generate(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): { status: number | null; stdout: string; stderr: string } {
+  generate(
+    args: string[],
+    options: { env?: Record<string, string>; stdin?: string } = {},
+  ): { status: number | null; stdout: string; stderr: string } {
     const bin = join(__dirname, '..', 'bin', 'redis-cluster-compose.js');
     const r = spawnSync(process.execPath, [bin, '--target', 'local', '--out', this.dir, ...args], {
       encoding: 'utf8',
@@ -83,10 +95,15 @@ export class LocalCluster {
   run(command: string, env: Record<string, string> = {}): Promise<ScriptRun> {
     const start = Date.now();
     return new Promise((resolve) => {
-      execFile('sh', [join(this.dir, 'cluster.sh'), command], { cwd: tmpdir(), env: { ...process.env, ...env }, timeout: 180_000 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr, ms: Date.now() - start });
-      });
+      execFile(
+        'sh',
+        [join(this.dir, 'cluster.sh'), command],
+        { cwd: tmpdir(), env: { ...process.env, ...env }, timeout: 180_000 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+          resolve({ code, stdout, stderr, ms: Date.now() - start });
+        },
+      );
     });
   }
 

@@ -18,11 +18,19 @@ afterEach(async () => {
   expect(left).toEqual([]);
 });
 
-async function generated(masters: number, replicas: number, args: string[] = [], options: { stdin?: string } = {}): Promise<LocalCluster> {
+async function generated(
+  masters: number,
+  replicas: number,
+  args: string[] = [],
+  options: { stdin?: string } = {},
+): Promise<LocalCluster> {
   const c = new LocalCluster();
   clusters.push(c);
   const base = await freeLocalBasePort(masters * (1 + replicas));
-  const r = c.generate(['--masters', String(masters), '--replicas', String(replicas), '--base-port', String(base), ...args], options);
+  const r = c.generate(
+    ['--masters', String(masters), '--replicas', String(replicas), '--base-port', String(base), ...args],
+    options,
+  );
   if (r.status !== 0) throw new Error(`generator failed (${r.status}): ${r.stderr}`);
   return c;
 }
@@ -33,7 +41,9 @@ function field(info: string, name: string): string | undefined {
 
 /** One plain connection per node (closed by the caller). */
 function nodeClients(c: LocalCluster, password?: string): Map<number, Redis> {
-  return new Map(c.ports.map((port) => [port, new Redis({ host: '127.0.0.1', port, password, maxRetriesPerRequest: 1 })]));
+  return new Map(
+    c.ports.map((port) => [port, new Redis({ host: '127.0.0.1', port, password, maxRetriesPerRequest: 1 })]),
+  );
 }
 
 async function closeAll(clients: Iterable<Redis>): Promise<void> {
@@ -53,20 +63,25 @@ async function expectAsPlanned(c: LocalCluster, password?: string): Promise<Map<
     for (const node of plan.nodes) {
       const r = clients.get(node.port)!;
       const info = (await r.call('CLUSTER', 'INFO')) as string;
-      expect([node.name, field(info, 'cluster_state'), field(info, 'cluster_slots_assigned'), field(info, 'cluster_known_nodes')]).toEqual([
+      expect([
         node.name,
-        'ok',
-        '16384',
-        String(plan.nodes.length),
-      ]);
-      if (node.role === 'replica') expect([node.name, field(await r.info('replication'), 'master_link_status')]).toEqual([node.name, 'up']);
+        field(info, 'cluster_state'),
+        field(info, 'cluster_slots_assigned'),
+        field(info, 'cluster_known_nodes'),
+      ]).toEqual([node.name, 'ok', '16384', String(plan.nodes.length)]);
+      if (node.role === 'replica')
+        expect([node.name, field(await r.info('replication'), 'master_link_status')]).toEqual([node.name, 'up']);
       ids.set(node.port, (await r.call('CLUSTER', 'MYID')) as string);
     }
     const masters = plan.nodes.filter((n) => n.role === 'master');
-    const slots = ((await clients.get(plan.nodes[0]!.port)!.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][])
+    const slots = (
+      (await clients.get(plan.nodes[0]!.port)!.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][]
+    )
       .map(([start, end, [host, port]]) => ({ start, end, host, port }))
       .sort((a, b) => a.start - b.start);
-    expect(slots).toEqual(masters.map((m) => ({ start: m.slots!.start, end: m.slots!.end, host: '127.0.0.1', port: m.port })));
+    expect(slots).toEqual(
+      masters.map((m) => ({ start: m.slots!.start, end: m.slots!.end, host: '127.0.0.1', port: m.port })),
+    );
     const byName = new Map(plan.nodes.map((n) => [n.name, n]));
     /** A CLUSTER NODES line as [address, role, master id, slot ranges]. */
     const parse = (line: string) => {
@@ -74,8 +89,14 @@ async function expectAsPlanned(c: LocalCluster, password?: string): Promise<Map<
       return [address!.split('@')[0], flags!.includes('slave') ? 'replica' : 'master', masterId, ranges] as const;
     };
     const planned = (n: (typeof plan.nodes)[number]) =>
-      [`127.0.0.1:${n.port}`, n.role, n.role === 'replica' ? ids.get(byName.get(n.master!)!.port) : '-', n.slots ? [`${n.slots.start}-${n.slots.end}`] : []] as const;
-    const view = async (port: number) => ((await clients.get(port)!.call('CLUSTER', 'NODES')) as string).trim().split('\n');
+      [
+        `127.0.0.1:${n.port}`,
+        n.role,
+        n.role === 'replica' ? ids.get(byName.get(n.master!)!.port) : '-',
+        n.slots ? [`${n.slots.start}-${n.slots.end}`] : [],
+      ] as const;
+    const view = async (port: number) =>
+      ((await clients.get(port)!.call('CLUSTER', 'NODES')) as string).trim().split('\n');
     // Each node about itself (authoritative): a master has its planned range, a replica follows
     // its planned master.
     for (const n of plan.nodes) {
@@ -84,22 +105,25 @@ async function expectAsPlanned(c: LocalCluster, password?: string): Promise<Map<
     }
     // Every node about every node: the same, once gossip has told each one which nodes became
     // replicas (a usable cluster can still be spreading that). Polled, bounded.
-    await eventually(async () => {
-      for (const node of plan.nodes) {
-        const lines = await view(node.port);
-        expect(lines).toHaveLength(plan.nodes.length);
-        for (const n of plan.nodes) {
-          const line = lines.find((l) => l.startsWith(`${ids.get(n.port)} `))!;
-          expect([node.name, n.name, ...parse(line)]).toEqual([node.name, n.name, ...planned(n)]);
+    await eventually(
+      async () => {
+        for (const node of plan.nodes) {
+          const lines = await view(node.port);
+          expect(lines).toHaveLength(plan.nodes.length);
+          for (const n of plan.nodes) {
+            const line = lines.find((l) => l.startsWith(`${ids.get(n.port)} `))!;
+            expect([node.name, n.name, ...parse(line)]).toEqual([node.name, n.name, ...planned(n)]);
+          }
         }
-      }
-    }, 15_000, 50);
+      },
+      15_000,
+      50,
+    );
     return ids;
   } finally {
     await closeAll(clients.values());
   }
 }
-
 
 /** A key for each master that lands in its slot range. */
 async function keysOnEveryMaster(c: LocalCluster, password?: string): Promise<string[]> {
@@ -124,7 +148,10 @@ async function keysOnEveryMaster(c: LocalCluster, password?: string): Promise<st
 /** A cluster client exactly as the generated README says: startupNodes and natMap from cluster.json. */
 async function withCluster<T>(c: LocalCluster, fn: (cluster: Cluster) => Promise<T>, password?: string): Promise<T> {
   const json = JSON.parse(readFileSync(join(c.dir, 'cluster.json'), 'utf8')) as LocalCluster['cluster'];
-  const cluster = new Cluster(json.startupNodes, { natMap: json.natMap, redisOptions: { password, maxRetriesPerRequest: 2 } });
+  const cluster = new Cluster(json.startupNodes, {
+    natMap: json.natMap,
+    redisOptions: { password, maxRetriesPerRequest: 2 },
+  });
   try {
     return await fn(cluster);
   } finally {
@@ -158,7 +185,9 @@ describe.each([
     });
     // redis-cli -c follows redirects to 127.0.0.1 with no mapping.
     for (const key of keys) {
-      expect(spawnSync('redis-cli', ['-c', '-p', String(c.ports[0]), 'GET', key], { encoding: 'utf8' }).stdout.trim()).toBe(`value of ${key}`);
+      expect(
+        spawnSync('redis-cli', ['-c', '-p', String(c.ports[0]), 'GET', key], { encoding: 'utf8' }).stdout.trim(),
+      ).toBe(`value of ${key}`);
     }
 
     const check = await c.ok('check');
@@ -183,11 +212,16 @@ describe.each([
     expect(c.pidFiles()).toEqual([]);
     expect((await c.ok('stop')).stdout).toBe('cluster.sh: no node runs\n');
     const stopped = await c.run('status');
-    expect([stopped.code, stopped.stdout.split('\n').filter((l) => l.endsWith(': stopped'))]).toEqual([3, expect.any(Array)]);
+    expect([stopped.code, stopped.stdout.split('\n').filter((l) => l.endsWith(': stopped'))]).toEqual([
+      3,
+      expect.any(Array),
+    ]);
     expect(stopped.stdout.split('\n').filter((l) => l.endsWith(': stopped'))).toHaveLength(total);
     const start = await c.ok('start');
     const form = await c.ok('form');
-    console.log(`local: ${masters}x${replicas} start after stop took ${start.ms} ms, form (already formed) ${form.ms} ms`);
+    console.log(
+      `local: ${masters}x${replicas} start after stop took ${start.ms} ms, form (already formed) ${form.ms} ms`,
+    );
     expect(await expectAsPlanned(c)).toEqual(ids);
     await withCluster(c, async (cluster) => {
       for (const key of keys) expect(await cluster.get(key)).toBe(`value of ${key}`);
@@ -246,7 +280,18 @@ describe('local processes, failures and re-generation', () => {
     const other = new LocalCluster();
     clusters.push(other);
     // Another cluster on the same port: it is not this folder's node, so this one cannot start.
-    expect(other.generate(['--masters', '1', '--replicas', '0', '--base-port', String(c.ports[0]), '--bus-port-offset', '1000']).status).toBe(0);
+    expect(
+      other.generate([
+        '--masters',
+        '1',
+        '--replicas',
+        '0',
+        '--base-port',
+        String(c.ports[0]),
+        '--bus-port-offset',
+        '1000',
+      ]).status,
+    ).toBe(0);
     await other.ok('start');
     const r = await c.run('start');
     expect([r.code, r.stderr]).toEqual([1, expect.stringContaining(`is taken by another process`)]);
@@ -260,7 +305,9 @@ describe('local processes, failures and re-generation', () => {
     await withCluster(c, async (cluster) => cluster.set('{regen}:key', 'kept'));
     const ids = await expectAsPlanned(c);
     const runtime = c.files().filter((f) => RUNTIME.test(f));
-    expect(runtime).toEqual(expect.arrayContaining([`${c.ports[0]}/nodes.conf`, `${c.ports[0]}/redis.log`, `${c.ports[0]}/redis.pid`]));
+    expect(runtime).toEqual(
+      expect.arrayContaining([`${c.ports[0]}/nodes.conf`, `${c.ports[0]}/redis.log`, `${c.ports[0]}/redis.pid`]),
+    );
 
     const args = ['--masters', '1', '--replicas', '1', '--base-port', String(c.ports[0]), '--node-timeout', '2000'];
     const same = c.generate(args);
@@ -270,7 +317,12 @@ describe('local processes, failures and re-generation', () => {
     // Another setting: refused without --force (the files differ), then written with it; the
     // nodes keep running with their data, and use the new redis.conf from their next start.
     const refused = c.generate([...args.slice(0, -1), '1000']);
-    expect([refused.status, refused.stderr]).toEqual([2, expect.stringMatching(/^Refusing to overwrite ".*\/\d+\/redis\.conf" \(and \d+ more\): it differs from the generated file\. Use --force to overwrite\.\n$/)]);
+    expect([refused.status, refused.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^Refusing to overwrite ".*\/\d+\/redis\.conf" \(and \d+ more\): it differs from the generated file\. Use --force to overwrite\.\n$/,
+      ),
+    ]);
     const forced = c.generate([...args.slice(0, -1), '1000', '--force']);
     expect([forced.status, forced.stderr]).toEqual([0, '']);
     for (const f of runtime) expect(c.files()).toContain(f);
@@ -295,20 +347,30 @@ describe('local processes, failures and re-generation', () => {
     // No process shows it: not redis-server, not anything else on the machine.
     expect(spawnSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).stdout).not.toContain(password);
     const [master] = c.ports;
-    const anonymous = new Redis({ host: '127.0.0.1', port: master!, maxRetriesPerRequest: 1, retryStrategy: () => null }).on('error', () => undefined);
+    const anonymous = new Redis({
+      host: '127.0.0.1',
+      port: master!,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+    }).on('error', () => undefined);
     await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
     anonymous.disconnect();
     await expectAsPlanned(c, password);
-    await withCluster(c, async (cluster) => {
-      await cluster.set('{auth}:key', 'secret value');
-      expect(await cluster.get('{auth}:key')).toBe('secret value');
-    }, password);
+    await withCluster(
+      c,
+      async (cluster) => {
+        await cluster.set('{auth}:key', 'secret value');
+        expect(await cluster.get('{auth}:key')).toBe('secret value');
+      },
+      password,
+    );
     expect((await c.ok('check')).stdout).toContain('cluster.sh: the cluster is usable');
 
     // The nodes' environments do not have it either (REDISCLI_AUTH is set for redis-cli alone).
     for (const pid of c.pidFiles()) expect(readFileSync(`/proc/${pid}/environ`, 'utf8')).not.toContain(password);
     // Every file but .env, the nodes' logs and data included.
-    for (const f of c.files().filter((f) => f !== '.env')) expect([f, readFileSync(join(c.dir, f)).includes(password)]).toEqual([f, false]);
+    for (const f of c.files().filter((f) => f !== '.env'))
+      expect([f, readFileSync(join(c.dir, f)).includes(password)]).toEqual([f, false]);
 
     // The environment's variable wins over .env; a wrong one is refused and named as such.
     const wrong = await c.run('form', { REDIS_PASSWORD: 'a-wrong-password-1' });

@@ -18,7 +18,8 @@ export class InvalidOptionError extends Error {
 /** A short, single-line rendering of a value for an error message (never multi-line). */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
+    return String(value);
   if (typeof value === 'bigint') return `${value}n`;
   try {
     const json = JSON.stringify(value);

@@ -26,4 +26,11 @@ export {
   type SlotRange,
   type NodeRole,
 } from './plan';
-export { nodeDirectives, renderDirectives, directivesToArgs, DATA_DIR, type Directive, type NodeDirectiveOptions } from './config';
+export {
+  nodeDirectives,
+  renderDirectives,
+  directivesToArgs,
+  DATA_DIR,
+  type Directive,
+  type NodeDirectiveOptions,
+} from './config';

@@ -108,7 +108,12 @@ export function resolvePlanOptions(input: Partial<PlanOptions> = {}): PlanOption
   }
   for (const key of Object.keys(input)) {
     if (!(key in OPTION_SPECS)) {
-      throw new InvalidOptionError(key, (input as Record<string, unknown>)[key], `one of the known options: ${Object.keys(OPTION_SPECS).join(', ')}`, 'Unknown option');
+      throw new InvalidOptionError(
+        key,
+        (input as Record<string, unknown>)[key],
+        `one of the known options: ${Object.keys(OPTION_SPECS).join(', ')}`,
+        'Unknown option',
+      );
     }
   }
   const resolved = { ...DEFAULT_PLAN_OPTIONS } as Record<keyof PlanOptions, unknown>;
@@ -135,7 +140,11 @@ function checkPorts(o: PlanOptions): void {
   }
   const lastPort = o.basePort + nodes - 1;
   if (lastPort > 65535) {
-    throw new InvalidOptionError('basePort', o.basePort, `at most ${65535 - nodes + 1} so that the ${nodes} client ports end by 65535`);
+    throw new InvalidOptionError(
+      'basePort',
+      o.basePort,
+      `at most ${65535 - nodes + 1} so that the ${nodes} client ports end by 65535`,
+    );
   }
   const firstBus = o.basePort + o.busPortOffset;
   const lastBus = lastPort + o.busPortOffset;

@@ -89,7 +89,9 @@ describe('createPlan', () => {
   it('finds nodes by name and lists the names when one is missing', () => {
     const plan = createPlan({ masters: 1, replicas: 1 });
     expect(findNode(plan, 'redis-node-2').role).toBe('replica');
-    expect(() => findNode(plan, 'nope')).toThrow('No node "nope" in this cluster. Nodes are: redis-node-1, redis-node-2');
+    expect(() => findNode(plan, 'nope')).toThrow(
+      'No node "nope" in this cluster. Nodes are: redis-node-1, redis-node-2',
+    );
   });
 });
 
@@ -102,20 +104,64 @@ describe('option validation', () => {
     ['masters NaN', { masters: NaN }, 'Invalid option masters NaN. Expected an integer from 1 to 1000.'],
     ['replicas negative', { replicas: -1 }, 'Invalid option replicas -1. Expected an integer from 0 to 999.'],
     ['replicas fractional', { replicas: 0.5 }, 'Invalid option replicas 0.5. Expected an integer from 0 to 999.'],
-    ['too many nodes', { masters: 500, replicas: 2 }, 'Invalid option replicas 2. Expected at most 1 with 500 masters (a cluster has at most 1000 nodes).'],
+    [
+      'too many nodes',
+      { masters: 500, replicas: 2 },
+      'Invalid option replicas 2. Expected at most 1 with 500 masters (a cluster has at most 1000 nodes).',
+    ],
     ['port 0', { basePort: 0 }, 'Invalid option basePort 0. Expected an integer port from 1 to 65535.'],
-    ['port range passes 65535', { basePort: 65533 }, 'Invalid option basePort 65533. Expected at most 65530 so that the 6 client ports end by 65535.'],
-    ['bus ports pass 65535', { basePort: 60000 }, 'Invalid option busPortOffset 10000. Expected an offset that keeps the bus ports 70000-70005 within 1-65535 (with basePort 60000 and 6 nodes).'],
-    ['bus ports collide', { busPortOffset: 3 }, 'Invalid option busPortOffset 3. Expected an offset of at least 6 in size, so that bus ports 7104-7109 do not collide with client ports 7101-7106.'],
-    ['bus offset 0', { busPortOffset: 0 }, 'Invalid option busPortOffset 0. Expected a non-zero integer from -65534 to 65534.'],
-    ['image with a space', { image: 'redis 7' }, 'Invalid option image "redis 7". Expected a Docker image reference such as "redis:7.2" (no spaces, quotes or upper-case names).'],
-    ['image with a newline', { image: 'redis\nx: 1' }, 'Invalid option image "redis\\nx: 1". Expected a Docker image reference such as "redis:7.2" (no spaces, quotes or upper-case names).'],
+    [
+      'port range passes 65535',
+      { basePort: 65533 },
+      'Invalid option basePort 65533. Expected at most 65530 so that the 6 client ports end by 65535.',
+    ],
+    [
+      'bus ports pass 65535',
+      { basePort: 60000 },
+      'Invalid option busPortOffset 10000. Expected an offset that keeps the bus ports 70000-70005 within 1-65535 (with basePort 60000 and 6 nodes).',
+    ],
+    [
+      'bus ports collide',
+      { busPortOffset: 3 },
+      'Invalid option busPortOffset 3. Expected an offset of at least 6 in size, so that bus ports 7104-7109 do not collide with client ports 7101-7106.',
+    ],
+    [
+      'bus offset 0',
+      { busPortOffset: 0 },
+      'Invalid option busPortOffset 0. Expected a non-zero integer from -65534 to 65534.',
+    ],
+    [
+      'image with a space',
+      { image: 'redis 7' },
+      'Invalid option image "redis 7". Expected a Docker image reference such as "redis:7.2" (no spaces, quotes or upper-case names).',
+    ],
+    [
+      'image with a newline',
+      { image: 'redis\nx: 1' },
+      'Invalid option image "redis\\nx: 1". Expected a Docker image reference such as "redis:7.2" (no spaces, quotes or upper-case names).',
+    ],
     ['announce unknown', { announce: 'ip' }, 'Invalid option announce "ip". Expected "hostname" or "loopback".'],
-    ['persistence unknown', { persistence: 'yes' }, 'Invalid option persistence "yes". Expected "aof", "rdb" or "none".'],
-    ['node timeout too small', { nodeTimeoutMs: 10 }, 'Invalid option nodeTimeoutMs 10. Expected an integer number of milliseconds from 100 to 3600000.'],
-    ['name prefix with upper case', { namePrefix: 'Redis' }, 'Invalid option namePrefix "Redis". Expected a DNS label: lower-case letters, digits and "-", starting with a letter, at most 42 characters.'],
+    [
+      'persistence unknown',
+      { persistence: 'yes' },
+      'Invalid option persistence "yes". Expected "aof", "rdb" or "none".',
+    ],
+    [
+      'node timeout too small',
+      { nodeTimeoutMs: 10 },
+      'Invalid option nodeTimeoutMs 10. Expected an integer number of milliseconds from 100 to 3600000.',
+    ],
+    [
+      'name prefix with upper case',
+      { namePrefix: 'Redis' },
+      'Invalid option namePrefix "Redis". Expected a DNS label: lower-case letters, digits and "-", starting with a letter, at most 42 characters.',
+    ],
     ['auth as string', { auth: 'yes' }, 'Invalid option auth "yes". Expected true or false.'],
-    ['unknown option', { mastres: 3 }, 'Unknown option mastres 3. Expected one of the known options: masters, replicas, basePort, busPortOffset, namePrefix, image, announce, nodeTimeoutMs, persistence, auth.'],
+    [
+      'unknown option',
+      { mastres: 3 },
+      'Unknown option mastres 3. Expected one of the known options: masters, replicas, basePort, busPortOffset, namePrefix, image, announce, nodeTimeoutMs, persistence, auth.',
+    ],
   ];
 
   it.each(cases)('%s', (_label, input, message) => {
@@ -135,13 +181,20 @@ describe('option validation', () => {
       createPlan({ masters: 0 });
       throw new Error('not thrown');
     } catch (e) {
-      expect(e).toMatchObject({ name: 'InvalidOptionError', option: 'masters', value: 0, allowed: 'an integer from 1 to 1000' });
+      expect(e).toMatchObject({
+        name: 'InvalidOptionError',
+        option: 'masters',
+        value: 0,
+        allowed: 'an integer from 1 to 1000',
+      });
     }
   });
 
   it('accepts a negative bus port offset and image references with registry, port and digest', () => {
     expect(createPlan({ busPortOffset: -1000, basePort: 30000 }).nodes[0]!.busPort).toBe(29000);
-    expect(createPlan({ image: 'registry.local:5000/team/redis:7.2.5-alpine' }).options.image).toBe('registry.local:5000/team/redis:7.2.5-alpine');
+    expect(createPlan({ image: 'registry.local:5000/team/redis:7.2.5-alpine' }).options.image).toBe(
+      'registry.local:5000/team/redis:7.2.5-alpine',
+    );
     expect(createPlan({ image: `redis@sha256:${'a'.repeat(64)}` }).options.image).toContain('@sha256:');
   });
 });
@@ -177,7 +230,10 @@ describe('node directives', () => {
     expect(directives).toContainEqual(['dir', '/tmp/n1']);
     expect(renderDirectives(directives)).toContain('save ""');
     expect(directivesToArgs(directives)).toEqual(expect.arrayContaining(['--save', '', '--port', '7101']));
-    expect(nodeDirectives(createPlan({ persistence: 'rdb' }), createPlan().nodes[0]!)).toContainEqual(['appendonly', 'no']);
+    expect(nodeDirectives(createPlan({ persistence: 'rdb' }), createPlan().nodes[0]!)).toContainEqual([
+      'appendonly',
+      'no',
+    ]);
   });
 
   it('render each argument the way redis-server reads it back: plain words as they are, anything else quoted and escaped', () => {
@@ -186,7 +242,12 @@ describe('node directives', () => {
     expect(configArg('a b "c" \\d #e')).toBe('"a b \\"c\\" \\\\d #e"');
     expect(configArg("it's")).toBe('"it\'s"');
     expect(configArg('x\u0001y')).toBe('"x\\x01y"');
-    expect(renderDirectives([['save', ''], ['requirepass', 'p w']])).toBe('save ""\nrequirepass "p w"');
+    expect(
+      renderDirectives([
+        ['save', ''],
+        ['requirepass', 'p w'],
+      ]),
+    ).toBe('save ""\nrequirepass "p w"');
   });
 
   it('listen on loopback only when asked (local processes), and keep protected mode on there', () => {
@@ -195,12 +256,12 @@ describe('node directives', () => {
     expect(local).toContainEqual(['bind', '127.0.0.1', '-::1']);
     expect(local).toContainEqual(['protected-mode', 'yes']);
     expect(nodeDirectives(plan, plan.nodes[0]!, { bind: '0.0.0.0' })).toContainEqual(['protected-mode', 'no']);
-    expect([bindsLoopbackOnly('127.0.0.1'), bindsLoopbackOnly('127.0.0.1 -::1'), bindsLoopbackOnly('0.0.0.0'), bindsLoopbackOnly('127.0.0.1 10.0.0.1')]).toEqual([
-      true,
-      true,
-      false,
-      false,
-    ]);
+    expect([
+      bindsLoopbackOnly('127.0.0.1'),
+      bindsLoopbackOnly('127.0.0.1 -::1'),
+      bindsLoopbackOnly('0.0.0.0'),
+      bindsLoopbackOnly('127.0.0.1 10.0.0.1'),
+    ]).toEqual([true, true, false, false]);
   });
 });
 
@@ -208,7 +269,9 @@ describe('imageFromEnv', () => {
   it('reads REDIS_CLUSTER_IMAGE, falls back to the default, and rejects a bad value', () => {
     expect(imageFromEnv({})).toBe(DEFAULT_PLAN_OPTIONS.image);
     expect(imageFromEnv({ REDIS_CLUSTER_IMAGE: '' })).toBe(DEFAULT_PLAN_OPTIONS.image);
-    expect(imageFromEnv({ REDIS_CLUSTER_IMAGE: 'redis-cluster-kit/redis:7.0.15' })).toBe('redis-cluster-kit/redis:7.0.15');
+    expect(imageFromEnv({ REDIS_CLUSTER_IMAGE: 'redis-cluster-kit/redis:7.0.15' })).toBe(
+      'redis-cluster-kit/redis:7.0.15',
+    );
     expect(() => imageFromEnv({ REDIS_CLUSTER_IMAGE: 'bad image' })).toThrow(
       'Invalid environment variable REDIS_CLUSTER_IMAGE "bad image". Expected a Docker image reference',
     );

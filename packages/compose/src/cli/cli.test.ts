@@ -1,6 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PLAN_OPTIONS, OPTION_SPECS } from '@redis-cluster-kit/plan';
@@ -31,7 +41,13 @@ afterEach(() => {
 function cli(args: string[], env: Record<string, string> = {}, stdin = '') {
   const { REDIS_CLUSTER_IMAGE: _drop, npm_lifecycle_event: _drop2, REDIS_PASSWORD: _drop3, ...base } = process.env;
   // A bounded run: a CLI that hangs fails its test instead of the whole run.
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...base, ...env }, input: stdin, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    env: { ...base, ...env },
+    input: stdin,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -49,7 +65,11 @@ function snapshot(root: string): string[] {
     .map((p) => {
       const st = lstatSync(join(root, p));
       const kind = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
-      const hash = st.isFile() ? createHash('sha256').update(readFileSync(join(root, p))).digest('hex') : '';
+      const hash = st.isFile()
+        ? createHash('sha256')
+            .update(readFileSync(join(root, p)))
+            .digest('hex')
+        : '';
       return `${kind} ${(st.mode & 0o7777).toString(8)} ${p} ${hash}`;
     })
     .sort();
@@ -79,7 +99,9 @@ describe('redis-cluster-compose (real process)', () => {
 
   it('names `pnpm gen:compose` in the header when run through that script', () => {
     expect(cli(['--out', 'x'], { npm_lifecycle_event: 'gen:compose' }).status).toBe(0);
-    expect(readFileSync(join(dir, 'x/compose.yaml'), 'utf8')).toContain('(pnpm gen:compose --masters 3 --replicas 1 --out x)');
+    expect(readFileSync(join(dir, 'x/compose.yaml'), 'utf8')).toContain(
+      '(pnpm gen:compose --masters 3 --replicas 1 --out x)',
+    );
   });
 
   it('is a no-op when run again, refuses to overwrite a changed file without --force, and overwrites with it', () => {
@@ -93,7 +115,9 @@ describe('redis-cluster-compose (real process)', () => {
     writeFileSync(readme, 'my notes\n');
     const refused = cli(args);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toBe('Refusing to change "out/README.md": it was edited since it was generated. Use --force to overwrite it.\n');
+    expect(refused.stderr).toBe(
+      'Refusing to change "out/README.md": it was edited since it was generated. Use --force to overwrite it.\n',
+    );
     expect(readFileSync(readme, 'utf8')).toBe('my notes\n');
 
     // Another shape would change every file: still nothing is written without --force.
@@ -151,10 +175,12 @@ describe('redis-cluster-compose (real process)', () => {
     /** A password given: it must appear nowhere in the output. */
     secret?: string;
   }
-  const invalid = (flag: string, shown: string, allowed: string) => `Invalid option ${flag} ${shown}. Expected ${allowed}.`;
+  const invalid = (flag: string, shown: string, allowed: string) =>
+    `Invalid option ${flag} ${shown}. Expected ${allowed}.`;
   const spec = (option: keyof typeof OPTION_SPECS) => OPTION_SPECS[option].allowed;
   const outHint = 'Expected --out to name a folder where this user can create and write the files.';
-  const badPassword = (from: string, why: string) => `Invalid password from ${from} (not shown): ${why}. Expected ${PASSWORD_ALLOWED}.`;
+  const badPassword = (from: string, why: string) =>
+    `Invalid password from ${from} (not shown): ${why}. Expected ${PASSWORD_ALLOWED}.`;
   const generate = (args: string[]) => () => {
     const r = cli(args);
     if (r.status !== 0) throw new Error(`set-up failed: ${r.stderr}`);
@@ -173,49 +199,189 @@ describe('redis-cluster-compose (real process)', () => {
     ['masters 0x10', { args: ['--masters', '0x10'], error: invalid('--masters', '"0x10"', spec('masters')) }],
     ['masters with a space', { args: ['--masters', ' 3'], error: invalid('--masters', '" 3"', spec('masters')) }],
     ['masters 1001', { args: ['--masters', '1001'], error: invalid('--masters', '1001', spec('masters')) }],
-    ['masters too large to be exact', { args: ['--masters', '99999999999999999999'], error: invalid('--masters', '"99999999999999999999"', spec('masters')) }],
+    [
+      'masters too large to be exact',
+      {
+        args: ['--masters', '99999999999999999999'],
+        error: invalid('--masters', '"99999999999999999999"', spec('masters')),
+      },
+    ],
     ['masters empty', { args: ['--masters='], error: invalid('--masters', '""', spec('masters')) }],
-    ['masters without a value', { args: ['--out', 'never', '--masters'], error: 'Invalid option --masters (no value). Expected an integer from 1 to 1000.' }],
-    ['masters followed by another flag', { args: ['--masters', '--replicas', '1'], error: invalid('--masters', '(no value: "--replicas" is an option)', spec('masters')) }],
-    ['replicas -1', { args: ['--replicas=-1'], error: 'Invalid option --replicas -1. Expected an integer from 0 to 999.' }],
+    [
+      'masters without a value',
+      {
+        args: ['--out', 'never', '--masters'],
+        error: 'Invalid option --masters (no value). Expected an integer from 1 to 1000.',
+      },
+    ],
+    [
+      'masters followed by another flag',
+      {
+        args: ['--masters', '--replicas', '1'],
+        error: invalid('--masters', '(no value: "--replicas" is an option)', spec('masters')),
+      },
+    ],
+    [
+      'replicas -1',
+      { args: ['--replicas=-1'], error: 'Invalid option --replicas -1. Expected an integer from 0 to 999.' },
+    ],
     ['replicas 1.0', { args: ['--replicas', '1.0'], error: invalid('--replicas', '"1.0"', spec('replicas')) }],
-    ['more than 1000 nodes', { args: ['--masters', '400', '--replicas', '2'], error: invalid('--replicas', '2', 'at most 1 with 400 masters (a cluster has at most 1000 nodes)') }],
+    [
+      'more than 1000 nodes',
+      {
+        args: ['--masters', '400', '--replicas', '2'],
+        error: invalid('--replicas', '2', 'at most 1 with 400 masters (a cluster has at most 1000 nodes)'),
+      },
+    ],
     // Ports: out of range, past 65535, bus ports colliding with client ports.
     ['base port 0', { args: ['--base-port', '0'], error: invalid('--base-port', '0', spec('basePort')) }],
     ['base port 65536', { args: ['--base-port', '65536'], error: invalid('--base-port', '65536', spec('basePort')) }],
     ['base port -1', { args: ['--base-port=-1'], error: invalid('--base-port', '-1', spec('basePort')) }],
-    ['port range past 65535', { args: ['--base-port', '65533'], error: 'Invalid option --base-port 65533. Expected at most 65530 so that the 6 client ports end by 65535.' }],
-    ['bus ports collide', { args: ['--bus-port-offset', '3'], error: 'Invalid option --bus-port-offset 3. Expected an offset of at least 6 in size, so that bus ports 7104-7109 do not collide with client ports 7101-7106.' }],
-    ['bus ports collide below', { args: ['--bus-port-offset=-5'], error: 'Invalid option --bus-port-offset -5. Expected an offset of at least 6 in size, so that bus ports 7096-7101 do not collide with client ports 7101-7106.' }],
-    ['bus port offset 0', { args: ['--bus-port-offset', '0'], error: invalid('--bus-port-offset', '0', spec('busPortOffset')) }],
-    ['bus ports past 65535', { args: ['--bus-port-offset', '60000'], error: invalid('--bus-port-offset', '60000', 'an offset that keeps the bus ports 67101-67106 within 1-65535 (with basePort 7101 and 6 nodes)') }],
+    [
+      'port range past 65535',
+      {
+        args: ['--base-port', '65533'],
+        error: 'Invalid option --base-port 65533. Expected at most 65530 so that the 6 client ports end by 65535.',
+      },
+    ],
+    [
+      'bus ports collide',
+      {
+        args: ['--bus-port-offset', '3'],
+        error:
+          'Invalid option --bus-port-offset 3. Expected an offset of at least 6 in size, so that bus ports 7104-7109 do not collide with client ports 7101-7106.',
+      },
+    ],
+    [
+      'bus ports collide below',
+      {
+        args: ['--bus-port-offset=-5'],
+        error:
+          'Invalid option --bus-port-offset -5. Expected an offset of at least 6 in size, so that bus ports 7096-7101 do not collide with client ports 7101-7106.',
+      },
+    ],
+    [
+      'bus port offset 0',
+      { args: ['--bus-port-offset', '0'], error: invalid('--bus-port-offset', '0', spec('busPortOffset')) },
+    ],
+    [
+      'bus ports past 65535',
+      {
+        args: ['--bus-port-offset', '60000'],
+        error: invalid(
+          '--bus-port-offset',
+          '60000',
+          'an offset that keeps the bus ports 67101-67106 within 1-65535 (with basePort 7101 and 6 nodes)',
+        ),
+      },
+    ],
     // The node timeout.
-    ['node timeout 10', { args: ['--node-timeout', '10'], error: 'Invalid option --node-timeout 10. Expected an integer number of milliseconds from 100 to 3600000.' }],
-    ['node timeout 5s', { args: ['--node-timeout', '5s'], error: invalid('--node-timeout', '"5s"', spec('nodeTimeoutMs')) }],
-    ['node timeout above an hour', { args: ['--node-timeout', '3600001'], error: invalid('--node-timeout', '3600001', spec('nodeTimeoutMs')) }],
+    [
+      'node timeout 10',
+      {
+        args: ['--node-timeout', '10'],
+        error: 'Invalid option --node-timeout 10. Expected an integer number of milliseconds from 100 to 3600000.',
+      },
+    ],
+    [
+      'node timeout 5s',
+      { args: ['--node-timeout', '5s'], error: invalid('--node-timeout', '"5s"', spec('nodeTimeoutMs')) },
+    ],
+    [
+      'node timeout above an hour',
+      { args: ['--node-timeout', '3600001'], error: invalid('--node-timeout', '3600001', spec('nodeTimeoutMs')) },
+    ],
     // Announce and persistence modes.
-    ['announce unknown', { args: ['--announce', 'ip'], error: 'Invalid option --announce "ip". Expected "hostname" or "loopback".' }],
-    ['announce in upper case', { args: ['--announce', 'HOSTNAME'], error: invalid('--announce', '"HOSTNAME"', spec('announce')) }],
+    [
+      'announce unknown',
+      { args: ['--announce', 'ip'], error: 'Invalid option --announce "ip". Expected "hostname" or "loopback".' },
+    ],
+    [
+      'announce in upper case',
+      { args: ['--announce', 'HOSTNAME'], error: invalid('--announce', '"HOSTNAME"', spec('announce')) },
+    ],
     ['announce empty', { args: ['--announce='], error: invalid('--announce', '""', spec('announce')) }],
-    ['persistence unknown', { args: ['--persistence', 'yes'], error: 'Invalid option --persistence "yes". Expected "aof", "rdb" or "none".' }],
-    ['persistence list', { args: ['--persistence', 'aof,rdb'], error: invalid('--persistence', '"aof,rdb"', spec('persistence')) }],
+    [
+      'persistence unknown',
+      { args: ['--persistence', 'yes'], error: 'Invalid option --persistence "yes". Expected "aof", "rdb" or "none".' },
+    ],
+    [
+      'persistence list',
+      { args: ['--persistence', 'aof,rdb'], error: invalid('--persistence', '"aof,rdb"', spec('persistence')) },
+    ],
     // Names: quotes, spaces, newlines, YAML and shell specials, length.
-    ['name prefix upper case', { args: ['--name-prefix', 'Redis'], error: 'Invalid option --name-prefix "Redis". Expected a DNS label: lower-case letters, digits and "-", starting with a letter, at most 42 characters.' }],
-    ['name prefix with a space', { args: ['--name-prefix', 'redis node'], error: invalid('--name-prefix', '"redis node"', spec('namePrefix')) }],
-    ['name prefix with a newline', { args: ['--name-prefix', 'redis\nnode'], error: invalid('--name-prefix', '"redis\\nnode"', spec('namePrefix')) }],
-    ['name prefix with a trailing newline', { args: ['--name-prefix', 'redis\n'], error: invalid('--name-prefix', '"redis\\n"', spec('namePrefix')) }],
-    ['name prefix with a double quote', { args: ['--name-prefix', 'redis"x'], error: invalid('--name-prefix', '"redis\\"x"', spec('namePrefix')) }],
-    ['name prefix with a single quote', { args: ['--name-prefix', "redis'x"], error: invalid('--name-prefix', '"redis\'x"', spec('namePrefix')) }],
-    ['name prefix with ":"', { args: ['--name-prefix', 'a:b'], error: invalid('--name-prefix', '"a:b"', spec('namePrefix')) }],
-    ['name prefix with "#"', { args: ['--name-prefix', 'a#b'], error: invalid('--name-prefix', '"a#b"', spec('namePrefix')) }],
-    ['name prefix with "{"', { args: ['--name-prefix', '{a}'], error: invalid('--name-prefix', '"{a}"', spec('namePrefix')) }],
-    ['name prefix with "$"', { args: ['--name-prefix', 'a$HOME'], error: invalid('--name-prefix', '"a$HOME"', spec('namePrefix')) }],
-    ['name prefix starting with a digit', { args: ['--name-prefix', '1redis'], error: invalid('--name-prefix', '"1redis"', spec('namePrefix')) }],
-    ['name prefix of 43 characters', { args: ['--name-prefix', longName], error: invalid('--name-prefix', `"${longName}"`, spec('namePrefix')) }],
+    [
+      'name prefix upper case',
+      {
+        args: ['--name-prefix', 'Redis'],
+        error:
+          'Invalid option --name-prefix "Redis". Expected a DNS label: lower-case letters, digits and "-", starting with a letter, at most 42 characters.',
+      },
+    ],
+    [
+      'name prefix with a space',
+      { args: ['--name-prefix', 'redis node'], error: invalid('--name-prefix', '"redis node"', spec('namePrefix')) },
+    ],
+    [
+      'name prefix with a newline',
+      { args: ['--name-prefix', 'redis\nnode'], error: invalid('--name-prefix', '"redis\\nnode"', spec('namePrefix')) },
+    ],
+    [
+      'name prefix with a trailing newline',
+      { args: ['--name-prefix', 'redis\n'], error: invalid('--name-prefix', '"redis\\n"', spec('namePrefix')) },
+    ],
+    [
+      'name prefix with a double quote',
+      { args: ['--name-prefix', 'redis"x'], error: invalid('--name-prefix', '"redis\\"x"', spec('namePrefix')) },
+    ],
+    [
+      'name prefix with a single quote',
+      { args: ['--name-prefix', "redis'x"], error: invalid('--name-prefix', '"redis\'x"', spec('namePrefix')) },
+    ],
+    [
+      'name prefix with ":"',
+      { args: ['--name-prefix', 'a:b'], error: invalid('--name-prefix', '"a:b"', spec('namePrefix')) },
+    ],
+    [
+      'name prefix with "#"',
+      { args: ['--name-prefix', 'a#b'], error: invalid('--name-prefix', '"a#b"', spec('namePrefix')) },
+    ],
+    [
+      'name prefix with "{"',
+      { args: ['--name-prefix', '{a}'], error: invalid('--name-prefix', '"{a}"', spec('namePrefix')) },
+    ],
+    [
+      'name prefix with "$"',
+      { args: ['--name-prefix', 'a$HOME'], error: invalid('--name-prefix', '"a$HOME"', spec('namePrefix')) },
+    ],
+    [
+      'name prefix starting with a digit',
+      { args: ['--name-prefix', '1redis'], error: invalid('--name-prefix', '"1redis"', spec('namePrefix')) },
+    ],
+    [
+      'name prefix of 43 characters',
+      { args: ['--name-prefix', longName], error: invalid('--name-prefix', `"${longName}"`, spec('namePrefix')) },
+    ],
     // Image references: every YAML special, quotes, spaces, newlines, interpolation.
-    ['image with a space', { args: ['--image', 'redis 7'], error: 'Invalid option --image "redis 7". Expected a Docker image reference such as "redis:7.2" (no spaces, quotes or upper-case names).' }],
-    ['image with a newline (YAML injection)', { args: ['--image', 'redis:7.2\nprivileged: true'], error: invalid('--image', '"redis:7.2\\nprivileged: true"', spec('image')) }],
-    ['image with " #"', { args: ['--image', 'redis:7.2 #x'], error: invalid('--image', '"redis:7.2 #x"', spec('image')) }],
+    [
+      'image with a space',
+      {
+        args: ['--image', 'redis 7'],
+        error:
+          'Invalid option --image "redis 7". Expected a Docker image reference such as "redis:7.2" (no spaces, quotes or upper-case names).',
+      },
+    ],
+    [
+      'image with a newline (YAML injection)',
+      {
+        args: ['--image', 'redis:7.2\nprivileged: true'],
+        error: invalid('--image', '"redis:7.2\\nprivileged: true"', spec('image')),
+      },
+    ],
+    [
+      'image with " #"',
+      { args: ['--image', 'redis:7.2 #x'], error: invalid('--image', '"redis:7.2 #x"', spec('image')) },
+    ],
     ['image with "#"', { args: ['--image', 'redis#7'], error: invalid('--image', '"redis#7"', spec('image')) }],
     ['image with a leading ":"', { args: ['--image', ':7.2'], error: invalid('--image', '":7.2"', spec('image')) }],
     ['image with two ":"', { args: ['--image', 'redis:7:2'], error: invalid('--image', '"redis:7:2"', spec('image')) }],
@@ -225,60 +391,287 @@ describe('redis-cluster-compose (real process)', () => {
     ['image with "!"', { args: ['--image', '!!str'], error: invalid('--image', '"!!str"', spec('image')) }],
     ['image with "|"', { args: ['--image', '|'], error: invalid('--image', '"|"', spec('image')) }],
     ['image with ">"', { args: ['--image', '>-'], error: invalid('--image', '">-"', spec('image')) }],
-    ['image with a single quote', { args: ['--image', "redis'7"], error: invalid('--image', '"redis\'7"', spec('image')) }],
-    ['image with double quotes', { args: ['--image', '"redis"'], error: invalid('--image', '"\\"redis\\""', spec('image')) }],
+    [
+      'image with a single quote',
+      { args: ['--image', "redis'7"], error: invalid('--image', '"redis\'7"', spec('image')) },
+    ],
+    [
+      'image with double quotes',
+      { args: ['--image', '"redis"'], error: invalid('--image', '"\\"redis\\""', spec('image')) },
+    ],
     ['image with "%"', { args: ['--image', 'redis%20'], error: invalid('--image', '"redis%20"', spec('image')) }],
-    ['image with a bad "@" digest', { args: ['--image', 'redis@sha256:abc'], error: invalid('--image', '"redis@sha256:abc"', spec('image')) }],
+    [
+      'image with a bad "@" digest',
+      { args: ['--image', 'redis@sha256:abc'], error: invalid('--image', '"redis@sha256:abc"', spec('image')) },
+    ],
     ['image with a backtick', { args: ['--image', '`id`'], error: invalid('--image', '"`id`"', spec('image')) }],
     ['image with "${...}"', { args: ['--image', '${IMAGE}'], error: invalid('--image', '"${IMAGE}"', spec('image')) }],
     ['image with upper case', { args: ['--image', 'Redis:7'], error: invalid('--image', '"Redis:7"', spec('image')) }],
     ['image empty', { args: ['--image', ''], error: invalid('--image', '""', spec('image')) }],
-    ['REDIS_CLUSTER_IMAGE with a space', { args: [], env: { REDIS_CLUSTER_IMAGE: 'bad image' }, error: `Invalid environment variable REDIS_CLUSTER_IMAGE "bad image". Expected ${spec('image')}.` }],
+    [
+      'REDIS_CLUSTER_IMAGE with a space',
+      {
+        args: [],
+        env: { REDIS_CLUSTER_IMAGE: 'bad image' },
+        error: `Invalid environment variable REDIS_CLUSTER_IMAGE "bad image". Expected ${spec('image')}.`,
+      },
+    ],
     // --bind.
-    ['bind not an address', { args: ['--bind', 'localhost'], error: 'Invalid option --bind "localhost". Expected an IPv4 address of this host to publish the client ports on, such as 127.0.0.1 or 0.0.0.0.' }],
+    [
+      'bind not an address',
+      {
+        args: ['--bind', 'localhost'],
+        error:
+          'Invalid option --bind "localhost". Expected an IPv4 address of this host to publish the client ports on, such as 127.0.0.1 or 0.0.0.0.',
+      },
+    ],
     ['bind empty', { args: ['--bind', ''], error: invalid('--bind', '""', BIND_ALLOWED) }],
     ['bind IPv6', { args: ['--bind', '::1'], error: invalid('--bind', '"::1"', BIND_ALLOWED) }],
-    ['bind with a port', { args: ['--bind', '127.0.0.1:80'], error: invalid('--bind', '"127.0.0.1:80"', BIND_ALLOWED) }],
+    [
+      'bind with a port',
+      { args: ['--bind', '127.0.0.1:80'], error: invalid('--bind', '"127.0.0.1:80"', BIND_ALLOWED) },
+    ],
     ['bind 256.0.0.1', { args: ['--bind', '256.0.0.1'], error: invalid('--bind', '"256.0.0.1"', BIND_ALLOWED) }],
     ['bind octal', { args: ['--bind', '0177.0.0.1'], error: invalid('--bind', '"0177.0.0.1"', BIND_ALLOWED) }],
-    ['bind with a trailing space', { args: ['--bind', '127.0.0.1 '], error: invalid('--bind', '"127.0.0.1 "', BIND_ALLOWED) }],
+    [
+      'bind with a trailing space',
+      { args: ['--bind', '127.0.0.1 '], error: invalid('--bind', '"127.0.0.1 "', BIND_ALLOWED) },
+    ],
     // --password-env: a variable name, not one that means something else.
-    ['password env empty', { args: ['--password-env', ''], error: invalid('--password-env', '""', PASSWORD_ENV_ALLOWED) }],
-    ['password env starting with a digit', { args: ['--password-env', '1PASS'], error: invalid('--password-env', '"1PASS"', PASSWORD_ENV_ALLOWED) }],
-    ['password env in lower case', { args: ['--password-env', 'redis_password'], error: invalid('--password-env', '"redis_password"', PASSWORD_ENV_ALLOWED) }],
-    ['password env with "-"', { args: ['--password-env', 'REDIS-PASSWORD'], error: invalid('--password-env', '"REDIS-PASSWORD"', PASSWORD_ENV_ALLOWED) }],
-    ['password env with "$"', { args: ['--password-env', '$PW'], error: invalid('--password-env', '"$PW"', PASSWORD_ENV_ALLOWED) }],
-    ['password env with "}"', { args: ['--password-env', 'PW}'], error: invalid('--password-env', '"PW}"', PASSWORD_ENV_ALLOWED) }],
-    ['password env PATH', { args: ['--password-env', 'PATH'], error: invalid('--password-env', '"PATH"', PASSWORD_ENV_ALLOWED) }],
-    ['password env of Compose', { args: ['--password-env', 'COMPOSE_PROJECT_NAME'], error: invalid('--password-env', '"COMPOSE_PROJECT_NAME"', PASSWORD_ENV_ALLOWED) }],
-    ['password env of the image', { args: ['--password-env', 'REDIS_CLUSTER_IMAGE'], error: invalid('--password-env', '"REDIS_CLUSTER_IMAGE"', PASSWORD_ENV_ALLOWED) }],
-    ['password env of 65 characters', { args: ['--password-env', 'P'.repeat(65)], error: invalid('--password-env', `"${'P'.repeat(65)}"`, PASSWORD_ENV_ALLOWED) }],
-    ['password env given twice', { args: ['--password-env', 'A_PW', '--password-env', 'B_PW'], error: 'Invalid option --password-env given twice ("A_PW" and "B_PW"). Expected it at most once.' }],
+    [
+      'password env empty',
+      { args: ['--password-env', ''], error: invalid('--password-env', '""', PASSWORD_ENV_ALLOWED) },
+    ],
+    [
+      'password env starting with a digit',
+      { args: ['--password-env', '1PASS'], error: invalid('--password-env', '"1PASS"', PASSWORD_ENV_ALLOWED) },
+    ],
+    [
+      'password env in lower case',
+      {
+        args: ['--password-env', 'redis_password'],
+        error: invalid('--password-env', '"redis_password"', PASSWORD_ENV_ALLOWED),
+      },
+    ],
+    [
+      'password env with "-"',
+      {
+        args: ['--password-env', 'REDIS-PASSWORD'],
+        error: invalid('--password-env', '"REDIS-PASSWORD"', PASSWORD_ENV_ALLOWED),
+      },
+    ],
+    [
+      'password env with "$"',
+      { args: ['--password-env', '$PW'], error: invalid('--password-env', '"$PW"', PASSWORD_ENV_ALLOWED) },
+    ],
+    [
+      'password env with "}"',
+      { args: ['--password-env', 'PW}'], error: invalid('--password-env', '"PW}"', PASSWORD_ENV_ALLOWED) },
+    ],
+    [
+      'password env PATH',
+      { args: ['--password-env', 'PATH'], error: invalid('--password-env', '"PATH"', PASSWORD_ENV_ALLOWED) },
+    ],
+    [
+      'password env of Compose',
+      {
+        args: ['--password-env', 'COMPOSE_PROJECT_NAME'],
+        error: invalid('--password-env', '"COMPOSE_PROJECT_NAME"', PASSWORD_ENV_ALLOWED),
+      },
+    ],
+    [
+      'password env of the image',
+      {
+        args: ['--password-env', 'REDIS_CLUSTER_IMAGE'],
+        error: invalid('--password-env', '"REDIS_CLUSTER_IMAGE"', PASSWORD_ENV_ALLOWED),
+      },
+    ],
+    [
+      'password env of 65 characters',
+      {
+        args: ['--password-env', 'P'.repeat(65)],
+        error: invalid('--password-env', `"${'P'.repeat(65)}"`, PASSWORD_ENV_ALLOWED),
+      },
+    ],
+    [
+      'password env given twice',
+      {
+        args: ['--password-env', 'A_PW', '--password-env', 'B_PW'],
+        error: 'Invalid option --password-env given twice ("A_PW" and "B_PW"). Expected it at most once.',
+      },
+    ],
     // Passwords: refused without ever being repeated.
-    ['password on stdin empty', { args: ['--password-stdin'], stdin: '', error: badPassword('stdin', 'it has 0 characters') }],
-    ['password on stdin too short', { args: ['--password-stdin'], stdin: 'hunter2\n', secret: 'hunter2', error: badPassword('stdin', 'it has 7 characters') }],
-    ['password on stdin with spaces', { args: ['--password-stdin'], stdin: 'correct horse battery staple', secret: 'correct horse battery staple', error: badPassword('stdin', 'character 8 is not allowed') }],
-    ['password on stdin with "$"', { args: ['--auth', '--password-stdin'], stdin: 'dollar$dollar$dollar', secret: 'dollar$dollar$dollar', error: badPassword('stdin', 'character 7 is not allowed') }],
-    ['password on stdin with "#"', { args: ['--password-stdin'], stdin: 'hash#hash#hash#hash', secret: 'hash#hash#hash#hash', error: badPassword('stdin', 'character 5 is not allowed') }],
-    ['password on stdin with quotes', { args: ['--password-stdin'], stdin: '"quoted-password"', secret: 'quoted-password', error: badPassword('stdin', 'character 1 is not allowed') }],
-    ['password on stdin of two lines', { args: ['--password-stdin'], stdin: 'first-line-secret\nsecond-line\n', secret: 'first-line-secret', error: badPassword('stdin', 'character 18 is not allowed') }],
-    ['password in the environment with a space', { args: ['--auth'], env: { REDIS_PASSWORD: 'an env secret!' }, secret: 'an env secret!', error: badPassword('the environment variable REDIS_PASSWORD', 'character 3 is not allowed') }],
-    ['password in a named variable too short', { args: ['--password-env', 'APP_PW'], env: { APP_PW: 'tiny-secret' }, secret: 'tiny-secret', error: badPassword('the environment variable APP_PW', 'it has 11 characters') }],
-    ['password as a flag', { args: ['--auth', '--password', 'hunter2-hunter2'], secret: 'hunter2-hunter2', error: 'Unknown option --password: passwords are not taken as arguments (shell history and ps keep those). Expected --auth and the password piped to --password-stdin, or in the variable named by --password-env (default REDIS_PASSWORD).' }],
-    ['password as a flag with "="', { args: ['--password=hunter2-hunter2'], secret: 'hunter2-hunter2', error: 'Unknown option --password: passwords are not taken as arguments (shell history and ps keep those). Expected --auth and the password piped to --password-stdin, or in the variable named by --password-env (default REDIS_PASSWORD).' }],
-    ['password after --auth', { args: ['--auth', 'hunter2-hunter2'], secret: 'hunter2-hunter2', error: 'Unexpected argument after --auth (not shown: it may be a password). Expected only options: --auth takes no value; pipe it to --password-stdin or set the variable named by --password-env (default REDIS_PASSWORD).' }],
+    [
+      'password on stdin empty',
+      { args: ['--password-stdin'], stdin: '', error: badPassword('stdin', 'it has 0 characters') },
+    ],
+    [
+      'password on stdin too short',
+      {
+        args: ['--password-stdin'],
+        stdin: 'hunter2\n',
+        secret: 'hunter2',
+        error: badPassword('stdin', 'it has 7 characters'),
+      },
+    ],
+    [
+      'password on stdin with spaces',
+      {
+        args: ['--password-stdin'],
+        stdin: 'correct horse battery staple',
+        secret: 'correct horse battery staple',
+        error: badPassword('stdin', 'character 8 is not allowed'),
+      },
+    ],
+    [
+      'password on stdin with "$"',
+      {
+        args: ['--auth', '--password-stdin'],
+        stdin: 'dollar$dollar$dollar',
+        secret: 'dollar$dollar$dollar',
+        error: badPassword('stdin', 'character 7 is not allowed'),
+      },
+    ],
+    [
+      'password on stdin with "#"',
+      {
+        args: ['--password-stdin'],
+        stdin: 'hash#hash#hash#hash',
+        secret: 'hash#hash#hash#hash',
+        error: badPassword('stdin', 'character 5 is not allowed'),
+      },
+    ],
+    [
+      'password on stdin with quotes',
+      {
+        args: ['--password-stdin'],
+        stdin: '"quoted-password"',
+        secret: 'quoted-password',
+        error: badPassword('stdin', 'character 1 is not allowed'),
+      },
+    ],
+    [
+      'password on stdin of two lines',
+      {
+        args: ['--password-stdin'],
+        stdin: 'first-line-secret\nsecond-line\n',
+        secret: 'first-line-secret',
+        error: badPassword('stdin', 'character 18 is not allowed'),
+      },
+    ],
+    [
+      'password in the environment with a space',
+      {
+        args: ['--auth'],
+        env: { REDIS_PASSWORD: 'an env secret!' },
+        secret: 'an env secret!',
+        error: badPassword('the environment variable REDIS_PASSWORD', 'character 3 is not allowed'),
+      },
+    ],
+    [
+      'password in a named variable too short',
+      {
+        args: ['--password-env', 'APP_PW'],
+        env: { APP_PW: 'tiny-secret' },
+        secret: 'tiny-secret',
+        error: badPassword('the environment variable APP_PW', 'it has 11 characters'),
+      },
+    ],
+    [
+      'password as a flag',
+      {
+        args: ['--auth', '--password', 'hunter2-hunter2'],
+        secret: 'hunter2-hunter2',
+        error:
+          'Unknown option --password: passwords are not taken as arguments (shell history and ps keep those). Expected --auth and the password piped to --password-stdin, or in the variable named by --password-env (default REDIS_PASSWORD).',
+      },
+    ],
+    [
+      'password as a flag with "="',
+      {
+        args: ['--password=hunter2-hunter2'],
+        secret: 'hunter2-hunter2',
+        error:
+          'Unknown option --password: passwords are not taken as arguments (shell history and ps keep those). Expected --auth and the password piped to --password-stdin, or in the variable named by --password-env (default REDIS_PASSWORD).',
+      },
+    ],
+    [
+      'password after --auth',
+      {
+        args: ['--auth', 'hunter2-hunter2'],
+        secret: 'hunter2-hunter2',
+        error:
+          'Unexpected argument after --auth (not shown: it may be a password). Expected only options: --auth takes no value; pipe it to --password-stdin or set the variable named by --password-env (default REDIS_PASSWORD).',
+      },
+    ],
     // --target, and the flags that do not apply to local nodes.
-    ['target unknown', { args: ['--target', 'docker'], error: 'Invalid option --target "docker". Expected "compose" or "local".' }],
-    ['target in upper case', { args: ['--target', 'LOCAL'], error: invalid('--target', '"LOCAL"', '"compose" or "local"') }],
+    [
+      'target unknown',
+      { args: ['--target', 'docker'], error: 'Invalid option --target "docker". Expected "compose" or "local".' },
+    ],
+    [
+      'target in upper case',
+      { args: ['--target', 'LOCAL'], error: invalid('--target', '"LOCAL"', '"compose" or "local"') },
+    ],
     ['target empty', { args: ['--target='], error: invalid('--target', '""', '"compose" or "local"') }],
-    ['target without a value', { args: ['--out', 'never', '--target'], error: 'Invalid option --target (no value). Expected "compose" or "local".' }],
-    ['target given twice', { args: ['--target', 'local', '--target=compose'], error: 'Invalid option --target given twice ("local" and "compose"). Expected it at most once.' }],
-    ['image with the local target', { args: ['--target', 'local', '--image', 'redis:7.2'], error: 'Invalid option --image "redis:7.2" with --target local. Expected --image only with --target compose: local nodes run the redis-server on PATH (or REDIS_SERVER).' }],
-    ['a bad image with the local target', { args: ['--image', 'bad image', '--target', 'local'], error: 'Invalid option --image "bad image" with --target local. Expected --image only with --target compose: local nodes run the redis-server on PATH (or REDIS_SERVER).' }],
-    ['bind with the local target', { args: ['--target', 'local', '--bind', '0.0.0.0'], error: 'Invalid option --bind "0.0.0.0" with --target local. Expected --bind only with --target compose: local nodes listen on 127.0.0.1 only.' }],
-    ['announce hostname with the local target', { args: ['--target', 'local', '--announce', 'hostname'], error: 'Invalid option --announce "hostname" with --target local. Expected "loopback" (the default there): local nodes announce 127.0.0.1, their names do not resolve on this machine.' }],
-    ['announce unknown with the local target', { args: ['--target', 'local', '--announce', 'ip'], error: 'Invalid option --announce "ip" with --target local. Expected "loopback" (the default there): local nodes announce 127.0.0.1, their names do not resolve on this machine.' }],
-    ['plan errors with the local target', { args: ['--target', 'local', '--masters', '0'], error: invalid('--masters', '0', spec('masters')) }],
+    [
+      'target without a value',
+      {
+        args: ['--out', 'never', '--target'],
+        error: 'Invalid option --target (no value). Expected "compose" or "local".',
+      },
+    ],
+    [
+      'target given twice',
+      {
+        args: ['--target', 'local', '--target=compose'],
+        error: 'Invalid option --target given twice ("local" and "compose"). Expected it at most once.',
+      },
+    ],
+    [
+      'image with the local target',
+      {
+        args: ['--target', 'local', '--image', 'redis:7.2'],
+        error:
+          'Invalid option --image "redis:7.2" with --target local. Expected --image only with --target compose: local nodes run the redis-server on PATH (or REDIS_SERVER).',
+      },
+    ],
+    [
+      'a bad image with the local target',
+      {
+        args: ['--image', 'bad image', '--target', 'local'],
+        error:
+          'Invalid option --image "bad image" with --target local. Expected --image only with --target compose: local nodes run the redis-server on PATH (or REDIS_SERVER).',
+      },
+    ],
+    [
+      'bind with the local target',
+      {
+        args: ['--target', 'local', '--bind', '0.0.0.0'],
+        error:
+          'Invalid option --bind "0.0.0.0" with --target local. Expected --bind only with --target compose: local nodes listen on 127.0.0.1 only.',
+      },
+    ],
+    [
+      'announce hostname with the local target',
+      {
+        args: ['--target', 'local', '--announce', 'hostname'],
+        error:
+          'Invalid option --announce "hostname" with --target local. Expected "loopback" (the default there): local nodes announce 127.0.0.1, their names do not resolve on this machine.',
+      },
+    ],
+    [
+      'announce unknown with the local target',
+      {
+        args: ['--target', 'local', '--announce', 'ip'],
+        error:
+          'Invalid option --announce "ip" with --target local. Expected "loopback" (the default there): local nodes announce 127.0.0.1, their names do not resolve on this machine.',
+      },
+    ],
+    [
+      'plan errors with the local target',
+      { args: ['--target', 'local', '--masters', '0'], error: invalid('--masters', '0', spec('masters')) },
+    ],
     [
       'an edited cluster.sh (local target)',
       {
@@ -291,25 +684,127 @@ describe('redis-cluster-compose (real process)', () => {
       },
     ],
     // Flags: unknown, twice, with values they do not take, arguments.
-    ['flag given twice', { args: ['--masters', '3', '--masters=4'], error: 'Invalid option --masters given twice ("3" and "4"). Expected it at most once.' }],
-    ['boolean flag given twice', { args: ['--auth', '--auth'], error: 'Invalid option --auth given twice. Expected it at most once.' }],
-    ['--out given twice', { args: ['--out', 'a', '--out', 'b'], error: 'Invalid option --out given twice ("a" and "b"). Expected it at most once.' }],
-    ['unknown flag', { args: ['--mastres', '3'], error: 'Unknown option --mastres. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.' }],
-    ['unknown short flag', { args: ['-m', '3'], error: 'Unknown option -m. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.' }],
-    ['a value for a flag that takes none', { args: ['--auth=yes'], error: 'Invalid option --auth (a value after "=", not shown). Expected --auth alone: it takes no value.' }],
+    [
+      'flag given twice',
+      {
+        args: ['--masters', '3', '--masters=4'],
+        error: 'Invalid option --masters given twice ("3" and "4"). Expected it at most once.',
+      },
+    ],
+    [
+      'boolean flag given twice',
+      { args: ['--auth', '--auth'], error: 'Invalid option --auth given twice. Expected it at most once.' },
+    ],
+    [
+      '--out given twice',
+      {
+        args: ['--out', 'a', '--out', 'b'],
+        error: 'Invalid option --out given twice ("a" and "b"). Expected it at most once.',
+      },
+    ],
+    [
+      'unknown flag',
+      {
+        args: ['--mastres', '3'],
+        error:
+          'Unknown option --mastres. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.',
+      },
+    ],
+    [
+      'unknown short flag',
+      {
+        args: ['-m', '3'],
+        error:
+          'Unknown option -m. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.',
+      },
+    ],
+    [
+      'a value for a flag that takes none',
+      {
+        args: ['--auth=yes'],
+        error: 'Invalid option --auth (a value after "=", not shown). Expected --auth alone: it takes no value.',
+      },
+    ],
     ['an argument', { args: ['3'], error: 'Unexpected argument "3". Expected only options (see --help).' }],
-    ['an argument after --', { args: ['--', '--masters'], error: 'Unexpected argument "--masters". Expected only options (see --help).' }],
+    [
+      'an argument after --',
+      { args: ['--', '--masters'], error: 'Unexpected argument "--masters". Expected only options (see --help).' },
+    ],
     // --out: empty, odd, a file, through a file, unwritable even for root.
-    ['empty --out', { args: ['--out', ''], error: 'Invalid option --out "". Expected a folder path (not empty, not starting with "-", no control characters).' }],
-    ['--out with a newline', { args: ['--out', 'a\nb'], error: 'Invalid option --out "a\\nb". Expected a folder path (not empty, not starting with "-", no control characters).' }],
-    ['--out with a tab', { args: ['--out', 'a\tb'], error: 'Invalid option --out "a\\tb". Expected a folder path (not empty, not starting with "-", no control characters).' }],
-    ['--out "-"', { args: ['--out', '-'], error: 'Invalid option --out "-". Expected a folder path (not empty, not starting with "-", no control characters).' }],
-    ['--out followed by a flag', { args: ['--out', '--force'], error: 'Invalid option --out (no value: "--force" is an option). Expected a folder path (not empty, not starting with "-", no control characters).' }],
-    ['--out that is a file', { args: ['--out', 'file'], setup: () => writeFileSync(join(dir, 'file'), 'x'), error: `Cannot write to "file": it is a file, not a folder. ${outHint}` }],
-    ['--out through a file', { args: ['--out', 'file/sub'], setup: () => writeFileSync(join(dir, 'file'), 'x'), error: `Cannot use "file/sub": a file is in the way of a folder. ${outHint}` }],
-    ['--out through /dev/null', { args: ['--out', '/dev/null/out'], error: `Cannot use "/dev/null/out": a file is in the way of a folder. ${outHint}` }],
-    ['--out in /sys (not writable, even for root)', { args: ['--out', sysPath], error: `Cannot write to "${sysPath}": permission denied. ${outHint}` }],
-    ['--out in /proc (no folder can be made there)', { args: ['--out', procPath], error: `Cannot write to "${procPath}": no such folder, and it cannot be created there. ${outHint}` }],
+    [
+      'empty --out',
+      {
+        args: ['--out', ''],
+        error:
+          'Invalid option --out "". Expected a folder path (not empty, not starting with "-", no control characters).',
+      },
+    ],
+    [
+      '--out with a newline',
+      {
+        args: ['--out', 'a\nb'],
+        error:
+          'Invalid option --out "a\\nb". Expected a folder path (not empty, not starting with "-", no control characters).',
+      },
+    ],
+    [
+      '--out with a tab',
+      {
+        args: ['--out', 'a\tb'],
+        error:
+          'Invalid option --out "a\\tb". Expected a folder path (not empty, not starting with "-", no control characters).',
+      },
+    ],
+    [
+      '--out "-"',
+      {
+        args: ['--out', '-'],
+        error:
+          'Invalid option --out "-". Expected a folder path (not empty, not starting with "-", no control characters).',
+      },
+    ],
+    [
+      '--out followed by a flag',
+      {
+        args: ['--out', '--force'],
+        error:
+          'Invalid option --out (no value: "--force" is an option). Expected a folder path (not empty, not starting with "-", no control characters).',
+      },
+    ],
+    [
+      '--out that is a file',
+      {
+        args: ['--out', 'file'],
+        setup: () => writeFileSync(join(dir, 'file'), 'x'),
+        error: `Cannot write to "file": it is a file, not a folder. ${outHint}`,
+      },
+    ],
+    [
+      '--out through a file',
+      {
+        args: ['--out', 'file/sub'],
+        setup: () => writeFileSync(join(dir, 'file'), 'x'),
+        error: `Cannot use "file/sub": a file is in the way of a folder. ${outHint}`,
+      },
+    ],
+    [
+      '--out through /dev/null',
+      {
+        args: ['--out', '/dev/null/out'],
+        error: `Cannot use "/dev/null/out": a file is in the way of a folder. ${outHint}`,
+      },
+    ],
+    [
+      '--out in /sys (not writable, even for root)',
+      { args: ['--out', sysPath], error: `Cannot write to "${sysPath}": permission denied. ${outHint}` },
+    ],
+    [
+      '--out in /proc (no folder can be made there)',
+      {
+        args: ['--out', procPath],
+        error: `Cannot write to "${procPath}": no such folder, and it cannot be created there. ${outHint}`,
+      },
+    ],
     [
       '--out an immutable folder (chattr +i: not writable, even for root)',
       {
@@ -324,8 +819,22 @@ describe('redis-cluster-compose (real process)', () => {
         error: `Cannot write to "locked": permission denied. ${outHint}`,
       },
     ],
-    ['a folder where a generated file goes', { args: ['--out', 'o'], setup: () => mkdirSync(join(dir, 'o', 'compose.yaml'), { recursive: true }), error: `Cannot write "o/compose.yaml": something that is not a file is in the way. ${outHint}` }],
-    ['a file where a generated folder goes', { args: ['--out', 'o'], setup: () => (mkdirSync(join(dir, 'o')), writeFileSync(join(dir, 'o', 'nodes'), 'x')), error: `Cannot use "o/nodes/redis-node-1/redis.conf": a file is in the way of a folder. ${outHint}` }],
+    [
+      'a folder where a generated file goes',
+      {
+        args: ['--out', 'o'],
+        setup: () => mkdirSync(join(dir, 'o', 'compose.yaml'), { recursive: true }),
+        error: `Cannot write "o/compose.yaml": something that is not a file is in the way. ${outHint}`,
+      },
+    ],
+    [
+      'a file where a generated folder goes',
+      {
+        args: ['--out', 'o'],
+        setup: () => (mkdirSync(join(dir, 'o')), writeFileSync(join(dir, 'o', 'nodes'), 'x')),
+        error: `Cannot use "o/nodes/redis-node-1/redis.conf": a file is in the way of a folder. ${outHint}`,
+      },
+    ],
     // Files the user has: an edited file, their .env.
     [
       'an edited redis.conf, other options',
@@ -333,9 +842,13 @@ describe('redis-cluster-compose (real process)', () => {
         args: ['--masters', '2', '--replicas', '0', '--out', 'o'],
         setup: () => {
           generate(['--masters', '1', '--replicas', '0', '--out', 'o'])();
-          writeFileSync(join(dir, 'o/nodes/redis-node-1/redis.conf'), `${readFileSync(join(dir, 'o/nodes/redis-node-1/redis.conf'), 'utf8')}maxmemory 100mb\n`);
+          writeFileSync(
+            join(dir, 'o/nodes/redis-node-1/redis.conf'),
+            `${readFileSync(join(dir, 'o/nodes/redis-node-1/redis.conf'), 'utf8')}maxmemory 100mb\n`,
+          );
         },
-        error: 'Refusing to change "o/nodes/redis-node-1/redis.conf" (and 4 more): it was edited since it was generated. Use --force to overwrite it.',
+        error:
+          'Refusing to change "o/nodes/redis-node-1/redis.conf" (and 4 more): it was edited since it was generated. Use --force to overwrite it.',
       },
     ],
     [
@@ -344,17 +857,25 @@ describe('redis-cluster-compose (real process)', () => {
         args: ['--masters', '1', '--replicas', '0', '--out', 'o'],
         setup: () => {
           generate(['--masters', '1', '--replicas', '0', '--out', 'o'])();
-          writeFileSync(join(dir, 'o/nodes/redis-node-1/redis.conf'), `${readFileSync(join(dir, 'o/nodes/redis-node-1/redis.conf'), 'utf8')}maxmemory 100mb\n`);
+          writeFileSync(
+            join(dir, 'o/nodes/redis-node-1/redis.conf'),
+            `${readFileSync(join(dir, 'o/nodes/redis-node-1/redis.conf'), 'utf8')}maxmemory 100mb\n`,
+          );
         },
-        error: 'Refusing to change "o/nodes/redis-node-1/redis.conf": it was edited since it was generated. Use --force to overwrite it.',
+        error:
+          'Refusing to change "o/nodes/redis-node-1/redis.conf": it was edited since it was generated. Use --force to overwrite it.',
       },
     ],
     [
       'a .env without the password',
       {
         args: ['--auth', '--out', 'o'],
-        setup: () => (mkdirSync(join(dir, 'o')), writeFileSync(join(dir, 'o/.env'), 'REDIS_CLUSTER_IMAGE=redis:7.2\n', { mode: 0o600 })),
-        error: 'Refusing to change "o/.env": it has no value for REDIS_PASSWORD. Use --force to add one (other lines are kept).',
+        setup: () => (
+          mkdirSync(join(dir, 'o')),
+          writeFileSync(join(dir, 'o/.env'), 'REDIS_CLUSTER_IMAGE=redis:7.2\n', { mode: 0o600 })
+        ),
+        error:
+          'Refusing to change "o/.env": it has no value for REDIS_PASSWORD. Use --force to add one (other lines are kept).',
       },
     ],
     [
@@ -363,8 +884,12 @@ describe('redis-cluster-compose (real process)', () => {
         args: ['--auth', '--out', 'o'],
         env: { REDIS_PASSWORD: 'the-new-password-2' },
         secret: 'password-1',
-        setup: () => (mkdirSync(join(dir, 'o')), writeFileSync(join(dir, 'o/.env'), 'REDIS_PASSWORD=the-old-password-1\n', { mode: 0o600 })),
-        error: 'Refusing to change "o/.env": its REDIS_PASSWORD differs from the password from the environment variable REDIS_PASSWORD. Use --force to replace it (other lines are kept).',
+        setup: () => (
+          mkdirSync(join(dir, 'o')),
+          writeFileSync(join(dir, 'o/.env'), 'REDIS_PASSWORD=the-old-password-1\n', { mode: 0o600 })
+        ),
+        error:
+          'Refusing to change "o/.env": its REDIS_PASSWORD differs from the password from the environment variable REDIS_PASSWORD. Use --force to replace it (other lines are kept).',
       },
     ],
   ];
@@ -390,9 +915,10 @@ describe('redis-cluster-compose (real process)', () => {
     const r = cli([], { REDIS_CLUSTER_IMAGE: 'redis-cluster-kit/redis:7.0.15' });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('image redis-cluster-kit/redis:7.0.15 (from REDIS_CLUSTER_IMAGE)');
-    expect(readFileSync(join(dir, 'compose/redis-cluster/compose.yaml'), 'utf8')).toContain('image: "${REDIS_CLUSTER_IMAGE:-redis:7.2}"');
+    expect(readFileSync(join(dir, 'compose/redis-cluster/compose.yaml'), 'utf8')).toContain(
+      'image: "${REDIS_CLUSTER_IMAGE:-redis:7.2}"',
+    );
   });
-
 });
 
 describe('--auth: the password (real process)', () => {
@@ -410,14 +936,27 @@ describe('--auth: the password (real process)', () => {
     const r = cli([...small, '--auth', '--out', 'o']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(tree(join(dir, 'o'))).toEqual(['.env', '.gitignore', 'README.md', 'cluster.json', 'compose.yaml', 'init-cluster.sh', 'nodes/redis-node-1/redis.conf']);
+    expect(tree(join(dir, 'o'))).toEqual([
+      '.env',
+      '.gitignore',
+      'README.md',
+      'cluster.json',
+      'compose.yaml',
+      'init-cluster.sh',
+      'nodes/redis-node-1/redis.conf',
+    ]);
     expect(statSync(join(dir, 'o/.env')).mode & 0o777).toBe(0o600);
     const env = readFileSync(join(dir, 'o/.env'), 'utf8');
     const password = /^REDIS_PASSWORD=([A-Za-z0-9_-]{43})$/m.exec(env)?.[1];
     expect(password).toBeDefined();
     expect(readFileSync(join(dir, 'o/.gitignore'), 'utf8').split('\n')).toContain('.env');
-    expect((JSON.parse(readFileSync(join(dir, 'o/cluster.json'), 'utf8')) as ClusterJson).auth).toEqual({ passwordEnv: 'REDIS_PASSWORD', file: '.env' });
-    expect(r.stdout).toContain('Password: REDIS_PASSWORD in o/.env (mode 0600, listed in .gitignore), a new random one');
+    expect((JSON.parse(readFileSync(join(dir, 'o/cluster.json'), 'utf8')) as ClusterJson).auth).toEqual({
+      passwordEnv: 'REDIS_PASSWORD',
+      file: '.env',
+    });
+    expect(r.stdout).toContain(
+      'Password: REDIS_PASSWORD in o/.env (mode 0600, listed in .gitignore), a new random one',
+    );
     for (const [path, content] of filesButEnv()) expect([path, content.includes(password!)]).toEqual([path, false]);
     expect(r.stdout).not.toContain(password);
 
@@ -433,7 +972,11 @@ describe('--auth: the password (real process)', () => {
   });
 
   it('creates .env with mode 0600 whatever the umask (the mode is set when the file is created)', () => {
-    const r = spawnSync('/bin/sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, bin, ...small, '--auth', '--out', 'o'], { cwd: dir, encoding: 'utf8', input: '' });
+    const r = spawnSync(
+      '/bin/sh',
+      ['-c', 'umask 000; exec "$0" "$@"', process.execPath, bin, ...small, '--auth', '--out', 'o'],
+      { cwd: dir, encoding: 'utf8', input: '' },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(statSync(join(dir, 'o/.env')).mode & 0o777).toBe(0o600);
@@ -457,7 +1000,11 @@ describe('--auth: the password (real process)', () => {
     const outputs: string[] = [];
     for (const run of runs) {
       const r = cli(run.args, run.env, run.stdin);
-      expect([run.args.join(' '), r.status, r.stderr]).toEqual([run.args.join(' '), run.status, run.status === 0 ? '' : expect.any(String)]);
+      expect([run.args.join(' '), r.status, r.stderr]).toEqual([
+        run.args.join(' '),
+        run.status,
+        run.status === 0 ? '' : expect.any(String),
+      ]);
       outputs.push(r.stdout, r.stderr);
     }
     const all = outputs.join('\n');
@@ -465,7 +1012,9 @@ describe('--auth: the password (real process)', () => {
     expect(all).not.toContain(OTHER);
     expect(all).toContain('==> d/.env (would create, mode 600) <==');
     expect(all).toContain('REDIS_PASSWORD=<redacted>');
-    expect(all).toContain('Refusing to change "a/.env": its REDIS_PASSWORD differs from the password from the environment variable REDIS_PASSWORD.');
+    expect(all).toContain(
+      'Refusing to change "a/.env": its REDIS_PASSWORD differs from the password from the environment variable REDIS_PASSWORD.',
+    );
     for (const [path, content] of filesButEnv()) {
       expect([path, content.includes(KNOWN) || content.includes(OTHER)]).toEqual([path, false]);
     }
@@ -485,7 +1034,9 @@ describe('--auth: the password (real process)', () => {
     const r = cli([...small, '--auth', '--out', 'o', '--force'], { REDIS_PASSWORD: KNOWN });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('from the environment');
-    expect(readFileSync(join(dir, 'o/.env'), 'utf8')).toBe(`# mine\nREDIS_CLUSTER_IMAGE=redis-cluster-kit/redis:7.0.15\nREDIS_PASSWORD=${KNOWN}\n`);
+    expect(readFileSync(join(dir, 'o/.env'), 'utf8')).toBe(
+      `# mine\nREDIS_CLUSTER_IMAGE=redis-cluster-kit/redis:7.0.15\nREDIS_PASSWORD=${KNOWN}\n`,
+    );
     expect(statSync(join(dir, 'o/.env')).mode & 0o777).toBe(0o600);
   });
 
@@ -507,7 +1058,15 @@ describe('--target local (real process)', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = join(dir, 'local/redis-cluster');
-    expect(tree(out)).toEqual(['.gitignore', 'README.md', 'cluster.json', 'cluster.sh', ...[7101, 7102, 7103, 7104, 7105, 7106].map((p) => `${p}/redis.conf`)].sort());
+    expect(tree(out)).toEqual(
+      [
+        '.gitignore',
+        'README.md',
+        'cluster.json',
+        'cluster.sh',
+        ...[7101, 7102, 7103, 7104, 7105, 7106].map((p) => `${p}/redis.conf`),
+      ].sort(),
+    );
     expect(statSync(join(out, 'cluster.sh')).mode & 0o777).toBe(0o755);
     expect(statSync(join(out, '7101/redis.conf')).mode & 0o777).toBe(0o644);
     expect(r.stdout).toBe(
@@ -516,13 +1075,20 @@ describe('--target local (real process)', () => {
         'Start it: sh local/redis-cluster/cluster.sh up\n',
     );
     // Nodes announce 127.0.0.1 by default here, so the header needs no --announce.
-    expect(readFileSync(join(out, 'cluster.sh'), 'utf8').split('\n')[1]).toBe('# generated by redis-cluster-kit (redis-cluster-compose --target local --masters 3 --replicas 1) - do not edit');
-    expect((JSON.parse(readFileSync(join(out, 'cluster.json'), 'utf8')) as ClusterJson).plan.options.announce).toBe('loopback');
+    expect(readFileSync(join(out, 'cluster.sh'), 'utf8').split('\n')[1]).toBe(
+      '# generated by redis-cluster-kit (redis-cluster-compose --target local --masters 3 --replicas 1) - do not edit',
+    );
+    expect((JSON.parse(readFileSync(join(out, 'cluster.json'), 'utf8')) as ClusterJson).plan.options.announce).toBe(
+      'loopback',
+    );
     expect(existsSync(join(dir, 'compose'))).toBe(false);
   });
 
   it('takes --announce loopback (its default), names pnpm gen:compose in headers, and ignores REDIS_CLUSTER_IMAGE', () => {
-    const r = cli([...small, '--announce', 'loopback', '--out', 'o'], { npm_lifecycle_event: 'gen:compose', REDIS_CLUSTER_IMAGE: 'not an image' });
+    const r = cli([...small, '--announce', 'loopback', '--out', 'o'], {
+      npm_lifecycle_event: 'gen:compose',
+      REDIS_CLUSTER_IMAGE: 'not an image',
+    });
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(readFileSync(join(dir, 'o/README.md'), 'utf8').split('\n')[0]).toBe(
       '<!-- generated by redis-cluster-kit (pnpm gen:compose --target local --masters 1 --replicas 1 --out o) - do not edit -->',
@@ -547,17 +1113,22 @@ describe('--target local (real process)', () => {
     const again = cli(args);
     expect([again.status, again.stderr]).toEqual([0, '']);
     expect(again.stdout).toContain('o: 0 created, 0 overwritten, 6 unchanged');
-    for (const [path, content] of Object.entries(runtime)) expect([path, readFileSync(join(dir, path), 'utf8')]).toEqual([path, content]);
+    for (const [path, content] of Object.entries(runtime))
+      expect([path, readFileSync(join(dir, path), 'utf8')]).toEqual([path, content]);
 
     // An edited redis.conf is named; with --force it is regenerated, the runtime files stay.
     const conf = join(dir, 'o/7101/redis.conf');
     writeFileSync(conf, `${readFileSync(conf, 'utf8')}maxmemory 100mb\n`);
     const refused = cli(args);
-    expect([refused.status, refused.stderr]).toEqual([2, 'Refusing to change "o/7101/redis.conf": it was edited since it was generated. Use --force to overwrite it.\n']);
+    expect([refused.status, refused.stderr]).toEqual([
+      2,
+      'Refusing to change "o/7101/redis.conf": it was edited since it was generated. Use --force to overwrite it.\n',
+    ]);
     const forced = cli([...args, '--force']);
     expect(forced.stdout).toContain('o: 0 created, 1 overwritten, 5 unchanged');
     expect(readFileSync(conf, 'utf8')).not.toContain('maxmemory');
-    for (const [path, content] of Object.entries(runtime)) expect([path, readFileSync(join(dir, path), 'utf8')]).toEqual([path, content]);
+    for (const [path, content] of Object.entries(runtime))
+      expect([path, readFileSync(join(dir, path), 'utf8')]).toEqual([path, content]);
   });
 
   it('refuses to replace cluster.sh while nodes of ports the new plan does not have still run', () => {
@@ -573,7 +1144,9 @@ describe('--target local (real process)', () => {
     // A pid file whose process is gone is no reason; nor are nodes of ports the new plan keeps.
     writeFileSync(join(dir, 'o/7102/redis.pid'), '999999999\n');
     writeFileSync(join(dir, 'o/7101/redis.pid'), `${process.pid}\n`);
-    expect(cli(single).stderr).toBe('Refusing to overwrite "o/7101/redis.conf" (and 4 more): it differs from the generated file. Use --force to overwrite.\n');
+    expect(cli(single).stderr).toBe(
+      'Refusing to overwrite "o/7101/redis.conf" (and 4 more): it differs from the generated file. Use --force to overwrite.\n',
+    );
     expect(cli([...single, '--force']).status).toBe(0);
   });
 
@@ -589,16 +1162,27 @@ describe('--target local (real process)', () => {
     const KNOWN = 'Known-Secret_0123456789';
     const r = cli([...small, '--password-stdin', '--out', 'o'], {}, `${KNOWN}\n`);
     expect([r.status, r.stderr]).toEqual([0, '']);
-    expect(r.stdout).toContain('Password: REDIS_PASSWORD in o/.env (mode 0600, listed in .gitignore), from stdin; cluster.sh reads it from there\n');
+    expect(r.stdout).toContain(
+      'Password: REDIS_PASSWORD in o/.env (mode 0600, listed in .gitignore), from stdin; cluster.sh reads it from there\n',
+    );
     expect(r.stdout).not.toContain(KNOWN);
-    expect(tree(join(dir, 'o'))).toEqual(['.env', '.gitignore', '7101/redis.conf', '7102/redis.conf', 'README.md', 'cluster.json', 'cluster.sh']);
+    expect(tree(join(dir, 'o'))).toEqual([
+      '.env',
+      '.gitignore',
+      '7101/redis.conf',
+      '7102/redis.conf',
+      'README.md',
+      'cluster.json',
+      'cluster.sh',
+    ]);
     expect(statSync(join(dir, 'o/.env')).mode & 0o777).toBe(0o600);
     const env = readFileSync(join(dir, 'o/.env'), 'utf8');
     expect(env).toMatch(new RegExp(`^REDIS_PASSWORD=${KNOWN}$`, 'm'));
     expect(env).toContain('the password of the Redis Cluster of cluster.sh');
     expect(env).toContain('# cluster.sh reads this file');
     expect(readFileSync(join(dir, 'o/.gitignore'), 'utf8').split('\n')).toContain('/.env');
-    for (const p of tree(join(dir, 'o')).filter((p) => p !== '.env')) expect([p, readFileSync(join(dir, 'o', p), 'utf8').includes(KNOWN)]).toEqual([p, false]);
+    for (const p of tree(join(dir, 'o')).filter((p) => p !== '.env'))
+      expect([p, readFileSync(join(dir, 'o', p), 'utf8').includes(KNOWN)]).toEqual([p, false]);
     const again = cli([...small, '--auth', '--out', 'o']);
     expect(again.stdout).toContain('o: 0 created, 0 overwritten, 7 unchanged');
     expect(readFileSync(join(dir, 'o/.env'), 'utf8')).toBe(env);
@@ -606,7 +1190,9 @@ describe('--target local (real process)', () => {
 
   it('lists --target in --help with what it allows and its default', () => {
     const help = cli(['--help']).stdout.replace(/\s+/g, ' ');
-    expect(help).toContain('--target <target> what to write: a Docker Compose set-up (compose), or a folder per port and cluster.sh for local redis-server processes (local); "compose" or "local" (default: compose)');
+    expect(help).toContain(
+      '--target <target> what to write: a Docker Compose set-up (compose), or a folder per port and cluster.sh for local redis-server processes (local); "compose" or "local" (default: compose)',
+    );
     expect(help).toContain('sh local/redis-cluster/cluster.sh up');
   });
 });

@@ -34,8 +34,16 @@ export function editedFiles(out: string, paths: readonly string[]): Set<string> 
       try {
         const words = shellWords(command);
         const flags = words.slice(words.findIndex((w) => w.startsWith('--')));
-        const args = words.some((w) => w.startsWith('--')) ? parseCommandLine(flags, silent) : parseCommandLine([], silent);
-        if (args) files = renderTarget(args.plan, { target: args.target, bind: args.bind, command, passwordEnv: args.passwordEnv });
+        const args = words.some((w) => w.startsWith('--'))
+          ? parseCommandLine(flags, silent)
+          : parseCommandLine([], silent);
+        if (args)
+          files = renderTarget(args.plan, {
+            target: args.target,
+            bind: args.bind,
+            command,
+            passwordEnv: args.passwordEnv,
+          });
       } catch {
         files = undefined;
       }
@@ -45,4 +53,3 @@ export function editedFiles(out: string, paths: readonly string[]): Set<string> 
   }
   return edited;
 }
-

@@ -23,7 +23,9 @@ export const defaultIO: CliIO = {
   env: process.env,
   stdin: () => {
     if (process.stdin.isTTY) {
-      throw new UsageError(`Invalid option ${PASSWORD_STDIN_FLAG}: standard input is a terminal. Expected the password piped in, e.g. printf '%s' "$SECRET" | ${BIN_PROGRAM} --auth ${PASSWORD_STDIN_FLAG}.`);
+      throw new UsageError(
+        `Invalid option ${PASSWORD_STDIN_FLAG}: standard input is a terminal. Expected the password piped in, e.g. printf '%s' "$SECRET" | ${BIN_PROGRAM} --auth ${PASSWORD_STDIN_FLAG}.`,
+      );
     }
     return readFileSync(0, 'utf8');
   },

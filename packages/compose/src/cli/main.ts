@@ -2,9 +2,27 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { BIN_PROGRAM, OUT_FLAG, REPO_PROGRAM } from '../flags';
-import { ENV_FILE, InvalidPasswordError, passwordFromStdin, planEnvFile, redactEnv, validatePassword, type GivenPassword, type PasswordSource } from '../secret';
+import {
+  ENV_FILE,
+  InvalidPasswordError,
+  passwordFromStdin,
+  planEnvFile,
+  redactEnv,
+  validatePassword,
+  type GivenPassword,
+  type PasswordSource,
+} from '../secret';
 import { outputTarget, regenerateCommand, renderTarget, type OutputTarget } from '../targets';
-import { conflictsOf, fileMode, OutputPathError, planWrite, WriteConflictError, writeFiles, type WriteOptions, type WritePlan } from '../write';
+import {
+  conflictsOf,
+  fileMode,
+  OutputPathError,
+  planWrite,
+  WriteConflictError,
+  writeFiles,
+  type WriteOptions,
+  type WritePlan,
+} from '../write';
 import { editedFiles } from './edited';
 import { defaultIO, UsageError, USAGE_ERROR, type CliIO } from './io';
 import { parseCommandLine, type Parsed } from './parse';
@@ -41,7 +59,14 @@ const SOURCES: Record<PasswordSource, string> = {
 };
 
 /** What the CLI prints after writing: what changed, the cluster, where the password is, how to start it. */
-function summary(target: OutputTarget, plan: ClusterPlan, result: WritePlan, shown: string, where: string, password?: { env: string; source: PasswordSource }): string {
+function summary(
+  target: OutputTarget,
+  plan: ClusterPlan,
+  result: WritePlan,
+  shown: string,
+  where: string,
+  password?: { env: string; source: PasswordSource },
+): string {
   const count = (s: string) => result.files.filter((f) => f.status === s).length;
   return (
     `${shown}: ${count('create')} created, ${count('overwrite')} overwritten, ${count('unchanged')} unchanged (${target.listing(plan)})\n` +
@@ -67,11 +92,20 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
     // What the summary will say of the cluster, computed first: it checks what it reads.
     const where = target.whereItRuns(plan, { bind, env: io.env });
     const programName = io.env.npm_lifecycle_event === 'gen:compose' ? REPO_PROGRAM : BIN_PROGRAM;
-    const command = regenerateCommand(plan.options, { target: args.target, bind, out: outArg, passwordEnv }, programName);
+    const command = regenerateCommand(
+      plan.options,
+      { target: args.target, bind, out: outArg, passwordEnv },
+      programName,
+    );
     const files = renderTarget(plan, { target: args.target, bind, command, passwordEnv });
 
     const conflictReasons = new Map<string, string>();
-    const writeOptions: WriteOptions = { force, executable: target.executables, secret: new Set([ENV_FILE]), conflictReasons };
+    const writeOptions: WriteOptions = {
+      force,
+      executable: target.executables,
+      secret: new Set([ENV_FILE]),
+      conflictReasons,
+    };
     let passwordSource: PasswordSource | undefined;
     if (plan.options.auth) {
       const env = planEnvFile(readEnvFile(outArg), passwordEnv, givenPassword(args, io), command, target.envReader);
@@ -93,7 +127,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
       for (const f of planned.files) {
         const content = f.path === ENV_FILE ? redactEnv(files.get(f.path)!) : files.get(f.path)!;
         const mode = fileMode(f.path, writeOptions).toString(8);
-        io.stdout(`==> ${join(outArg, f.path)} (${f.status === 'unchanged' ? 'unchanged' : `would ${f.status}`}, mode ${mode}) <==\n${content}\n`);
+        io.stdout(
+          `==> ${join(outArg, f.path)} (${f.status === 'unchanged' ? 'unchanged' : `would ${f.status}`}, mode ${mode}) <==\n${content}\n`,
+        );
       }
       io.stdout(`Dry run: nothing written to ${outArg}.\n`);
       return 0;
@@ -101,10 +137,15 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
     const result = await writeFiles(outArg, files, writeOptions);
 
     const shown = isAbsolute(outArg) ? outArg : relative('.', outArg) || '.';
-    io.stdout(summary(target, plan, result, shown, where, passwordSource && { env: passwordEnv, source: passwordSource }));
+    io.stdout(
+      summary(target, plan, result, shown, where, passwordSource && { env: passwordEnv, source: passwordSource }),
+    );
     if (passwordSource === 'kept') {
       const mode = statSync(join(outArg, ENV_FILE)).mode & 0o777;
-      if (mode & 0o077) io.stderr(`Warning: "${join(shown, ENV_FILE)}" can be read by other users (mode ${mode.toString(8)}): run chmod 600 on it.\n`);
+      if (mode & 0o077)
+        io.stderr(
+          `Warning: "${join(shown, ENV_FILE)}" can be read by other users (mode ${mode.toString(8)}): run chmod 600 on it.\n`,
+        );
     }
     return 0;
   } catch (e) {
@@ -115,12 +156,17 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
       e instanceof WriteConflictError ||
       e instanceof OutputPathError
     ) {
-      const hint = e instanceof OutputPathError ? ` Expected ${OUT_FLAG} to name a folder where this user can create and write the files.` : '';
+      const hint =
+        e instanceof OutputPathError
+          ? ` Expected ${OUT_FLAG} to name a folder where this user can create and write the files.`
+          : '';
       io.stderr(`${e.message.split('\n')[0]}${hint}\n`);
       return USAGE_ERROR;
     }
     // Not expected: only the error's kind, never its message, which could quote a file's content.
-    io.stderr(`${BIN_PROGRAM}: unexpected error: ${e instanceof Error ? `${e.name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}` : typeof e}\n`);
+    io.stderr(
+      `${BIN_PROGRAM}: unexpected error: ${e instanceof Error ? `${e.name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}` : typeof e}\n`,
+    );
     return 1;
   }
 }

@@ -1,5 +1,12 @@
 import { CommanderError, Option } from 'commander';
-import { createPlan, describeValue, InvalidOptionError, OPTION_SPECS, type ClusterPlan, type PlanOptions } from '@redis-cluster-kit/plan';
+import {
+  createPlan,
+  describeValue,
+  InvalidOptionError,
+  OPTION_SPECS,
+  type ClusterPlan,
+  type PlanOptions,
+} from '@redis-cluster-kit/plan';
 import { BIND_FLAG, DEFAULT_BIND, OUT_FLAG, PASSWORD_ENV_FLAG, PLAN_FLAGS, TARGET_FLAG, validateBind } from '../flags';
 import { DEFAULT_PASSWORD_ENV, validatePasswordEnv } from '../secret';
 import { DEFAULT_TARGET, outputTarget, TARGET_ALLOWED, TARGETS, type Target } from '../targets';
@@ -12,7 +19,8 @@ import { allowedFor, buildProgram, commanderMessage, OUT_ALLOWED } from './progr
  */
 function parseInteger(flag: string, option: keyof PlanOptions, text: string): number {
   const value = Number(text);
-  if (!/^-?[0-9]+$/.test(text) || !Number.isSafeInteger(value)) throw new InvalidOptionError(flag, text, OPTION_SPECS[option].allowed);
+  if (!/^-?[0-9]+$/.test(text) || !Number.isSafeInteger(value))
+    throw new InvalidOptionError(flag, text, OPTION_SPECS[option].allowed);
   return value;
 }
 
@@ -44,7 +52,9 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
       seen.set(name, list);
       // `--masters --replicas 1`: commander takes the next flag as the value; say what happened.
       if ((option.required || option.optional) && typeof value === 'string' && /^--?[A-Za-z]/.test(value)) {
-        throw new UsageError(`Invalid option ${option.long} (no value: ${describeValue(value)} is an option). Expected ${allowedFor(option.long)}.`);
+        throw new UsageError(
+          `Invalid option ${option.long} (no value: ${describeValue(value)} is an option). Expected ${allowedFor(option.long)}.`,
+        );
       }
       if (list.length === 2) {
         const shown = option.required || option.optional ? ` (${list.map((v) => describeValue(v)).join(' and ')})` : '';
@@ -64,7 +74,8 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
   const opts = program.opts<Record<string, string | boolean | undefined>>();
 
   const targetArg = opts.target as string | undefined;
-  if (targetArg !== undefined && !(TARGETS as readonly string[]).includes(targetArg)) throw new InvalidOptionError(TARGET_FLAG, targetArg, TARGET_ALLOWED);
+  if (targetArg !== undefined && !(TARGETS as readonly string[]).includes(targetArg))
+    throw new InvalidOptionError(TARGET_FLAG, targetArg, TARGET_ALLOWED);
   const target = (targetArg ?? DEFAULT_TARGET) as Target;
   const spec = outputTarget(target);
   const given = (flag: string) => opts[new Option(flag).attributeName()];
@@ -72,8 +83,12 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
   for (const [flag, why] of Object.entries(spec.refusedFlags)) {
     const raw = given(flag);
     if (raw === undefined) continue;
-    const onlyWith = TARGETS.filter((t) => !Object.hasOwn(outputTarget(t).refusedFlags, flag)).map((t) => `${TARGET_FLAG} ${t}`);
-    throw new UsageError(`Invalid option ${flag} ${describeValue(raw)} with ${TARGET_FLAG} ${target}. Expected ${flag} only with ${onlyWith.join(' or ')}: ${why}.`);
+    const onlyWith = TARGETS.filter((t) => !Object.hasOwn(outputTarget(t).refusedFlags, flag)).map(
+      (t) => `${TARGET_FLAG} ${t}`,
+    );
+    throw new UsageError(
+      `Invalid option ${flag} ${describeValue(raw)} with ${TARGET_FLAG} ${target}. Expected ${flag} only with ${onlyWith.join(' or ')}: ${why}.`,
+    );
   }
   // Plan options the target fixes: any other value is refused.
   for (const f of PLAN_FLAGS) {
@@ -81,7 +96,9 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
     const raw = given(f.flag);
     const fixed = spec.planDefaults[f.option];
     if (why === undefined || raw === undefined || String(raw) === String(fixed)) continue;
-    throw new UsageError(`Invalid option ${f.flag} ${describeValue(raw)} with ${TARGET_FLAG} ${target}. Expected ${describeValue(fixed)} (the default there): ${why}.`);
+    throw new UsageError(
+      `Invalid option ${f.flag} ${describeValue(raw)} with ${TARGET_FLAG} ${target}. Expected ${describeValue(fixed)} (the default there): ${why}.`,
+    );
   }
 
   const input: Partial<PlanOptions> = { ...spec.planDefaults };
@@ -92,7 +109,8 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
     (input as Record<string, unknown>)[f.option] = value;
   }
   const passwordEnvArg = opts.passwordEnv as string | undefined;
-  const passwordEnv = passwordEnvArg === undefined ? DEFAULT_PASSWORD_ENV : validatePasswordEnv(passwordEnvArg, PASSWORD_ENV_FLAG);
+  const passwordEnv =
+    passwordEnvArg === undefined ? DEFAULT_PASSWORD_ENV : validatePasswordEnv(passwordEnvArg, PASSWORD_ENV_FLAG);
   const passwordStdin = opts.passwordStdin === true;
   // Naming the password's variable or giving the password means the nodes need one.
   if (passwordEnvArg !== undefined || passwordStdin) input.auth = true;
@@ -109,7 +127,16 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
   const bind = validateBind(opts.bind ?? DEFAULT_BIND, BIND_FLAG);
   const out = (opts.out as string | undefined) ?? spec.defaultOut;
   // eslint-disable-next-line no-control-regex -- control characters are what this refuses
-  if (out === '' || out.startsWith('-') || /[\u0000-\u001f\u007f]/.test(out)) throw new InvalidOptionError(OUT_FLAG, out, OUT_ALLOWED);
-  return { target, plan, bind, out, passwordEnv, passwordStdin, force: opts.force === true, dryRun: opts.dryRun === true };
+  if (out === '' || out.startsWith('-') || /[\u0000-\u001f\u007f]/.test(out))
+    throw new InvalidOptionError(OUT_FLAG, out, OUT_ALLOWED);
+  return {
+    target,
+    plan,
+    bind,
+    out,
+    passwordEnv,
+    passwordStdin,
+    force: opts.force === true,
+    dryRun: opts.dryRun === true,
+  };
 }
-

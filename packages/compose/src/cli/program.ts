@@ -29,7 +29,9 @@ function version(): string {
 /** `; not with --target X (why)` for the targets that refuse `flag`, for its help line; empty when none does. */
 function notWith(targets: readonly OutputTarget[], flag: `--${string}`): string {
   const refusing = targets.filter((t) => Object.hasOwn(t.refusedFlags, flag));
-  return refusing.length === 0 ? '' : `; not with ${refusing.map((t) => `${TARGET_FLAG} ${t.name} (${t.refusedFlags[flag]})`).join(' or ')}`;
+  return refusing.length === 0
+    ? ''
+    : `; not with ${refusing.map((t) => `${TARGET_FLAG} ${t.name} (${t.refusedFlags[flag]})`).join(' or ')}`;
 }
 
 /** The command line's flags, help and examples, every target's part read from the targets table. */
@@ -38,9 +40,20 @@ export function buildProgram(io: CliIO): Command {
   const others = targets.filter((t) => t.name !== DEFAULT_TARGET);
   const fallback = outputTarget(DEFAULT_TARGET);
   const example = (t: OutputTarget) =>
-    [BIN_PROGRAM, ...(t.name === DEFAULT_TARGET ? [] : [TARGET_FLAG, t.name]), '--masters', '3', '--replicas', '1', OUT_FLAG, t.defaultOut].join(' ');
+    [
+      BIN_PROGRAM,
+      ...(t.name === DEFAULT_TARGET ? [] : [TARGET_FLAG, t.name]),
+      '--masters',
+      '3',
+      '--replicas',
+      '1',
+      OUT_FLAG,
+      t.defaultOut,
+    ].join(' ');
   const program = new Command(BIN_PROGRAM)
-    .description([`Generate ${fallback.about}`, ...others.map((t) => `With ${TARGET_FLAG} ${t.name}, ${t.about}`)].join(' '))
+    .description(
+      [`Generate ${fallback.about}`, ...others.map((t) => `With ${TARGET_FLAG} ${t.name}, ${t.about}`)].join(' '),
+    )
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'print this help')
     .allowExcessArguments(false)
@@ -55,7 +68,9 @@ export function buildProgram(io: CliIO): Command {
   );
   for (const f of PLAN_FLAGS) {
     const flags = f.kind === 'boolean' ? f.flag : `${f.flag} ${f.valueName}`;
-    program.addOption(new Option(flags, `${f.description}${f.kind === 'boolean' ? ' ' : '; '}${describeFlagValues(f)}`));
+    program.addOption(
+      new Option(flags, `${f.description}${f.kind === 'boolean' ? ' ' : '; '}${describeFlagValues(f)}`),
+    );
   }
   program
     .addOption(
@@ -76,14 +91,23 @@ export function buildProgram(io: CliIO): Command {
         `folder to write, relative to the current one (default: ${fallback.defaultOut}${others.map((t) => `, or ${t.defaultOut} with ${TARGET_FLAG} ${t.name}`).join('')})`,
       ),
     )
-    .addOption(new Option(`${BIND_FLAG} <address>`, `host address to publish the client ports on${notWith(targets, BIND_FLAG)}; an IPv4 address (default: ${DEFAULT_BIND})`))
-    .addOption(new Option('--force', 'overwrite files whose content differs, and change the password in an existing .env'))
+    .addOption(
+      new Option(
+        `${BIND_FLAG} <address>`,
+        `host address to publish the client ports on${notWith(targets, BIND_FLAG)}; an IPv4 address (default: ${DEFAULT_BIND})`,
+      ),
+    )
+    .addOption(
+      new Option('--force', 'overwrite files whose content differs, and change the password in an existing .env'),
+    )
     .addOption(new Option('--dry-run', 'print what would be written, write nothing'));
   program.addHelpText(
     'after',
     targets.map((t) => (t.helpNote ? `\n${t.helpNote}` : '')).join('') +
       `\nErrors exit with code ${USAGE_ERROR} and write nothing. Examples:` +
-      targets.map((t) => `\n  ${example(t)}\n  ${t.startCommand(t.defaultOut)}${t.startNote ? `   # ${t.startNote}` : ''}`).join(''),
+      targets
+        .map((t) => `\n  ${example(t)}\n  ${t.startCommand(t.defaultOut)}${t.startNote ? `   # ${t.startNote}` : ''}`)
+        .join(''),
   );
   return program;
 }
@@ -106,7 +130,9 @@ export function commanderMessage(error: CommanderError, program: Command, argv: 
       return `Unknown option ${flag}. Expected one of: ${known.join(', ')}.`;
     }
     case 'commander.optionMissingArgument': {
-      const option = program.options.find((o) => o.long && error.message.includes(`'${o.flags}'`)) ?? program.options.find((o) => o.long && error.message.includes(`${o.long} `));
+      const option =
+        program.options.find((o) => o.long && error.message.includes(`'${o.flags}'`)) ??
+        program.options.find((o) => o.long && error.message.includes(`${o.long} `));
       const flag = option?.long ?? flagIn(error.message);
       return `Invalid option ${flag} (no value). Expected ${allowedFor(flag)}.`;
     }
@@ -134,4 +160,3 @@ export function allowedFor(long: string | undefined): string {
   if (long === PASSWORD_ENV_FLAG) return PASSWORD_ENV_ALLOWED;
   return 'a value';
 }
-

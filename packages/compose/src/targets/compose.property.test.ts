@@ -36,13 +36,20 @@ const shape = fc
 const label = fc.stringMatching(/^[a-z0-9]{1,6}(?:[._-][a-z0-9]{1,6}){0,2}$/);
 const image = fc
   .record({
-    registry: fc.option(fc.tuple(fc.stringMatching(/^[a-z0-9]{1,8}(?:\.[a-z0-9]{1,8}){0,2}$/), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined })), { nil: undefined }),
+    registry: fc.option(
+      fc.tuple(
+        fc.stringMatching(/^[a-z0-9]{1,8}(?:\.[a-z0-9]{1,8}){0,2}$/),
+        fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+      ),
+      { nil: undefined },
+    ),
     path: fc.array(label, { minLength: 1, maxLength: 3 }),
     tag: fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/), { nil: undefined }),
     digest: fc.option(fc.stringMatching(/^[a-f0-9]{64}$/), { nil: undefined }),
   })
-  .map(({ registry, path, tag, digest }) =>
-    `${registry ? `${registry[0]}${registry[1] ? `:${registry[1]}` : ''}/` : ''}${path.join('/')}${tag ? `:${tag}` : ''}${digest ? `@sha256:${digest}` : ''}`,
+  .map(
+    ({ registry, path, tag, digest }) =>
+      `${registry ? `${registry[0]}${registry[1] ? `:${registry[1]}` : ''}/` : ''}${path.join('/')}${tag ? `:${tag}` : ''}${digest ? `@sha256:${digest}` : ''}`,
   )
   .filter((ref) => OPTION_SPECS.image.schema.safeParse(ref).success);
 
@@ -85,7 +92,9 @@ describe('renderFiles for any valid options (fast-check)', () => {
         const doc = parseDocument(renderFiles(plan, { bind, passwordEnv: env }).get('compose.yaml')!);
         expect(doc.errors).toEqual([]);
         expect(doc.warnings).toEqual([]);
-        const compose = doc.toJS() as { services: Record<string, { image: string; hostname?: string; ports?: string[] }> };
+        const compose = doc.toJS() as {
+          services: Record<string, { image: string; hostname?: string; ports?: string[] }>;
+        };
         expect(composeSchemaErrors(compose)).toEqual([]);
         // The values arrive as they were given: nothing was split, cut or re-typed by YAML.
         for (const node of plan.nodes) {
@@ -120,7 +129,10 @@ describe('renderFiles for any valid options (fast-check)', () => {
         const plan = createPlan(o);
         const files = renderFiles(plan, { bind, passwordEnv: env });
         for (const node of plan.nodes) {
-          const lines = files.get(`nodes/${node.name}/redis.conf`)!.split('\n').filter((l) => l && !l.startsWith('#'));
+          const lines = files
+            .get(`nodes/${node.name}/redis.conf`)!
+            .split('\n')
+            .filter((l) => l && !l.startsWith('#'));
           expect(lines.map((l) => l.split(' ')[0])).toEqual(nodeDirectives(plan, node).map(([name]) => name));
           expect(lines).toContain(`protected-mode ${o.auth ? 'yes' : 'no'}`);
           expect(lines.join('\n')).not.toMatch(/requirepass|masterauth/);

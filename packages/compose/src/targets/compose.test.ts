@@ -84,7 +84,10 @@ describe('renderFiles, default 3 masters x 1 replica', () => {
       expect(s.hostname).toBe(node.name);
       expect(s.command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf']);
       expect(s.ports).toEqual([`127.0.0.1:${node.port}:${node.port}`]);
-      expect(s.volumes).toEqual([`./nodes/${node.name}/redis.conf:/usr/local/etc/redis/redis.conf:ro`, `${node.name}-data:/data`]);
+      expect(s.volumes).toEqual([
+        `./nodes/${node.name}/redis.conf:/usr/local/etc/redis/redis.conf:ro`,
+        `${node.name}-data:/data`,
+      ]);
       expect(compose.volumes).toHaveProperty(`${node.name}-data`);
     }
     expect(Object.keys(compose.volumes)).toHaveLength(plan.nodes.length);
@@ -111,7 +114,9 @@ describe('renderFiles, default 3 masters x 1 replica', () => {
     expect(initService.restart).toBe('no');
     expect(initService.command).toEqual(['sh', '/usr/local/etc/redis/init-cluster.sh']);
     expect(initService.volumes).toEqual(['./init-cluster.sh:/usr/local/etc/redis/init-cluster.sh:ro']);
-    expect(initService.depends_on).toEqual(Object.fromEntries(plan.nodes.map((n) => [n.name, { condition: 'service_started' }])));
+    expect(initService.depends_on).toEqual(
+      Object.fromEntries(plan.nodes.map((n) => [n.name, { condition: 'service_started' }])),
+    );
     expect(initService.ports).toBeUndefined();
     const ready = compose.services[READY_SERVICE]!;
     expect(ready.depends_on).toEqual({ [INIT_SERVICE]: { condition: 'service_completed_successfully' } });
@@ -121,7 +126,10 @@ describe('renderFiles, default 3 masters x 1 replica', () => {
 
   it('writes each node redis.conf from the plan', () => {
     for (const node of plan.nodes) {
-      const lines = files.get(`nodes/${node.name}/redis.conf`)!.split('\n').filter((l) => l && !l.startsWith('#'));
+      const lines = files
+        .get(`nodes/${node.name}/redis.conf`)!
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'));
       expect(lines).toEqual(
         expect.arrayContaining([
           `port ${node.port}`,
@@ -141,16 +149,32 @@ describe('renderFiles, default 3 masters x 1 replica', () => {
     expect(json).toEqual(clusterJson(plan, json.$comment, '127.0.0.1'));
     expect(Object.keys(json.natMap)).toEqual(plan.nodes.map((n) => announcedAddress(plan, n)));
     expect(Object.keys(json.natMap)).toEqual(plan.nodes.map((n) => `${n.name}:${n.port}`));
-    for (const node of plan.nodes) expect(json.natMap[`${node.name}:${node.port}`]).toEqual({ host: '127.0.0.1', port: node.port });
+    for (const node of plan.nodes)
+      expect(json.natMap[`${node.name}:${node.port}`]).toEqual({ host: '127.0.0.1', port: node.port });
     expect(json.startupNodes).toEqual(plan.shards.map((s) => ({ host: '127.0.0.1', port: s.master.port })));
     expect(json.plan.options).toEqual(DEFAULT_PLAN_OPTIONS);
-    expect(json.plan.nodes[3]).toEqual({ name: 'redis-node-4', role: 'replica', port: 7104, busPort: 17104, master: 'redis-node-1' });
-    expect(json.plan.nodes[0]).toEqual({ name: 'redis-node-1', role: 'master', port: 7101, busPort: 17101, slots: { start: 0, end: 5460 } });
+    expect(json.plan.nodes[3]).toEqual({
+      name: 'redis-node-4',
+      role: 'replica',
+      port: 7104,
+      busPort: 17104,
+      master: 'redis-node-1',
+    });
+    expect(json.plan.nodes[0]).toEqual({
+      name: 'redis-node-1',
+      role: 'master',
+      port: 7101,
+      busPort: 17101,
+      slots: { start: 0, end: 5460 },
+    });
   });
 
   it('forms exactly the planned cluster in init-cluster.sh', () => {
     expectInitFollowsPlan(plan, init);
-    const code = init.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n');
+    const code = init
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('#'))
+      .join('\n');
     expect(code).not.toMatch(/--cluster create|getent|\bsleep (?!0\.1 )/);
     expect(code).toContain('sleep 0.1 2>/dev/null'); // a poll interval, never a fixed wait
   });
@@ -163,7 +187,9 @@ describe('renderFiles, other shapes', () => {
   it('renders a single master with no replicas', () => {
     const { plan, compose, json, init } = render({ masters: 1, replicas: 0 });
     expect(Object.keys(compose.services)).toEqual(['redis-node-1', INIT_SERVICE, READY_SERVICE]);
-    expect(unescape(compose.services['redis-node-1']!.healthcheck!.test[1]!)).toContain('"cluster_known_nodes:1"[!0-9]');
+    expect(unescape(compose.services['redis-node-1']!.healthcheck!.test[1]!)).toContain(
+      '"cluster_known_nodes:1"[!0-9]',
+    );
     expect(json.natMap).toEqual({ 'redis-node-1:7101': { host: '127.0.0.1', port: 7101 } });
     expectInitFollowsPlan(plan, init);
     expect(init).toContain('add_slots redis-node-1 7101 0 16383 1');
@@ -174,7 +200,9 @@ describe('renderFiles, other shapes', () => {
     expect(Object.keys(compose.services)).toHaveLength(17);
     expect(Object.keys(json.natMap)).toHaveLength(15);
     expect(compose.services['redis-node-15']!.ports).toEqual(['127.0.0.1:30014:30014']);
-    expect(unescape(compose.services['redis-node-15']!.healthcheck!.test[1]!)).toContain('"cluster_known_nodes:15"[!0-9]');
+    expect(unescape(compose.services['redis-node-15']!.healthcheck!.test[1]!)).toContain(
+      '"cluster_known_nodes:15"[!0-9]',
+    );
     expect(Object.keys(compose.services[INIT_SERVICE]!.depends_on!)).toHaveLength(15);
     expectInitFollowsPlan(plan, init);
   });
@@ -199,7 +227,14 @@ describe('renderFiles, other shapes', () => {
     const { compose, files, init, json } = render({ auth: true });
     const password = '${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}';
     const node = compose.services['redis-node-1']!;
-    expect(node.command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf', '--requirepass', password, '--masterauth', password]);
+    expect(node.command).toEqual([
+      'redis-server',
+      '/usr/local/etc/redis/redis.conf',
+      '--requirepass',
+      password,
+      '--masterauth',
+      password,
+    ]);
     expect(node.environment).toEqual({ REDISCLI_AUTH: password });
     expect(compose.services[INIT_SERVICE]!.environment).toEqual({ REDISCLI_AUTH: password });
     for (const content of files.values()) expect(content).not.toMatch(/requirepass [^$]/);
@@ -222,9 +257,19 @@ describe('renderFiles, other shapes', () => {
     const files = renderFiles(plan, { passwordEnv: 'APP_REDIS_PASSWORD' });
     const compose = parse(files.get('compose.yaml')!) as ComposeFile;
     const password = '${APP_REDIS_PASSWORD:?set APP_REDIS_PASSWORD in .env}';
-    expect(compose.services['redis-node-2']!.command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf', '--requirepass', password, '--masterauth', password]);
+    expect(compose.services['redis-node-2']!.command).toEqual([
+      'redis-server',
+      '/usr/local/etc/redis/redis.conf',
+      '--requirepass',
+      password,
+      '--masterauth',
+      password,
+    ]);
     expect(compose.services[INIT_SERVICE]!.environment).toEqual({ REDISCLI_AUTH: password });
-    expect((JSON.parse(files.get('cluster.json')!) as ClusterJson).auth).toEqual({ passwordEnv: 'APP_REDIS_PASSWORD', file: '.env' });
+    expect((JSON.parse(files.get('cluster.json')!) as ClusterJson).auth).toEqual({
+      passwordEnv: 'APP_REDIS_PASSWORD',
+      file: '.env',
+    });
     expect(files.get('compose.yaml')).toContain('--auth --password-env APP_REDIS_PASSWORD)');
     expect(files.get('README.md')).toContain('process.env.APP_REDIS_PASSWORD');
     for (const content of files.values()) expect(content).not.toContain('${REDIS_PASSWORD');
@@ -240,7 +285,13 @@ describe('renderFiles, other shapes', () => {
   });
 
   it('names non-default options in the header so that it regenerates the same files', () => {
-    const { json } = render({ masters: 2, replicas: 0, basePort: 20000, image: 'redis-cluster-kit/redis:7.0.15', nodeTimeoutMs: 1000 });
+    const { json } = render({
+      masters: 2,
+      replicas: 0,
+      basePort: 20000,
+      image: 'redis-cluster-kit/redis:7.0.15',
+      nodeTimeoutMs: 1000,
+    });
     expect(json.$comment).toBe(
       'generated by redis-cluster-kit (pnpm gen:compose --masters 2 --replicas 0 --base-port 20000 --image redis-cluster-kit/redis:7.0.15 --node-timeout 1000) - do not edit',
     );
@@ -251,7 +302,8 @@ describe('renderFiles, other shapes', () => {
 
   it('uses the planned image as the fallback of REDIS_CLUSTER_IMAGE', () => {
     const { compose } = render({ image: 'registry.local:5000/redis:7.2' });
-    for (const s of Object.values(compose.services)) expect(s.image).toBe('${REDIS_CLUSTER_IMAGE:-registry.local:5000/redis:7.2}');
+    for (const s of Object.values(compose.services))
+      expect(s.image).toBe('${REDIS_CLUSTER_IMAGE:-registry.local:5000/redis:7.2}');
   });
 });
 
@@ -313,7 +365,10 @@ describe('init-cluster.sh against a fake redis-cli whose cluster never becomes o
         timeout: 30_000,
       });
       const seconds = (performance.now() - t0) / 1000;
-      expect([r.status, r.stderr]).toEqual([1, 'redis-cluster-init: error: the cluster is not ok after 7 s: redis-node-1:7101 reports cluster_state:fail\n']);
+      expect([r.status, r.stderr]).toEqual([
+        1,
+        'redis-cluster-init: error: the cluster is not ok after 7 s: redis-node-1:7101 reports cluster_state:fail\n',
+      ]);
       expect(r.stdout).toContain('meeting every node again'); // it did re-meet before giving up
       expect(seconds).toBeLessThan(15);
     } finally {
@@ -324,9 +379,18 @@ describe('init-cluster.sh against a fake redis-cli whose cluster never becomes o
   it('refuses a REDIS_CLUSTER_READY_TIMEOUT that is not a number of seconds', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rck-init-timeout-'));
     try {
-      writeFileSync(join(dir, 'init-cluster.sh'), renderFiles(createPlan({ masters: 1, replicas: 0 })).get('init-cluster.sh')!);
-      const r = spawnSync('dash', [join(dir, 'init-cluster.sh')], { env: { PATH: '/usr/bin:/bin', REDIS_CLUSTER_READY_TIMEOUT: '2m' }, encoding: 'utf8' });
-      expect([r.status, r.stderr]).toEqual([1, 'redis-cluster-init: error: REDIS_CLUSTER_READY_TIMEOUT=2m: expected a whole number of seconds\n']);
+      writeFileSync(
+        join(dir, 'init-cluster.sh'),
+        renderFiles(createPlan({ masters: 1, replicas: 0 })).get('init-cluster.sh')!,
+      );
+      const r = spawnSync('dash', [join(dir, 'init-cluster.sh')], {
+        env: { PATH: '/usr/bin:/bin', REDIS_CLUSTER_READY_TIMEOUT: '2m' },
+        encoding: 'utf8',
+      });
+      expect([r.status, r.stderr]).toEqual([
+        1,
+        'redis-cluster-init: error: REDIS_CLUSTER_READY_TIMEOUT=2m: expected a whole number of seconds\n',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

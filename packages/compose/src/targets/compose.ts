@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { IMAGE_ENV_VAR, imageFromEnv, nodeDirectives, renderDirectives, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
+import {
+  IMAGE_ENV_VAR,
+  imageFromEnv,
+  nodeDirectives,
+  renderDirectives,
+  type ClusterPlan,
+  type PlannedNode,
+} from '@redis-cluster-kit/plan';
 import { validateBind } from '../flags';
 import { COMPOSE_ENV_READER, ENV_FILE, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
@@ -110,7 +117,11 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     },
     ready: {
       name: READY_SERVICE,
-      command: seq(['sh', '-c', `trap 'exit 0' TERM INT; echo 'the cluster is formed (${INIT_SERVICE} succeeded)'; read -r _`]),
+      command: seq([
+        'sh',
+        '-c',
+        `trap 'exit 0' TERM INT; echo 'the cluster is formed (${INIT_SERVICE} succeeded)'; read -r _`,
+      ]),
     },
     initName: INIT_SERVICE,
     readyName: READY_SERVICE,
@@ -136,15 +147,20 @@ function renderCompose(plan: ClusterPlan, settings: TargetSettings): Map<string,
   const files = new Map<string, string>();
   files.set('compose.yaml', template('compose/compose.yaml.hbs')(view));
   for (const node of view.nodes) {
-    files.set(`nodes/${node.name}/redis.conf`, template('shared/redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }));
+    files.set(
+      `nodes/${node.name}/redis.conf`,
+      template('shared/redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }),
+    );
   }
   files.set('init-cluster.sh', template('compose/init-cluster.sh.hbs')(view));
-  files.set('cluster.json', `${JSON.stringify(clusterJson(plan, view.header, view.hostAddress, view.passwordEnv), null, 2)}\n`);
+  files.set(
+    'cluster.json',
+    `${JSON.stringify(clusterJson(plan, view.header, view.hostAddress, view.passwordEnv), null, 2)}\n`,
+  );
   files.set('README.md', template('compose/README.md.hbs')(view));
   if (view.auth) files.set('.gitignore', template('compose/gitignore.hbs')(view));
   return files;
 }
-
 
 /** The Compose target: a Docker Compose set-up, the nodes in containers, formed by an init service. */
 export const composeTarget: OutputTarget = {
@@ -161,7 +177,8 @@ export const composeTarget: OutputTarget = {
   executables: new Set(['init-cluster.sh']),
   envReader: COMPOSE_ENV_READER,
   render: renderCompose,
-  listing: (plan) => `compose.yaml, ${plan.nodes.length} x nodes/*/redis.conf, init-cluster.sh, cluster.json, README.md${plan.options.auth ? ', .gitignore, .env' : ''}`,
+  listing: (plan) =>
+    `compose.yaml, ${plan.nodes.length} x nodes/*/redis.conf, init-cluster.sh, cluster.json, README.md${plan.options.auth ? ', .gitignore, .env' : ''}`,
   whereItRuns(plan, { bind, env }) {
     // The environment's image is used when Compose runs; a bad value is caught here already.
     const envImage = env[IMAGE_ENV_VAR] ? imageFromEnv(env) : undefined;

@@ -1,5 +1,20 @@
-import { DEFAULT_PLAN_OPTIONS, InvalidOptionError, oneOf, type ClusterPlan, type PlanOptions } from '@redis-cluster-kit/plan';
-import { BIN_PROGRAM, BIND_FLAG, DEFAULT_BIND, OUT_FLAG, PASSWORD_ENV_FLAG, PLAN_FLAGS, shellWord, TARGET_FLAG } from '../flags';
+import {
+  DEFAULT_PLAN_OPTIONS,
+  InvalidOptionError,
+  oneOf,
+  type ClusterPlan,
+  type PlanOptions,
+} from '@redis-cluster-kit/plan';
+import {
+  BIN_PROGRAM,
+  BIND_FLAG,
+  DEFAULT_BIND,
+  OUT_FLAG,
+  PASSWORD_ENV_FLAG,
+  PLAN_FLAGS,
+  shellWord,
+  TARGET_FLAG,
+} from '../flags';
 import { DEFAULT_PASSWORD_ENV } from '../secret';
 import { composeTarget } from './compose';
 import { localTarget } from './local';
@@ -22,7 +37,9 @@ export const DEFAULT_TARGET: Target = 'compose';
 export const TARGET_ALLOWED = oneOf(TARGETS);
 
 /** Where the files go when `--out` is not given (relative to the current directory), by target. */
-export const DEFAULT_OUTS = Object.fromEntries(TARGETS.map((t) => [t, TABLE[t].defaultOut])) as { readonly [T in Target]: string };
+export const DEFAULT_OUTS = Object.fromEntries(TARGETS.map((t) => [t, TABLE[t].defaultOut])) as {
+  readonly [T in Target]: string;
+};
 /** Where the files go when neither `--target` nor `--out` is given. */
 export const DEFAULT_OUT = DEFAULT_OUTS[DEFAULT_TARGET];
 
@@ -53,7 +70,11 @@ function targetDefault<K extends keyof PlanOptions>(target: OutputTarget, option
  * for that target (and never one the target refuses), in PLAN_FLAGS order. Deterministic (no
  * time, no machine state), so the files it heads are too.
  */
-export function regenerateCommand(options: Readonly<PlanOptions>, settings: Partial<OutputSettings> = {}, program = BIN_PROGRAM): string {
+export function regenerateCommand(
+  options: Readonly<PlanOptions>,
+  settings: Partial<OutputSettings> = {},
+  program = BIN_PROGRAM,
+): string {
   const name = settings.target ?? DEFAULT_TARGET;
   const target = outputTarget(name);
   const applies = (flag: `--${string}`) => !Object.hasOwn(target.refusedFlags, flag);
@@ -72,7 +93,8 @@ export function regenerateCommand(options: Readonly<PlanOptions>, settings: Part
   if (options.auth && settings.passwordEnv !== undefined && settings.passwordEnv !== DEFAULT_PASSWORD_ENV) {
     words.push(PASSWORD_ENV_FLAG, shellWord(settings.passwordEnv));
   }
-  if (applies(BIND_FLAG) && settings.bind !== undefined && settings.bind !== DEFAULT_BIND) words.push(BIND_FLAG, shellWord(settings.bind));
+  if (applies(BIND_FLAG) && settings.bind !== undefined && settings.bind !== DEFAULT_BIND)
+    words.push(BIND_FLAG, shellWord(settings.bind));
   if (settings.out !== undefined && settings.out !== target.defaultOut) words.push(OUT_FLAG, shellWord(settings.out));
   return words.join(' ');
 }
@@ -111,7 +133,11 @@ export interface TargetRenderOptions extends RenderOptions {
 /** The settings a target renders with: the options given, the defaults for the others. */
 export function renderSettings(plan: ClusterPlan, options: TargetRenderOptions = {}): TargetSettings {
   const { target = DEFAULT_TARGET, bind = DEFAULT_BIND, passwordEnv = DEFAULT_PASSWORD_ENV } = options;
-  return { bind, passwordEnv, command: options.command ?? regenerateCommand(plan.options, { target, bind, passwordEnv }, BIN_PROGRAM) };
+  return {
+    bind,
+    passwordEnv,
+    command: options.command ?? regenerateCommand(plan.options, { target, bind, passwordEnv }, BIN_PROGRAM),
+  };
 }
 
 /**

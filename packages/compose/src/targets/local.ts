@@ -1,6 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidOptionError, nodeDirectives, renderDirectives, type ClusterPlan, type Directive, type PlannedNode } from '@redis-cluster-kit/plan';
+import {
+  InvalidOptionError,
+  nodeDirectives,
+  renderDirectives,
+  type ClusterPlan,
+  type Directive,
+  type PlannedNode,
+} from '@redis-cluster-kit/plan';
 import { BIND_FLAG } from '../flags';
 import { ENV_FILE, PASSWORD_ALLOWED, PASSWORD_CHARS_PATTERN, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
@@ -22,7 +29,14 @@ export const LOG_FILE = 'redis.log';
  * generated .gitignore, and the only things `cluster.sh clean` deletes. `temp-*` are Redis's
  * temporary dump and AOF-rewrite files.
  */
-export const RUNTIME_FILES: readonly string[] = ['nodes.conf', 'appendonlydir/', 'dump.rdb', LOG_FILE, PID_FILE, 'temp-*'];
+export const RUNTIME_FILES: readonly string[] = [
+  'nodes.conf',
+  'appendonlydir/',
+  'dump.rdb',
+  LOG_FILE,
+  PID_FILE,
+  'temp-*',
+];
 
 /** The folder of a node, relative to the output folder: its client port. */
 export function nodeFolder(node: PlannedNode): string {
@@ -66,7 +80,11 @@ const FORMING = {
 /** The plan must fit local processes: nodes announce 127.0.0.1 (their names would not resolve on this machine). */
 export function checkLocalPlan(plan: ClusterPlan): void {
   if (plan.options.announce !== 'loopback') {
-    throw new InvalidOptionError('announce', plan.options.announce, '"loopback" for local nodes (they announce 127.0.0.1: node names do not resolve on this machine)');
+    throw new InvalidOptionError(
+      'announce',
+      plan.options.announce,
+      '"loopback" for local nodes (they announce 127.0.0.1: node names do not resolve on this machine)',
+    );
   }
 }
 
@@ -135,10 +153,16 @@ function renderLocal(plan: ClusterPlan, settings: TargetSettings): Map<string, s
   const view = localViewModel(plan, settings);
   const files = new Map<string, string>();
   for (const node of view.nodes) {
-    files.set(`${node.folder}/redis.conf`, template('shared/redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }));
+    files.set(
+      `${node.folder}/redis.conf`,
+      template('shared/redis.conf.hbs')({ header: view.header, description: node.description, lines: node.confLines }),
+    );
   }
   files.set(LOCAL_SCRIPT, template('local/cluster.sh.hbs')(view));
-  files.set('cluster.json', `${JSON.stringify(clusterJson(plan, view.header, LOCAL_HOST, view.passwordEnv), null, 2)}\n`);
+  files.set(
+    'cluster.json',
+    `${JSON.stringify(clusterJson(plan, view.header, LOCAL_HOST, view.passwordEnv), null, 2)}\n`,
+  );
   files.set('README.md', template('local/README.md.hbs')(view));
   files.set('.gitignore', template('local/gitignore.hbs')(view));
   return files;
@@ -190,7 +214,8 @@ export const localTarget: OutputTarget = {
   executables: new Set([LOCAL_SCRIPT]),
   envReader: { of: LOCAL_SCRIPT, reader: LOCAL_SCRIPT },
   render: renderLocal,
-  listing: (plan) => `${plan.nodes.length} x <port>/redis.conf, ${LOCAL_SCRIPT}, cluster.json, README.md, .gitignore${plan.options.auth ? `, ${ENV_FILE}` : ''}`,
+  listing: (plan) =>
+    `${plan.nodes.length} x <port>/redis.conf, ${LOCAL_SCRIPT}, cluster.json, README.md, .gitignore${plan.options.auth ? `, ${ENV_FILE}` : ''}`,
   whereItRuns(plan) {
     const first = plan.nodes[0]!;
     const last = plan.nodes[plan.nodes.length - 1]!;

@@ -18,7 +18,14 @@ export interface ClusterJson {
   $comment: string;
   plan: {
     options: ClusterPlan['options'];
-    nodes: Array<{ name: string; role: string; port: number; busPort: number; slots?: { start: number; end: number }; master?: string }>;
+    nodes: Array<{
+      name: string;
+      role: string;
+      port: number;
+      busPort: number;
+      slots?: { start: number; end: number };
+      master?: string;
+    }>;
   };
   startupNodes: Array<{ host: string; port: number }>;
   natMap: Record<string, { host: string; port: number }>;
@@ -30,7 +37,12 @@ export interface ClusterJson {
 }
 
 /** The `cluster.json` of a plan whose client ports a host client reaches at `host`. */
-export function clusterJson(plan: ClusterPlan, header: string, host: string, passwordEnv = DEFAULT_PASSWORD_ENV): ClusterJson {
+export function clusterJson(
+  plan: ClusterPlan,
+  header: string,
+  host: string,
+  passwordEnv = DEFAULT_PASSWORD_ENV,
+): ClusterJson {
   return {
     $comment: header,
     plan: {
