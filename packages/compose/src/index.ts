@@ -1,5 +1,10 @@
-// The public API: render a target's files from a plan, write them all or nothing, or run the CLI.
-// Everything else is reached through its own module, by this package's code and tests only.
+/**
+ * Generate a Redis Cluster set-up from one plan: a Docker Compose set-up (`compose`) or
+ * redis-server processes on this machine (`local`). The public API: render a target's files,
+ * write them all or nothing, or run the CLI (`redis-cluster-compose`) with `main`.
+ *
+ * @packageDocumentation
+ */
 export {
   renderTarget,
   renderFiles,

@@ -32,8 +32,10 @@ export class OutputPathError extends Error {
   override readonly name = 'OutputPathError';
 }
 
+/** What writing a file does: create it, overwrite a different one, or leave an equal one alone. */
 export type FileStatus = 'create' | 'overwrite' | 'unchanged';
 
+/** What a write does (or did) to each file. */
 export interface WritePlan {
   /** The absolute output folder. */
   dir: string;
@@ -41,6 +43,7 @@ export interface WritePlan {
   files: Array<{ path: string; status: FileStatus }>;
 }
 
+/** Options of {@link writeFiles}. */
 export interface WriteOptions {
   /** Overwrite files whose content differs. @default false */
   force?: boolean;

@@ -75,7 +75,7 @@ export function configArg(arg: string): string {
   return `"${arg.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
 }
 
-/** Render directives as redis.conf lines, each argument through {@link configArg}. */
+/** Render directives as redis.conf lines, each argument through `configArg`. */
 export function renderDirectives(directives: readonly Directive[]): string {
   return directives.map(([name, ...args]) => [name, ...args.map(configArg)].join(' ')).join('\n');
 }

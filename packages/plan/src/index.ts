@@ -1,4 +1,9 @@
-// The public API: the plan options and their defaults, the plan, the redis.conf directives of a node.
+/**
+ * The pure plan of a Redis Cluster, no I/O: the options and their one constant of defaults, the
+ * plan (names, ports, slot ranges, replicas) and each node's redis.conf directives.
+ *
+ * @packageDocumentation
+ */
 export {
   DEFAULT_PLAN_OPTIONS,
   OPTION_SPECS,

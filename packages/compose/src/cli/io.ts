@@ -6,8 +6,11 @@ export const USAGE_ERROR = 2;
 
 /** Where the CLI writes; the real process's streams by default, buffers in tests. */
 export interface CliIO {
+  /** Where the help, the summary and `--dry-run` output go. */
   stdout: (text: string) => void;
+  /** Where errors and warnings go, one line each. */
   stderr: (text: string) => void;
+  /** The environment: the password's variable, REDIS_CLUSTER_IMAGE, npm_lifecycle_event. */
   env: Readonly<Record<string, string | undefined>>;
   /** All of standard input, for `--password-stdin`. @default read from the process's stdin */
   stdin?: () => string;

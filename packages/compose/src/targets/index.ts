@@ -23,14 +23,15 @@ import type { OutputTarget, TargetSettings } from './target';
 export type { OutputTarget, SummaryContext, TargetSettings } from './target';
 
 /**
- * Every target, by the name `--target` takes: `compose`, a Docker Compose set-up; `local`, a
- * folder per port for redis-server processes on this machine (no Docker), with `cluster.sh`.
- * The CLI asks this table everything it needs to know of a target.
+ * What the generator writes from the plan: `compose`, a Docker Compose set-up; `local`, a folder
+ * per port for redis-server processes on this machine (no Docker), with `cluster.sh`.
  */
-const TABLE = { compose: composeTarget, local: localTarget } as const satisfies Readonly<Record<string, OutputTarget>>;
+export type Target = 'compose' | 'local';
 
-/** What the generator writes from the plan (see {@link TARGETS}). */
-export type Target = keyof typeof TABLE;
+/** Every target by its name, the one place that says what a target is: the CLI asks this table. */
+const TABLE: { readonly [T in Target]: OutputTarget } = { compose: composeTarget, local: localTarget };
+
+/** Every target's name, in the order the help lists them. */
 export const TARGETS = Object.keys(TABLE) as readonly Target[];
 /** The target when `--target` is not given: every output made before targets existed is a Compose one. */
 export const DEFAULT_TARGET: Target = 'compose';
@@ -126,7 +127,7 @@ export interface LocalRenderOptions {
 
 /** Options of {@link renderTarget}: the Compose target reads all of them, the local one `command` and `passwordEnv`. */
 export interface TargetRenderOptions extends RenderOptions {
-  /** @default "compose" */
+  /** What to render: the Compose set-up or the local one. @default "compose" */
   target?: Target;
 }
 

@@ -15,7 +15,9 @@ export function headerLine(command: string): string {
 
 /** The `cluster.json` document: the plan as data plus what a host client needs. */
 export interface ClusterJson {
+  /** The generated-by header: the command that regenerates the file. */
   $comment: string;
+  /** The plan's options and nodes (name, role, ports, slots or master). */
   plan: {
     options: ClusterPlan['options'];
     nodes: Array<{
@@ -27,7 +29,9 @@ export interface ClusterJson {
       master?: string;
     }>;
   };
+  /** A host client's startup nodes: every master's client port. */
   startupNodes: Array<{ host: string; port: number }>;
+  /** What each node announces (`name:port`) mapped to where a host client reaches it. */
   natMap: Record<string, { host: string; port: number }>;
   /**
    * With `auth` only: how clients get the password, never the password. It is the value of the
