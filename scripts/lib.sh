@@ -235,9 +235,10 @@ installed_version() {
 # side by side. The process runtime and the local target run them, and their images are made
 # of the same files. No service is started (policy-rc.d in apt_install).
 ensure_host_engines() {
-  local engine version image suite from packages server cli
+  local engine version suite from packages
   load_engines
-  while IFS=$'\t' read -r -u 3 engine version image suite from packages server cli; do
+  # The table's columns: engine, version, image, suite, from, packages, server, cli (_: not used here).
+  while IFS=$'\t' read -r -u 3 engine version _ suite from packages _ _; do
     [ "$from" = host ] || continue
     # shellcheck disable=SC2086 # packages is a comma list of package names: split on purpose
     ensure_host_engine "$engine" "$version" "$suite" ${packages//,/ }
@@ -262,6 +263,7 @@ ensure_host_engine() {
   is_root || die "$engine $version is missing on this machine: install Debian's ${missing[*]} (from $suite), or run this as root"
 
   local codename
+  # shellcheck source=/dev/null # the system's own file
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   if [ "$suite" = "$codename" ]; then
     apt_install "${missing[@]}"
