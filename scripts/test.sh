@@ -21,6 +21,7 @@ ensure_deps
 bash scripts/setup-docker.sh
 pnpm --silent build
 pnpm --silent typecheck
+pnpm --silent lint
 
 unit_results=$(mktemp)
 int_results=$(mktemp)
