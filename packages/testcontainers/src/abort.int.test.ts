@@ -4,7 +4,7 @@
  * useRedisCluster() relies on when a file's beforeAll times out while its cluster starts.
  */
 import { ClusterStartAbortedError, startRedisCluster, type ClusterLogEvent } from './index';
-import { NOTHING, resourcesOfThisProcess, RUNTIMES } from './test-runtimes';
+import { NOTHING, resourcesOfThisProcess, RUNTIMES } from '../test/helpers/runtimes';
 
 jest.setTimeout(120_000);
 

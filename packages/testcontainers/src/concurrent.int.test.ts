@@ -5,8 +5,8 @@
  * No collision, and each one removed by its own stop().
  */
 import { keyForSlot, startRedisCluster, type RedisClusterOptions, type StartedRedisCluster } from './index';
-import { docker } from './test-docker';
-import { NOTHING, resourcesOf, RUNTIMES } from './test-runtimes';
+import { docker } from '../test/helpers/docker';
+import { NOTHING, resourcesOf, RUNTIMES } from '../test/helpers/runtimes';
 
 jest.setTimeout(240_000);
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { LABELS, startRedisCluster, waitUntil } from './index';
-import { docker, labelled } from './test-docker';
+import { docker, labelled } from '../test/helpers/docker';
 
 jest.setTimeout(180_000);
 

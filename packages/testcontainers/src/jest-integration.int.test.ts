@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { removeKeptClusters } from './index';
-import { resourcesOfCluster } from './test-docker';
+import { resourcesOfCluster } from '../test/helpers/docker';
 import { randomBytes } from 'node:crypto';
-import { NOTHING, resourcesNamed, resourcesOf, RUNTIMES } from './test-runtimes';
+import { NOTHING, resourcesNamed, resourcesOf, RUNTIMES } from '../test/helpers/runtimes';
 
 jest.setTimeout(300_000);
 

@@ -21,8 +21,8 @@ import {
 import { OWNER_FILE, parseOwnerFile, parsePidFile, PID_FILE } from './process-dirs';
 import { portFree, portProbe } from './process-ports';
 import { parseServerVersion } from './redis-server';
-import { NOTHING, processDirs, redisServersUnder, resourcesOf, resourcesOfThisProcess } from './test-runtimes';
-import { withNode } from './test-docker';
+import { NOTHING, processDirs, redisServersUnder, resourcesOf, resourcesOfThisProcess } from '../test/helpers/runtimes';
+import { withNode } from '../test/helpers/docker';
 
 jest.setTimeout(120_000);
 

@@ -1,5 +1,5 @@
 import { LABELS, removeKeptClusters, startRedisCluster, type RedisClusterOptions } from './index';
-import { docker, labelled, resourcesOfCluster, withNode } from './test-docker';
+import { docker, labelled, resourcesOfCluster, withNode } from '../test/helpers/docker';
 
 jest.setTimeout(120_000);
 

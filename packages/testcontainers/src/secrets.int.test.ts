@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import createDebug from 'debug';
 import { ClusterStartError, ClusterStartupTimeoutError, startRedisCluster, type ClusterLogEvent } from './index';
-import { NOTHING, resourcesOfThisProcess, RUNTIMES } from './test-runtimes';
+import { NOTHING, resourcesOfThisProcess, RUNTIMES } from '../test/helpers/runtimes';
 
 jest.setTimeout(120_000);
 

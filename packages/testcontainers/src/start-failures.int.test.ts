@@ -8,7 +8,7 @@ import {
   LABELS,
   startRedisCluster,
 } from './index';
-import { docker, labelled, resourcesOfThisProcess } from './test-docker';
+import { docker, labelled, resourcesOfThisProcess } from '../test/helpers/docker';
 
 jest.setTimeout(120_000);
 

@@ -1,8 +1,8 @@
 import { createCluster } from 'redis';
 import { Cluster } from 'ioredis';
 import { keyForSlot, keyHashSlot, LABELS, startRedisCluster, type StartedRedisCluster } from './index';
-import { execIn, labelled, withNode } from './test-docker';
-import { NOTHING, resourcesOf, resourcesOfThisProcess, RUNTIMES } from './test-runtimes';
+import { execIn, labelled, withNode } from '../test/helpers/docker';
+import { NOTHING, resourcesOf, resourcesOfThisProcess, RUNTIMES } from '../test/helpers/runtimes';
 
 // Starting containers on a busy machine takes seconds; Jest's default is 5 s per test and hook.
 jest.setTimeout(120_000);

@@ -6,7 +6,7 @@
  */
 import type { Cluster } from 'ioredis';
 import { keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
-import { RUNTIMES } from '../test-runtimes';
+import { RUNTIMES } from '../../test/helpers/runtimes';
 
 jest.setTimeout(180_000);
 

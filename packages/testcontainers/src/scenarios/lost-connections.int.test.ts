@@ -5,7 +5,7 @@
  * Written as examples to copy (docs/faults.md).
  */
 import { keyForSlot, startRedisCluster, type RecordedEvent, type StartedRedisCluster } from '../index';
-import { RUNTIMES } from '../test-runtimes';
+import { RUNTIMES } from '../../test/helpers/runtimes';
 
 jest.setTimeout(120_000);
 

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
-import { RUNTIMES } from '../test-runtimes';
+import { RUNTIMES } from '../../test/helpers/runtimes';
 
 jest.setTimeout(120_000);
 

@@ -7,10 +7,10 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LABELS } from './docker';
-import { OWNER_FILE, parseOwnerFile, PROCESS_DIR_PREFIX } from './process-dirs';
-import type { RuntimeKind } from './runtime';
-import { labelled } from './test-docker';
+import { LABELS } from '../../src/docker';
+import { OWNER_FILE, parseOwnerFile, PROCESS_DIR_PREFIX } from '../../src/process-dirs';
+import type { RuntimeKind } from '../../src/runtime';
+import { labelled } from './docker';
 
 /** Every runtime: the API tests run once per entry (`describe.each(RUNTIMES)`). */
 export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];

@@ -4,7 +4,7 @@
  */
 import Dockerode from 'dockerode';
 import { Redis, type RedisOptions } from 'ioredis';
-import { LABELS } from './docker';
+import { LABELS } from '../../src/docker';
 
 export const docker = new Dockerode();
 
