@@ -8,7 +8,7 @@ jest.mock('testcontainers', () => ({
 }));
 
 import { DockerUnavailableError, startRedisCluster } from './index';
-import { describeDockerHost } from './docker';
+import { describeDockerHost } from './runtime/docker/docker';
 
 describe('without a reachable Docker daemon', () => {
   it('rejects with DockerUnavailableError naming DOCKER_HOST and how to start Docker', async () => {

@@ -1,8 +1,8 @@
 import { createPlan } from '@redis-cluster-kit/plan';
 import type { AdminConnection } from './admin';
 import { AddressTable } from './address-table';
-import type { NodeRuntime } from './container-nodes';
-import { publishedAddress } from './container-nodes';
+import { publishedAddress } from './runtime/docker/container-nodes';
+import type { NodeRuntime } from './runtime/types';
 import { ClusterFaults, ClusterNotOkError, liveStartupNodes } from './faults';
 import { PhaseLog } from './log';
 

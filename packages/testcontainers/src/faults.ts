@@ -8,8 +8,9 @@ import { announcedAddress, findNode, InvalidOptionError, SLOT_COUNT, type Cluste
 import { openAdminConnection, type AdminConnection } from './admin';
 import type { AddressTable, HostPort } from './address-table';
 import { compactClusterInfo, parseClusterSlots, parseInfo } from './cluster-state';
-import type { NodeRuntime } from './container-nodes';
 import type { PhaseLog } from './log';
+import { DEFAULT_FAULT_TIMEOUT_MS } from './options';
+import type { NodeRuntime } from './runtime/types';
 import { keyHashSlot } from './slots';
 import { withTimeout } from './timing';
 import {
@@ -28,8 +29,6 @@ import { waitUntil, WaitTimeoutError } from './wait-until';
 export const FAILOVER_MODES = Object.freeze(['default', 'force', 'takeover'] as const);
 export type FailoverMode = (typeof FAILOVER_MODES)[number];
 
-/** How long the fault helpers wait for the cluster to settle, unless told otherwise. */
-export const DEFAULT_FAULT_TIMEOUT_MS = 30_000;
 /** Poll period while waiting for the cluster to settle (Redis's own cron runs every 100 ms). */
 export const FAULT_POLL_MS = 25;
 /** A running node that does not answer one poll within this time counts as not answering. */

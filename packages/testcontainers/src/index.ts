@@ -12,7 +12,7 @@ export {
   type RedisConfig,
   type RuntimeChoice,
 } from './options';
-export type { RuntimeKind } from './runtime';
+export type { RuntimeKind } from './runtime/types';
 export { AddressTable, type HostPort, type NatMapObject } from './address-table';
 export {
   DockerUnavailableError,
@@ -27,11 +27,11 @@ export {
 } from './errors';
 export { InvalidOptionError } from '@redis-cluster-kit/plan';
 export { keyHashSlot, keyForSlot, hashTagForSlot } from './slots';
-export { LABELS } from './docker';
+export { LABELS } from './runtime/docker/docker';
 export type { ClusterLogEvent, ClusterLogger, ClusterPhase } from './log';
+export { DEFAULT_FAULT_TIMEOUT_MS } from './options';
 export {
   ClusterNotOkError,
-  DEFAULT_FAULT_TIMEOUT_MS,
   FAILOVER_MODES,
   type FailoverMode,
   type FailoverOptions,

@@ -1,6 +1,6 @@
 import { DEFAULT_PLAN_OPTIONS, InvalidOptionError } from '@redis-cluster-kit/plan';
 import { checkRedisConfig, DEFAULT_FIXTURE_OPTIONS, resolveFixtureOptions, reuseKey, RUNTIME_CHOICES, RUNTIME_ENV_VAR, SERVER_PATH_ENV_VAR } from './options';
-import { nodeCommand } from './start';
+import { nodeCommand } from './runtime/node-config';
 
 describe('fixture options', () => {
   it('default to 3 masters, no replica, a 1 s node timeout and no persistence, from one constant', () => {

@@ -119,6 +119,9 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   redisServerPath: 'redis-server',
 });
 
+/** How long the fault helpers wait for the cluster to settle, unless told otherwise. */
+export const DEFAULT_FAULT_TIMEOUT_MS = 30_000;
+
 /** Options after defaults and validation. */
 export interface ResolvedFixtureOptions {
   plan: ClusterPlan;

@@ -18,9 +18,9 @@ import {
   waitUntil,
   type ClusterLogEvent,
 } from './index';
-import { OWNER_FILE, parseOwnerFile, parsePidFile, PID_FILE } from './process-dirs';
-import { portFree, portProbe } from './process-ports';
-import { parseServerVersion } from './redis-server';
+import { OWNER_FILE, parseOwnerFile, parsePidFile, PID_FILE } from './runtime/process/dirs';
+import { portFree, portProbe } from './runtime/process/ports';
+import { parseServerVersion } from './runtime/process/redis-server';
 import { NOTHING, processDirs, redisServersUnder, resourcesOf, resourcesOfThisProcess } from '../test/helpers/runtimes';
 import { withNode } from '../test/helpers/docker';
 

@@ -3,10 +3,10 @@ import type { Cluster } from 'ioredis';
 import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, openAdminConnection, type AdminConnection } from './admin';
 import { AddressTable } from './address-table';
+import { attachFormed } from './attach';
 import { formMasters, joinReplica } from './bootstrap';
 import { clientReady } from './clients';
 import { compactClusterInfo } from './cluster-state';
-import { connectDocker } from './docker';
 import {
   ClusterStartAbortedError,
   ClusterStartError,
@@ -19,14 +19,14 @@ import {
 } from './errors';
 import { PhaseLog } from './log';
 import { resolveFixtureOptions, reuseKey, type RedisClusterOptions, type ResolvedFixtureOptions } from './options';
-import { removeKeptClusters as removeKept } from './reuse';
 import { checkReadiness, NotReadyError, readinessExpectation, waitForReady } from './readiness';
-import { openRuntime, type NodeHost, type RuntimeEngine } from './runtime';
+import { openRuntime, removeKept } from './runtime/choose';
+import type { NodeHost, RuntimeEngine } from './runtime/types';
 import { keyForSlot } from './slots';
 import { StartedRedisCluster, type TrackedNode } from './started-cluster';
 import { Deadline, DeadlineExceeded, deferred, delay, withTimeout } from './timing';
 
-export { nodeCommand } from './node-config';
+export { nodeCommand } from './runtime/node-config';
 
 const NO_FAILOVER = 'cluster-replica-no-failover';
 
@@ -103,7 +103,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       throw failure;
     }
 
-    const key = resolved.reuse && engine.attachKept ? reuseKey(resolved) : undefined;
+    const key = resolved.reuse && engine.keptClusters ? reuseKey(resolved) : undefined;
     if (key !== undefined) {
       const reused = await attach(engine, key, context);
       if (reused) return reused;
@@ -126,7 +126,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 async function attach(engine: RuntimeEngine, key: string, { resolved, log, signal, t0 }: StartContext): Promise<StartedRedisCluster | undefined> {
   const phase = 'looking for a kept cluster to reuse';
   try {
-    const reused = await withTimeout(engine.attachKept!(key, resolved, signal), Infinity, signal);
+    const reused = await withTimeout(attachToKept(engine, key, resolved, signal), Infinity, signal);
     if (reused) log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
     return reused;
   } catch (err) {
@@ -134,6 +134,46 @@ async function attach(engine: RuntimeEngine, key: string, { resolved, log, signa
     log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
     throw failure;
   }
+}
+
+/**
+ * Attach to a cluster kept by an earlier start with the same reuse key: connect, check it is
+ * still as planned, empty it, connect a client. A kept cluster that is not as planned any more
+ * (a node stopped, a failover) is removed. Undefined when there is none to reuse.
+ */
+async function attachToKept(engine: RuntimeEngine, key: string, resolved: ResolvedFixtureOptions, signal: AbortSignal): Promise<StartedRedisCluster | undefined> {
+  const { plan } = resolved;
+  for (const kept of await engine.keptClusters!(key, plan)) {
+    const log = new PhaseLog(kept.id, resolved.logger);
+    const attached = await attachFormed(plan, await kept.reach(), resolved.password);
+    if (!attached) {
+      log.event('attach', 'kept cluster is not as planned any more (stopped node, failover?): removing it');
+      await kept.remove();
+      continue;
+    }
+    const nodes: TrackedNode[] = plan.nodes.map((planned) => ({ planned, id: attached.ids.get(planned.name)!, admin: attached.admins.get(planned.name)! }));
+    const rc = new StartedRedisCluster({
+      id: kept.id,
+      plan,
+      nodes,
+      table: attached.table,
+      password: resolved.password,
+      clusterOptions: resolved.clusterOptions,
+      runtime: { kind: engine.kind, remove: () => kept.remove() },
+      log,
+      kept: true,
+      reused: true,
+    });
+    try {
+      await Promise.all([rc.reset(), clientReady(rc.cluster, signal)]);
+      return rc;
+    } catch (err) {
+      await rc.stop();
+      log.event('attach', `could not attach (${String(err)}): removing it`);
+      await kept.remove();
+    }
+  }
+  return undefined;
 }
 
 /** One attempt: open a host, start its nodes, form the cluster, wait until it is ready. */
@@ -330,5 +370,5 @@ async function cleanUp(host: NodeHost | undefined, creating: Promise<unknown>[],
  */
 export async function removeKeptClusters(options?: RedisClusterOptions): Promise<number> {
   const key = options === undefined ? undefined : reuseKey(resolveFixtureOptions(options, process.env));
-  return removeKept(await connectDocker(), key);
+  return removeKept(key);
 }

@@ -5,7 +5,6 @@ import { closeAdminConnections, type AdminConnection } from './admin';
 import type { AddressTable, HostPort, NatMapObject } from './address-table';
 import { clientOptions, closeClient } from './clients';
 import { parseInfo } from './cluster-state';
-import type { NodeRuntime } from './container-nodes';
 import { recordEvents, type EventRecording, type RecordEventsOptions } from './events';
 import {
   ClusterFaults,
@@ -20,7 +19,7 @@ import {
   type WaitOptions,
 } from './faults';
 import type { PhaseLog } from './log';
-import type { RuntimeKind } from './runtime';
+import type { NodeRuntime, RuntimeKind } from './runtime/types';
 import type { Topology } from './topology';
 import { delay } from './timing';
 

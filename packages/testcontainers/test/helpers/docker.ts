@@ -4,7 +4,7 @@
  */
 import Dockerode from 'dockerode';
 import { Redis, type RedisOptions } from 'ioredis';
-import { LABELS } from '../../src/docker';
+import { LABELS } from '../../src/runtime/docker/docker';
 
 export const docker = new Dockerode();
 

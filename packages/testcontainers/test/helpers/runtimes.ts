@@ -7,9 +7,9 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LABELS } from '../../src/docker';
-import { OWNER_FILE, parseOwnerFile, PROCESS_DIR_PREFIX } from '../../src/process-dirs';
-import type { RuntimeKind } from '../../src/runtime';
+import { LABELS } from '../../src/runtime/docker/docker';
+import { OWNER_FILE, parseOwnerFile, PROCESS_DIR_PREFIX } from '../../src/runtime/process/dirs';
+import type { RuntimeKind } from '../../src/runtime/types';
 import { labelled } from './docker';
 
 /** Every runtime: the API tests run once per entry (`describe.each(RUNTIMES)`). */

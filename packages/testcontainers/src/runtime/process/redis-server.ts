@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { RedisServerUnavailableError } from './errors';
-import { SERVER_PATH_ENV_VAR } from './options';
+import { RedisServerUnavailableError } from '../../errors';
+import { SERVER_PATH_ENV_VAR } from '../../options';
 
 /** A redis-server that the process runtime can run. */
 export interface RedisServerBinary {

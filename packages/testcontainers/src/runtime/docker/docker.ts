@@ -2,13 +2,13 @@
  * Everything that touches Docker: the runtime client, labels, the image check, the network,
  * node containers, and removal (of our own resources and of stale ones left by dead processes).
  */
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
-import { DockerUnavailableError, hideSecret, ImageUnavailableError, NodeExitedError } from './errors';
+import { DockerUnavailableError, hideSecret, ImageUnavailableError, NodeExitedError } from '../../errors';
+import { processAlive } from '../../util/liveness';
 
 const debug = createDebug('redis-cluster-kit:docker');
 
@@ -117,27 +117,6 @@ export async function ensureImage(client: ContainerRuntimeClient, image: string,
     present = false;
   }
   if (!present) throw new ImageUnavailableError(image, envVar, pullError ?? new Error('the pull did not produce the image'));
-}
-
-/**
- * Is a process with this pid alive on this machine? EPERM means alive but not ours. A zombie
- * (ended, not yet reaped by its parent: PID 1 of a container or a CI machine may reap late)
- * counts as ended: it holds no port and will never clean up after itself.
- */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ..."; comm may hold spaces and parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): kill -0 is all there is
-  }
 }
 
 /** How many listings {@link reapStale} makes at most: one more after each that found something. */
@@ -252,9 +231,6 @@ export class RedisNodeContainer extends GenericContainer {
     this.#onRunning?.();
   }
 }
-
-// Shared with the process runtime; re-exported here where it was first defined.
-export { NodeExitedError };
 
 /**
  * Ready when redis-server logs "Ready to accept connections" (as Testcontainers' log wait

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { allowedBases, blockRanges, chooseFreeBlock, pickBase, portFree, PROCESS_BUS_PORT_OFFSET, PROCESS_CLIENT_PORTS, type PortRange } from './process-ports';
+import { allowedBases, blockRanges, chooseFreeBlock, pickBase, portFree, PROCESS_BUS_PORT_OFFSET, PROCESS_CLIENT_PORTS, type PortRange } from './ports';
 
 describe('port blocks of the process runtime', () => {
   it('are client ports from 12000-21999 and bus ports 10000 above, all below the ephemeral range (32768)', () => {

@@ -5,17 +5,7 @@
  */
 import net from 'node:net';
 import type Dockerode from 'dockerode';
-
-/** What the fault helpers need from whatever runs the nodes. */
-export interface NodeRuntime {
-  /** Stop the node's process; `timeoutSeconds` 0 kills it at once, like a crash. */
-  stop(name: string, timeoutSeconds: number): Promise<void>;
-  /** Start it again; resolves with where the test process and the other nodes reach it now. */
-  start(name: string): Promise<{ port: number; internalIp: string }>;
-  /** Freeze the process: it keeps its connections but answers nothing. */
-  pause(name: string): Promise<void>;
-  unpause(name: string): Promise<void>;
-}
+import type { NodeRuntime } from '../types';
 
 export interface NodeContainer {
   /** Docker's container id. */

@@ -16,9 +16,9 @@ import { readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import createDebug from 'debug';
-import { processAlive } from './docker';
-import type { PortRange } from './process-ports';
-import { delay } from './timing';
+import { delay } from '../../timing';
+import { processAlive } from '../../util/liveness';
+import type { PortRange } from './ports';
 
 const debug = createDebug('redis-cluster-kit:process');
 

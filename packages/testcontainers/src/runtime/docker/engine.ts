@@ -1,11 +1,15 @@
 /**
  * The Docker runtime: one container per node on a network of the cluster's own, each client
- * port published on a random host port; stale resources of dead processes reaped; reuse of kept
- * clusters. Everything else of a start (forming, readiness, client) is in start.ts.
+ * port published on a random host port; stale resources of dead processes reaped; kept
+ * clusters found for reuse. Everything else of a start (forming, readiness, client, attaching
+ * to a kept cluster) is the start's own.
  */
-import { IMAGE_ENV_VAR } from '@redis-cluster-kit/plan';
+import { IMAGE_ENV_VAR, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { getReaper, LABEL_TESTCONTAINERS_SESSION_ID, type ContainerRuntimeClient } from 'testcontainers';
-import { clientReady } from './clients';
+import type { PhaseLog } from '../../log';
+import { withTimeout } from '../../timing';
+import { nodeCommand } from '../node-config';
+import type { KeptCluster, NodeHost, OpenContext, RuntimeEngine } from '../types';
 import { containerNodeRuntime, type NodeContainer } from './container-nodes';
 import {
   connectDocker,
@@ -20,13 +24,7 @@ import {
   RedisNodeContainer,
   removeCluster,
 } from './docker';
-import { PhaseLog } from './log';
-import { nodeCommand } from './node-config';
-import type { ResolvedFixtureOptions } from './options';
-import { attachKept, findKeptClusters } from './reuse';
-import type { NodeHost, OpenContext, RuntimeEngine } from './runtime';
-import { StartedRedisCluster, type TrackedNode } from './started-cluster';
-import { withTimeout } from './timing';
+import { findKeptClusters } from './reuse';
 
 /** Connect to Docker (phase `docker`), or reject with a DockerUnavailableError that says what to do. */
 export async function dockerEngine(log: PhaseLog, signal: AbortSignal): Promise<RuntimeEngine> {
@@ -34,7 +32,7 @@ export async function dockerEngine(log: PhaseLog, signal: AbortSignal): Promise<
   return {
     kind: 'docker',
     opening: 'checking the image and creating the network',
-    attachKept: (key, resolved, abort) => attachToKept(client, key, resolved, abort),
+    keptClusters: (key, plan) => keptClusters(client, key, plan),
     open: (context) => openDockerHost(client, context),
   };
 }
@@ -108,43 +106,19 @@ async function openDockerHost(client: ContainerRuntimeClient, { clusterId, resol
 }
 
 /**
- * Attach to a cluster kept by an earlier start with the same reuse key: connect, check it is
- * still as planned, empty it, connect a client. A kept cluster that is not as planned any more
- * (a node stopped, a failover) is removed. Undefined when there is none to reuse.
+ * The kept clusters with this reuse key whose every planned node runs, newest first; those that
+ * are broken (a container exited, or incomplete for long) are removed first.
  */
-async function attachToKept(client: ContainerRuntimeClient, key: string, resolved: ResolvedFixtureOptions, signal: AbortSignal): Promise<StartedRedisCluster | undefined> {
-  const { plan } = resolved;
+async function keptClusters(client: ContainerRuntimeClient, key: string, plan: ClusterPlan): Promise<KeptCluster[]> {
   const { complete, broken } = await findKeptClusters(client, key, plan);
   await Promise.all(broken.map((id) => removeCluster(client, id)));
-  for (const kept of complete) {
-    const log = new PhaseLog(kept.clusterId, resolved.logger);
-    const attached = await attachKept(client, kept, plan, resolved.password);
-    if (!attached) {
-      log.event('attach', 'kept cluster is not as planned any more (stopped node, failover?): removing it');
-      await removeCluster(client, kept.clusterId);
-      continue;
-    }
-    const nodes: TrackedNode[] = plan.nodes.map((planned) => ({ planned, id: attached.ids.get(planned.name)!, admin: attached.admins.get(planned.name)! }));
-    const rc = new StartedRedisCluster({
-      id: kept.clusterId,
-      plan,
-      nodes,
-      table: attached.table,
-      password: resolved.password,
-      clusterOptions: resolved.clusterOptions,
-      runtime: { kind: 'docker', remove: () => removeCluster(client, kept.clusterId) },
-      log,
-      kept: true,
-      reused: true,
-    });
-    try {
-      await Promise.all([rc.reset(), clientReady(rc.cluster, signal)]);
-      return rc;
-    } catch (err) {
-      await rc.stop();
-      log.event('attach', `could not attach (${String(err)}): removing it`);
-      await removeCluster(client, kept.clusterId);
-    }
-  }
-  return undefined;
+  return complete.map((kept) => ({
+    id: kept.clusterId,
+    async reach() {
+      const first = kept.nodes.get(plan.nodes[0]!.name)!;
+      const host = await reachableHost(client.info.containerRuntime.host, first.hostPort);
+      return new Map(plan.nodes.map((node) => [node.name, { host, port: kept.nodes.get(node.name)!.hostPort }]));
+    },
+    remove: () => removeCluster(client, kept.clusterId),
+  }));
 }

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RedisServerUnavailableError } from './errors';
+import { RedisServerUnavailableError } from '../../errors';
 import { findRedisServer, lookupOnPath, parseServerVersion } from './redis-server';
 
 describe('redis-server --version', () => {

@@ -1,10 +1,10 @@
 /**
  * The process runtime: one local `redis-server` per node, listening on 127.0.0.1 only, in a
- * temp folder of the cluster's own (see process-dirs.ts for its layout and the reaping of
+ * temp folder of the cluster's own (see dirs.ts for its layout and the reaping of
  * folders whose owner died). No container to start: a node accepts connections a few ms after
  * it is spawned, so a fresh cluster is ready close to Redis's 2 s floor.
  *
- * A node's real ports are the plan's: the runtime picks a free block (process-ports.ts) unless
+ * A node's real ports are the plan's: the runtime picks a free block (ports.ts) unless
  * `basePort` is given. Nodes announce their names, as on Docker (same `name:port` natMap keys,
  * same MOVED/ASK texts), and the address table maps each name to 127.0.0.1 and the same port.
  *
@@ -18,12 +18,12 @@ import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPlan, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
-import type { NodeEndpoint } from './admin';
-import type { NodeRuntime } from './container-nodes';
-import { hideSecret, NodeExitedError, PortInUseError } from './errors';
-import { DEFAULT_FAULT_TIMEOUT_MS } from './faults';
-import { nodeConfig, renderConfigFile } from './node-config';
-import type { ResolvedFixtureOptions } from './options';
+import type { NodeEndpoint } from '../../admin';
+import { hideSecret, NodeExitedError, PortInUseError } from '../../errors';
+import { DEFAULT_FAULT_TIMEOUT_MS, type ResolvedFixtureOptions } from '../../options';
+import { delay, withTimeout } from '../../timing';
+import { nodeConfig, renderConfigFile } from '../node-config';
+import type { NodeHost, NodeRuntime, OpenContext, RuntimeEngine } from '../types';
 import {
   CONFIG_FILE,
   listClusterDirs,
@@ -36,11 +36,9 @@ import {
   PROCESS_DIR_PREFIX,
   reapDeadOwners,
   type OwnerRecord,
-} from './process-dirs';
-import { blockRanges, chooseFreeBlock, describeRange, portProbe, PROCESS_BUS_PORT_OFFSET, type PortRange } from './process-ports';
+} from './dirs';
+import { blockRanges, chooseFreeBlock, describeRange, portProbe, PROCESS_BUS_PORT_OFFSET, type PortRange } from './ports';
 import { findRedisServer, type RedisServerBinary } from './redis-server';
-import type { NodeHost, OpenContext, RuntimeEngine } from './runtime';
-import { delay, withTimeout } from './timing';
 
 /** Where every node of the process runtime listens (and what other nodes MEET it at). */
 export const LOOPBACK = '127.0.0.1';

@@ -15,9 +15,9 @@ import {
   PROCESS_DIR_PREFIX,
   reapDeadOwners,
   type OwnerRecord,
-} from './process-dirs';
-import { waitUntil } from './wait-until';
-import { processAlive } from './docker';
+} from './dirs';
+import { waitUntil } from '../../wait-until';
+import { processAlive } from '../../util/liveness';
 
 const owner = (over: Partial<OwnerRecord> = {}): OwnerRecord => ({
   format: OWNER_FORMAT,

@@ -1,0 +1,91 @@
+/**
+ * Choosing the runtime of a start: the only file that knows both runtimes. `auto` takes Docker
+ * when a daemon answers, else redis-server when one is found.
+ */
+import Dockerode from 'dockerode';
+import { getContainerRuntimeClient } from 'testcontainers';
+import { causeMessage, NoRuntimeAvailableError } from '../errors';
+import type { PhaseLog } from '../log';
+import { SERVER_PATH_ENV_VAR, type ResolvedFixtureOptions } from '../options';
+import { withTimeout } from '../timing';
+import { connectDocker, describeDockerHost } from './docker/docker';
+import { dockerEngine } from './docker/engine';
+import { removeKeptClusters } from './docker/reuse';
+import { processEngine } from './process/engine';
+import { findRedisServer } from './process/redis-server';
+import type { RuntimeEngine, RuntimeKind } from './types';
+
+/** How long `auto` waits for a Docker daemon to answer before it looks for redis-server. */
+export const AUTO_DOCKER_TIMEOUT_MS = 2000;
+
+/** Does a Docker daemon answer, within `timeoutMs`? With DOCKER_HOST set to a socket, that socket must answer. */
+export async function dockerAnswers(env: Readonly<Record<string, string | undefined>>, timeoutMs = AUTO_DOCKER_TIMEOUT_MS): Promise<{ ok: true } | { ok: false; problem: string }> {
+  const host = env['DOCKER_HOST'];
+  try {
+    if (host !== undefined && /^(unix|npipe):\/\//.test(host)) {
+      // Testcontainers would fall back to /var/run/docker.sock when DOCKER_HOST does not
+      // answer; for `auto`, the daemon the user named is the one that counts.
+      const docker = new Dockerode({ socketPath: new URL(host).pathname, timeout: timeoutMs });
+      await withTimeout(docker.ping(), timeoutMs);
+    } else {
+      await withTimeout(getContainerRuntimeClient(), timeoutMs);
+    }
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, problem: causeMessage(err) };
+  }
+}
+
+/**
+ * The runtime this start uses (`auto`: Docker when a daemon answers, else redis-server when
+ * found, else {@link NoRuntimeAvailableError}), opened: connected to Docker, or with
+ * redis-server found and checked. Logs the choice (phase `runtime`) and the options it ignores.
+ */
+export async function openRuntime(resolved: ResolvedFixtureOptions, env: Readonly<Record<string, string | undefined>>, log: PhaseLog, signal: AbortSignal): Promise<RuntimeEngine> {
+  const from = { option: 'the runtime option', environment: 'REDIS_CLUSTER_RUNTIME', default: 'the default' }[resolved.runtimeFrom];
+  const ignored = (kind: RuntimeKind) => {
+    const names =
+      kind === 'process'
+        ? [...(resolved.given.image ? ['image'] : []), ...(resolved.reuse ? [resolved.given.reuse ? 'reuse' : 'REDIS_CLUSTER_REUSE'] : [])]
+        : resolved.given.redisServerPath
+          ? ['redisServerPath']
+          : [];
+    return names.length === 0 ? '' : `; ignored for this runtime: ${names.join(', ')}`;
+  };
+
+  if (resolved.runtime === 'docker') {
+    const engine = await dockerEngine(log, signal);
+    log.event('runtime', `runtime "docker" (${from})${ignored('docker')}`);
+    return engine;
+  }
+  if (resolved.runtime === 'process') {
+    const engine = await withTimeout(processEngine(resolved.redisServerPath, env), Infinity, signal);
+    log.event('runtime', `runtime "process" (${from}): ${engine.describe}${ignored('process')}`);
+    return engine;
+  }
+
+  const server = findRedisServer(resolved.redisServerPath, env);
+  server.catch(() => undefined); // not needed when Docker answers
+  const docker = await withTimeout(dockerAnswers(env), Infinity, signal);
+  if (docker.ok) {
+    const engine = await dockerEngine(log, signal);
+    log.event('runtime', `runtime "docker" (auto: a Docker daemon answered)${ignored('docker')}`);
+    return engine;
+  }
+  let engine: Awaited<ReturnType<typeof processEngine>>;
+  try {
+    await withTimeout(server, Infinity, signal);
+    engine = await processEngine(resolved.redisServerPath, env);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const problem = err instanceof Error && 'reason' in err ? `"${resolved.redisServerPath}": ${String((err as { reason: unknown }).reason)}` : causeMessage(err);
+    throw new NoRuntimeAvailableError(describeDockerHost(env), docker.problem, problem, SERVER_PATH_ENV_VAR);
+  }
+  log.event('runtime', `runtime "process" (auto: no Docker daemon answered at ${describeDockerHost(env)}: ${docker.problem}): ${engine.describe}${ignored('process')}`);
+  return engine;
+}
+
+/** Remove clusters kept for reuse (only the Docker runtime keeps any): those with this reuse key, or all. Resolves with how many. */
+export async function removeKept(key: string | undefined): Promise<number> {
+  return removeKeptClusters(await connectDocker(), key);
+}
