@@ -5,11 +5,11 @@
  */
 import type { ClusterOptions } from 'ioredis';
 import { announcedAddress, createPlan, InvalidOptionError } from '@redis-cluster-kit/plan';
-import { openAdminConnection } from './admin';
-import { AddressTable } from './address-table';
-import { clientReady } from './clients';
-import { PhaseLog, type ClusterLogger } from './log';
-import { withTimeout } from './timing';
+import { openAdminConnection } from './cluster/admin';
+import { AddressTable } from './cluster/address-table';
+import { clientReady } from './cluster/clients';
+import { PhaseLog, type ClusterLogger } from './util/log';
+import { withTimeout } from './util/timing';
 import { CONNECTION_INFO_FORMAT, StartedRedisCluster, type ClusterConnectionInfo, type TrackedNode } from './started-cluster';
 
 /** The environment variable through which Jest's globalSetup hands the cluster to workers. */

@@ -1,10 +1,10 @@
 import { createPlan } from '@redis-cluster-kit/plan';
-import type { AdminConnection } from './admin';
-import { AddressTable } from './address-table';
+import type { AdminConnection } from './cluster/admin';
+import { AddressTable } from './cluster/address-table';
 import { publishedAddress } from './runtime/docker/container-nodes';
 import type { NodeRuntime } from './runtime/types';
 import { ClusterFaults, ClusterNotOkError, liveStartupNodes } from './faults';
-import { PhaseLog } from './log';
+import { PhaseLog } from './util/log';
 
 const plan = createPlan({ masters: 3, replicas: 1, announce: 'hostname' });
 

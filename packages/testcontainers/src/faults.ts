@@ -5,14 +5,14 @@
  * to Docker through a {@link NodeRuntime}.
  */
 import { announcedAddress, findNode, InvalidOptionError, SLOT_COUNT, type ClusterPlan } from '@redis-cluster-kit/plan';
-import { openAdminConnection, type AdminConnection } from './admin';
-import type { AddressTable, HostPort } from './address-table';
-import { compactClusterInfo, parseClusterSlots, parseInfo } from './cluster-state';
-import type { PhaseLog } from './log';
+import { openAdminConnection, type AdminConnection } from './cluster/admin';
+import type { AddressTable, HostPort } from './cluster/address-table';
+import { compactClusterInfo, parseClusterSlots, parseInfo } from './cluster/cluster-state';
+import type { PhaseLog } from './util/log';
 import { DEFAULT_FAULT_TIMEOUT_MS } from './options';
 import type { NodeRuntime } from './runtime/types';
-import { keyHashSlot } from './slots';
-import { withTimeout } from './timing';
+import { keyHashSlot } from './util/slots';
+import { withTimeout } from './util/timing';
 import {
   buildTopology,
   evaluateClusterOk,
@@ -22,8 +22,8 @@ import {
   type HealthSnapshot,
   type Topology,
   type TopologyNode,
-} from './topology';
-import { waitUntil, WaitTimeoutError } from './wait-until';
+} from './cluster/topology';
+import { waitUntil, WaitTimeoutError } from './util/wait-until';
 
 /** `CLUSTER FAILOVER` and its two options. */
 export const FAILOVER_MODES = Object.freeze(['default', 'force', 'takeover'] as const);

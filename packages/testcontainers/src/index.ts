@@ -13,7 +13,7 @@ export {
   type RuntimeChoice,
 } from './options';
 export type { RuntimeKind } from './runtime/types';
-export { AddressTable, type HostPort, type NatMapObject } from './address-table';
+export { AddressTable, type HostPort, type NatMapObject } from './cluster/address-table';
 export {
   DockerUnavailableError,
   ImageUnavailableError,
@@ -26,9 +26,9 @@ export {
   PortInUseError,
 } from './errors';
 export { InvalidOptionError } from '@redis-cluster-kit/plan';
-export { keyHashSlot, keyForSlot, hashTagForSlot } from './slots';
+export { keyHashSlot, keyForSlot, hashTagForSlot } from './util/slots';
 export { LABELS } from './runtime/docker/docker';
-export type { ClusterLogEvent, ClusterLogger, ClusterPhase } from './log';
+export type { ClusterLogEvent, ClusterLogger, ClusterPhase } from './util/log';
 export { DEFAULT_FAULT_TIMEOUT_MS } from './options';
 export {
   ClusterNotOkError,
@@ -43,6 +43,6 @@ export {
   type StopNodeOptions,
   type WaitOptions,
 } from './faults';
-export { Topology, parseClusterNodes, type TopologyNode, type ClusterNodesEntry } from './topology';
-export { recordEvents, CLUSTER_EVENTS, NODE_CONNECTION_EVENTS, type EventRecording, type RecordedEvent, type RecordEventsOptions, type WaitForEventOptions } from './events';
-export { waitUntil, WaitTimeoutError, type WaitUntilOptions } from './wait-until';
+export { Topology, parseClusterNodes, type TopologyNode, type ClusterNodesEntry } from './cluster/topology';
+export { recordEvents, CLUSTER_EVENTS, NODE_CONNECTION_EVENTS, type EventRecording, type RecordedEvent, type RecordEventsOptions, type WaitForEventOptions } from './cluster/events';
+export { waitUntil, WaitTimeoutError, type WaitUntilOptions } from './util/wait-until';

@@ -11,7 +11,7 @@ import {
   oneOf,
   type PlanOptions,
 } from '@redis-cluster-kit/plan';
-import type { ClusterLogger } from './log';
+import type { ClusterLogger } from './util/log';
 
 /** Where the nodes of a cluster run: see {@link RedisClusterOptions.runtime}. */
 export type RuntimeChoice = 'docker' | 'process' | 'auto';

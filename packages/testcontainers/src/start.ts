@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
-import { closeAdminConnections, openAdminConnection, type AdminConnection } from './admin';
-import { AddressTable } from './address-table';
-import { attachFormed } from './attach';
-import { formMasters, joinReplica } from './bootstrap';
-import { clientReady } from './clients';
-import { compactClusterInfo } from './cluster-state';
+import { closeAdminConnections, openAdminConnection, type AdminConnection } from './cluster/admin';
+import { AddressTable } from './cluster/address-table';
+import { attachFormed } from './cluster/attach';
+import { formMasters, joinReplica } from './cluster/bootstrap';
+import { clientReady } from './cluster/clients';
+import { compactClusterInfo } from './cluster/cluster-state';
 import {
   ClusterStartAbortedError,
   ClusterStartError,
@@ -17,14 +17,14 @@ import {
   PortInUseError,
   RedisServerUnavailableError,
 } from './errors';
-import { PhaseLog } from './log';
+import { PhaseLog } from './util/log';
 import { resolveFixtureOptions, reuseKey, type RedisClusterOptions, type ResolvedFixtureOptions } from './options';
-import { checkReadiness, NotReadyError, readinessExpectation, waitForReady } from './readiness';
+import { checkReadiness, NotReadyError, readinessExpectation, waitForReady } from './cluster/readiness';
 import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
-import { keyForSlot } from './slots';
+import { keyForSlot } from './util/slots';
 import { StartedRedisCluster, type TrackedNode } from './started-cluster';
-import { Deadline, DeadlineExceeded, deferred, delay, withTimeout } from './timing';
+import { Deadline, DeadlineExceeded, deferred, delay, withTimeout } from './util/timing';
 
 export { nodeCommand } from './runtime/node-config';
 

@@ -1,11 +1,11 @@
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { Cluster as IoredisCluster } from 'ioredis';
 import { announcedAddress, type ClusterPlan, type NodeRole, type PlanOptions, type PlannedNode, type SlotRange } from '@redis-cluster-kit/plan';
-import { closeAdminConnections, type AdminConnection } from './admin';
-import type { AddressTable, HostPort, NatMapObject } from './address-table';
-import { clientOptions, closeClient } from './clients';
-import { parseInfo } from './cluster-state';
-import { recordEvents, type EventRecording, type RecordEventsOptions } from './events';
+import { closeAdminConnections, type AdminConnection } from './cluster/admin';
+import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
+import { clientOptions, closeClient } from './cluster/clients';
+import { parseInfo } from './cluster/cluster-state';
+import { recordEvents, type EventRecording, type RecordEventsOptions } from './cluster/events';
 import {
   ClusterFaults,
   liveStartupNodes,
@@ -18,10 +18,10 @@ import {
   type StopNodeOptions,
   type WaitOptions,
 } from './faults';
-import type { PhaseLog } from './log';
+import type { PhaseLog } from './util/log';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
-import type { Topology } from './topology';
-import { delay } from './timing';
+import type { Topology } from './cluster/topology';
+import { delay } from './util/timing';
 
 /** A node of the started cluster, as the test process sees it. */
 export interface ClusterNodeInfo {

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Cluster, ClusterOptions } from 'ioredis';
-import type { HostPort, NatMapObject } from '../address-table';
+import type { HostPort, NatMapObject } from '../cluster/address-table';
 import { CONNECTION_ENV_VAR, connectToCluster, parseConnectionInfo } from '../connect';
 import type { RedisClusterOptions } from '../options';
 import { startRedisCluster } from '../start';

@@ -5,9 +5,9 @@
 import Dockerode from 'dockerode';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { causeMessage, NoRuntimeAvailableError } from '../errors';
-import type { PhaseLog } from '../log';
+import type { PhaseLog } from '../util/log';
 import { SERVER_PATH_ENV_VAR, type ResolvedFixtureOptions } from '../options';
-import { withTimeout } from '../timing';
+import { withTimeout } from '../util/timing';
 import { connectDocker, describeDockerHost } from './docker/docker';
 import { dockerEngine } from './docker/engine';
 import { removeKeptClusters } from './docker/reuse';

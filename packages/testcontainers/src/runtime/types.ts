@@ -14,11 +14,11 @@
  * one it picked was taken meanwhile).
  */
 import type { ClusterPlan, PlannedNode } from '@redis-cluster-kit/plan';
-import type { HostPort } from '../address-table';
-import type { NodeEndpoint } from '../admin';
-import type { PhaseLog } from '../log';
+import type { HostPort } from '../cluster/address-table';
+import type { NodeEndpoint } from '../cluster/admin';
+import type { PhaseLog } from '../util/log';
 import type { ResolvedFixtureOptions, RuntimeChoice } from '../options';
-import type { Deadline } from '../timing';
+import type { Deadline } from '../util/timing';
 
 /** A runtime that runs nodes (`auto` resolves to one of these). */
 export type RuntimeKind = Exclude<RuntimeChoice, 'auto'>;

@@ -6,8 +6,8 @@
  */
 import { IMAGE_ENV_VAR, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { getReaper, LABEL_TESTCONTAINERS_SESSION_ID, type ContainerRuntimeClient } from 'testcontainers';
-import type { PhaseLog } from '../../log';
-import { withTimeout } from '../../timing';
+import type { PhaseLog } from '../../util/log';
+import { withTimeout } from '../../util/timing';
 import { nodeCommand } from '../node-config';
 import type { KeptCluster, NodeHost, OpenContext, RuntimeEngine } from '../types';
 import { containerNodeRuntime, type NodeContainer } from './container-nodes';

@@ -16,7 +16,7 @@ import {
   reapDeadOwners,
   type OwnerRecord,
 } from './dirs';
-import { waitUntil } from '../../wait-until';
+import { waitUntil } from '../../util/wait-until';
 import { processAlive } from '../../util/liveness';
 
 const owner = (over: Partial<OwnerRecord> = {}): OwnerRecord => ({

@@ -16,7 +16,7 @@ import { readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import createDebug from 'debug';
-import { delay } from '../../timing';
+import { delay } from '../../util/timing';
 import { processAlive } from '../../util/liveness';
 import type { PortRange } from './ports';
 

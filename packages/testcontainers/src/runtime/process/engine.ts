@@ -18,10 +18,10 @@ import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPlan, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
-import type { NodeEndpoint } from '../../admin';
+import type { NodeEndpoint } from '../../cluster/admin';
 import { hideSecret, NodeExitedError, PortInUseError } from '../../errors';
 import { DEFAULT_FAULT_TIMEOUT_MS, type ResolvedFixtureOptions } from '../../options';
-import { delay, withTimeout } from '../../timing';
+import { delay, withTimeout } from '../../util/timing';
 import { nodeConfig, renderConfigFile } from '../node-config';
 import type { NodeHost, NodeRuntime, OpenContext, RuntimeEngine } from '../types';
 import {

@@ -13,7 +13,7 @@ import {
   type ReadinessVerdict,
 } from './cluster-state';
 import createDebug from 'debug';
-import { delay, withTimeout } from './timing';
+import { delay, withTimeout } from '../util/timing';
 
 const debug = createDebug('redis-cluster-kit:readiness');
 

@@ -7,7 +7,7 @@
 import type { ClusterPlan, PlannedNode } from '@redis-cluster-kit/plan';
 import type { AdminConnection } from './admin';
 import { parseInfo } from './cluster-state';
-import { delay } from './timing';
+import { delay } from '../util/timing';
 
 /** How often a replica retries CLUSTER REPLICATE while it does not know its master yet, and polls its link. */
 const REPLICATE_RETRY_MS = 10;

@@ -1,7 +1,7 @@
 /** Making and closing the ioredis Cluster clients the fixture hands out. */
 import { Cluster, type ClusterOptions } from 'ioredis';
 import type { AddressTable, HostPort, NatMapObject } from './address-table';
-import { withTimeout } from './timing';
+import { withTimeout } from '../util/timing';
 
 /**
  * Options for a client: ours, then the cluster-wide `clusterOptions`, then this call's `options`.
