@@ -7,22 +7,14 @@
 import { announcedAddress, findNode, InvalidOptionError, SLOT_COUNT, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { openAdminConnection, type AdminConnection } from './cluster/admin';
 import type { AddressTable, HostPort } from './cluster/address-table';
-import { compactClusterInfo, parseClusterSlots, parseInfo } from './cluster/cluster-state';
+import { checkHealth, NODE_ANSWER_TIMEOUT_MS, NotHealthyError, waitForHealth, type HealthVerdict } from './cluster/health';
+import { compactClusterInfo, parseClusterNodes, parseClusterSlots, parseInfo, type ClusterNodesEntry } from './cluster/replies';
+import { buildTopology, type Topology, type TopologyNode } from './cluster/topology';
 import type { PhaseLog } from './util/log';
 import { DEFAULT_FAULT_TIMEOUT_MS } from './options';
 import type { NodeRuntime } from './runtime/types';
 import { keyHashSlot } from './util/slots';
 import { withTimeout } from './util/timing';
-import {
-  buildTopology,
-  evaluateClusterOk,
-  parseClusterNodes,
-  type ClusterNodesEntry,
-  type ClusterOkVerdict,
-  type HealthSnapshot,
-  type Topology,
-  type TopologyNode,
-} from './cluster/topology';
 import { waitUntil, WaitTimeoutError } from './util/wait-until';
 
 /** `CLUSTER FAILOVER` and its two options. */
@@ -31,8 +23,6 @@ export type FailoverMode = (typeof FAILOVER_MODES)[number];
 
 /** Poll period while waiting for the cluster to settle (Redis's own cron runs every 100 ms). */
 export const FAULT_POLL_MS = 25;
-/** A running node that does not answer one poll within this time counts as not answering. */
-const NODE_ANSWER_TIMEOUT_MS = 1000;
 /** Keys per MIGRATE, and MIGRATE's own timeout. */
 const MIGRATE_BATCH = 100;
 const MIGRATE_TIMEOUT_MS = 5000;
@@ -124,7 +114,7 @@ export class ClusterNotOkError extends Error {
     /** The node furthest from ok. */
     readonly node: string | undefined,
     /** What each node not ok still lacked. */
-    readonly waiting: ClusterOkVerdict['waiting'],
+    readonly waiting: HealthVerdict['waiting'],
   ) {
     const first = waiting[0];
     const others = waiting.slice(1).map((w) => `"${w.name}": ${w.problems.join(', ')}`);
@@ -325,17 +315,10 @@ export class ClusterFaults {
   async waitForClusterOk(options: WaitOptions = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_FAULT_TIMEOUT_MS;
     const t0 = performance.now();
-    let last: ClusterOkVerdict | undefined;
     try {
-      await waitUntil(
-        async () => {
-          last = await this.#checkClusterOk();
-          return last.ok;
-        },
-        { timeoutMs, intervalMs: FAULT_POLL_MS, description: 'the cluster to be ok' },
-      );
+      await waitForHealth(() => this.#checkClusterOk(), { timeoutMs, intervalMs: FAULT_POLL_MS });
     } catch (err) {
-      if (err instanceof WaitTimeoutError) throw new ClusterNotOkError(timeoutMs, last?.waiting[0]?.name, last?.waiting ?? []);
+      if (err instanceof NotHealthyError) throw new ClusterNotOkError(timeoutMs, err.verdict?.waiting[0]?.name, err.verdict?.waiting ?? []);
       throw err;
     }
     this.#log.event('fault', 'cluster ok on every running node', performance.now() - t0);
@@ -607,32 +590,10 @@ export class ClusterFaults {
     return keys.length;
   }
 
-  async #checkClusterOk(): Promise<ClusterOkVerdict> {
-    const snapshots = await Promise.all(this.#running().map((node) => this.#healthOf(node)));
-    return evaluateClusterOk(snapshots, { nodeCount: this.#plan.nodes.length, names: this.#names, down: new Set(this.#down.keys()) });
-  }
-
-  async #healthOf(node: FaultNode): Promise<HealthSnapshot> {
-    const { redis } = node.admin;
-    const asked = Promise.all([
-      redis.call('CLUSTER', 'INFO'),
-      redis.call('CLUSTER', 'SLOTS'),
-      redis.call('CLUSTER', 'NODES'),
-      redis.call('INFO', 'replication'),
-    ]);
-    try {
-      const [info, slots, nodes, replication] = await withTimeout(asked, NODE_ANSWER_TIMEOUT_MS);
-      return {
-        name: node.planned.name,
-        clusterInfo: String(info),
-        slots: parseClusterSlots(slots),
-        nodes: parseClusterNodes(String(nodes)),
-        replication: String(replication),
-      };
-    } catch (err) {
-      asked.catch(() => undefined);
-      return { name: node.planned.name, error: err instanceof Error ? err.message : String(err) };
-    }
+  /** One poll of the health rule over the running nodes: those down must be marked failed and serve nothing. */
+  #checkClusterOk(): Promise<HealthVerdict> {
+    const running = this.#running().map((node) => ({ name: node.planned.name, admin: node.admin }));
+    return checkHealth(running, { nodeCount: this.#plan.nodes.length, names: this.#names, down: new Set(this.#down.keys()) });
   }
 
   async #clusterNodesOfRunning(): Promise<{ name: string; entries?: ClusterNodesEntry[]; error?: string }[]> {

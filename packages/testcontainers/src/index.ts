@@ -43,6 +43,7 @@ export {
   type StopNodeOptions,
   type WaitOptions,
 } from './faults';
-export { Topology, parseClusterNodes, type TopologyNode, type ClusterNodesEntry } from './cluster/topology';
+export { Topology, type TopologyNode } from './cluster/topology';
+export { parseClusterNodes, type ClusterNodesEntry } from './cluster/replies';
 export { recordEvents, CLUSTER_EVENTS, NODE_CONNECTION_EVENTS, type EventRecording, type RecordedEvent, type RecordEventsOptions, type WaitForEventOptions } from './cluster/events';
 export { waitUntil, WaitTimeoutError, type WaitUntilOptions } from './util/wait-until';

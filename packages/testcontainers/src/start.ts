@@ -6,7 +6,8 @@ import { AddressTable } from './cluster/address-table';
 import { attachFormed } from './cluster/attach';
 import { formMasters, joinReplica } from './cluster/bootstrap';
 import { clientReady } from './cluster/clients';
-import { compactClusterInfo } from './cluster/cluster-state';
+import { checkHealth, NotHealthyError, readyExpectation, waitForHealth, type HealthVerdict } from './cluster/health';
+import { compactClusterInfo } from './cluster/replies';
 import {
   ClusterStartAbortedError,
   ClusterStartError,
@@ -19,7 +20,6 @@ import {
 } from './errors';
 import { PhaseLog } from './util/log';
 import { resolveFixtureOptions, reuseKey, type RedisClusterOptions, type ResolvedFixtureOptions } from './options';
-import { checkReadiness, NotReadyError, readinessExpectation, waitForReady } from './cluster/readiness';
 import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
 import { keyForSlot } from './util/slots';
@@ -192,7 +192,7 @@ async function startOn(engine: RuntimeEngine, key: string | undefined, context: 
     return promise;
   };
   const admins = new Map<string, AdminConnection>();
-  let lastVerdict: NotReadyError['verdict'];
+  let lastVerdict: HealthVerdict | undefined;
   let ids: Map<string, string> | undefined;
   let started: StartedRedisCluster | undefined;
 
@@ -248,9 +248,11 @@ async function startOn(engine: RuntimeEngine, key: string | undefined, context: 
     const tReady = performance.now();
     let polls: number;
     try {
-      polls = await waitForReady(plan, admins, allIds, signal);
+      const expected = readyExpectation(plan, allIds);
+      const nodes = plan.nodes.map((n) => ({ name: n.name, admin: admins.get(n.name) }));
+      polls = await waitForHealth(() => checkHealth(nodes, expected, signal), { signal });
     } catch (err) {
-      if (err instanceof NotReadyError) {
+      if (err instanceof NotHealthyError) {
         lastVerdict = err.verdict;
         throw err.cause;
       }
@@ -283,9 +285,10 @@ async function startOn(engine: RuntimeEngine, key: string | undefined, context: 
     return started;
   } catch (err) {
     if (signal.aborted && lastVerdict === undefined && ids !== undefined && ids.size === plan.nodes.length) {
-      // Time ran out before the readiness poller ran (e.g. a replica never linked): ask every
+      // Time ran out before the health poller ran (e.g. a replica never linked): ask every
       // node once, so that the error can still name the slowest one and its CLUSTER INFO.
-      lastVerdict = await withTimeout(checkReadiness(plan, admins, readinessExpectation(plan, ids)), 1000).catch(() => undefined);
+      const nodes = plan.nodes.map((n) => ({ name: n.name, admin: admins.get(n.name) }));
+      lastVerdict = await withTimeout(checkHealth(nodes, readyExpectation(plan, ids)), 1000).catch(() => undefined);
     }
     const retry = err instanceof PortInUseError && !resolved.fixedPorts && !signal.aborted;
     if (retry && attempt < MAX_PORT_ATTEMPTS) {
@@ -325,7 +328,7 @@ function describeFailure(
   signal: AbortSignal,
   phase: string,
   timeoutMs: number,
-  verdict: NotReadyError['verdict'],
+  verdict: HealthVerdict | undefined,
   /** The caller's signal: when it aborted, that is why the start failed. */
   aborted?: AbortSignal,
 ): Error {

@@ -4,7 +4,7 @@ import { announcedAddress, type ClusterPlan, type NodeRole, type PlanOptions, ty
 import { closeAdminConnections, type AdminConnection } from './cluster/admin';
 import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
 import { clientOptions, closeClient } from './cluster/clients';
-import { parseInfo } from './cluster/cluster-state';
+import { parseInfo } from './cluster/replies';
 import { recordEvents, type EventRecording, type RecordEventsOptions } from './cluster/events';
 import {
   ClusterFaults,

@@ -1,12 +1,12 @@
 /**
  * Attaching to a cluster that is formed already (one a previous start kept for reuse): a plain
  * connection to every node at the address the test process reaches it at, the address table for
- * the clients, and one readiness poll that says whether it is still the cluster of the plan.
+ * the clients, and one health poll that says whether it is still the cluster of the plan.
  */
 import { announcedAddress, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, openAdminConnection, type AdminConnection } from './admin';
 import { AddressTable, type HostPort } from './address-table';
-import { checkReadiness, readinessExpectation } from './readiness';
+import { checkHealth, readyExpectation } from './health';
 
 /** The connections to a formed cluster's nodes, and where the test process reaches each one. */
 export interface NodeConnections {
@@ -44,8 +44,8 @@ export async function attachFormed(
   const { table, admins } = connectNodes(plan, reach, password);
   try {
     const ids = new Map(await Promise.all(plan.nodes.map(async (n) => [n.name, String(await admins.get(n.name)!.redis.call('CLUSTER', 'MYID'))] as const)));
-    const verdict = await checkReadiness(plan, admins, readinessExpectation(plan, ids));
-    if (!verdict.ready) {
+    const verdict = await checkHealth(plan.nodes.map((n) => ({ name: n.name, admin: admins.get(n.name) })), readyExpectation(plan, ids));
+    if (!verdict.ok) {
       closeAdminConnections(admins.values());
       return undefined;
     }

@@ -6,7 +6,7 @@
  */
 import type { ClusterPlan, PlannedNode } from '@redis-cluster-kit/plan';
 import type { AdminConnection } from './admin';
-import { parseInfo } from './cluster-state';
+import { parseInfo } from './replies';
 import { delay } from '../util/timing';
 
 /** How often a replica retries CLUSTER REPLICATE while it does not know its master yet, and polls its link. */

@@ -1,5 +1,5 @@
-import { buildTopology, evaluateClusterOk, parseClusterNodes, type HealthExpectation, type HealthSnapshot } from './topology';
-import { parseClusterSlots } from './cluster-state';
+import { parseClusterNodes } from './replies';
+import { buildTopology } from './topology';
 
 const ID1 = '1'.repeat(40);
 const ID2 = '2'.repeat(40);
@@ -86,68 +86,5 @@ describe('buildTopology', () => {
     expect(topology.masters.map((m) => m.name)).toEqual(['redis-node-1', 'redis-node-2', 'redis-node-3']);
     expect(topology.replicasOf('redis-node-1').map((r) => r.name)).toEqual(['redis-node-4']);
     expect(() => topology.node('redis-node-9')).toThrow('No node "redis-node-9" in this topology. Nodes are: redis-node-1, redis-node-2, redis-node-3, redis-node-4');
-  });
-});
-
-describe('evaluateClusterOk', () => {
-  const infoOk = (known = 4) => `cluster_state:ok\r\ncluster_known_nodes:${known}\r\n`;
-  const slots = (owner3: string, name3: string) =>
-    parseClusterSlots([
-      [0, 5460, ['redis-node-1', 7101, ID1], ['redis-node-4', 7104, ID4]],
-      [5461, 10922, ['redis-node-2', 7102, ID2]],
-      [10923, 16383, [name3, 7103, owner3]],
-    ]);
-  const line = (id: string, name: string, flags: string, master = '-', slotsText = '') =>
-    `${id} 172.18.0.9:7100@17100,${name} ${flags} ${master} 0 0 1 connected ${slotsText}`.trim();
-  const healthyNodes = (flags3: string) =>
-    parseClusterNodes(
-      [
-        line(ID1, 'redis-node-1', 'myself,master', '-', '0-5460'),
-        line(ID2, 'redis-node-2', 'master', '-', '5461-10922'),
-        line(ID3, 'redis-node-3', flags3, '-', '10923-16383'),
-        line(ID4, 'redis-node-4', 'slave', ID1),
-      ].join('\n'),
-    );
-  const expectation = (down: string[] = []): HealthExpectation => ({ nodeCount: 4, names: NAMES, down: new Set(down) });
-
-  it('is ok when every running node is ok, agrees, and sees no failure', () => {
-    const snapshot: HealthSnapshot = { name: 'redis-node-1', clusterInfo: infoOk(), slots: slots(ID3, 'redis-node-3'), nodes: healthyNodes('master') };
-    expect(evaluateClusterOk([snapshot, { ...snapshot, name: 'redis-node-2' }], expectation())).toEqual({ ok: true, waiting: [] });
-  });
-
-  it('is not ok while a node that is down still serves slots or is not marked failed', () => {
-    const snapshot: HealthSnapshot = { name: 'redis-node-1', clusterInfo: infoOk(), slots: slots(ID3, 'redis-node-3'), nodes: healthyNodes('master,fail?') };
-    const verdict = evaluateClusterOk([snapshot], expectation(['redis-node-3']));
-    expect(verdict.ok).toBe(false);
-    expect(verdict.waiting[0]!.problems).toEqual([
-      'its slot map still lists "redis-node-3 (master of 10923-16383)", which is down',
-      'has not marked "redis-node-3" (down) as failed yet',
-    ]);
-  });
-
-  it('names a running node that another sees as failed, a slot map that differs, a fail state and a replica link down', () => {
-    const first: HealthSnapshot = { name: 'redis-node-1', clusterInfo: infoOk(), slots: slots(ID3, 'redis-node-3'), nodes: healthyNodes('master,fail') };
-    const second: HealthSnapshot = {
-      name: 'redis-node-4',
-      clusterInfo: 'cluster_state:fail\r\ncluster_known_nodes:3\r\n',
-      slots: slots(ID2, 'redis-node-2'),
-      nodes: parseClusterNodes(line(ID4, 'redis-node-4', 'myself,slave', ID1)),
-      replication: 'role:slave\r\nmaster_link_status:down\r\n',
-    };
-    const silent: HealthSnapshot = { name: 'redis-node-2', error: 'no answer within 1000 ms' };
-    const verdict = evaluateClusterOk([first, second, silent], expectation());
-    expect(verdict.waiting.map((w) => w.name)).toEqual(['redis-node-2', 'redis-node-4', 'redis-node-1']);
-    expect(verdict.waiting[0]!.problems).toEqual(['does not answer (no answer within 1000 ms)']);
-    expect(verdict.waiting[1]!.problems).toEqual([
-      'cluster_state:fail',
-      'knows 3 of 4 nodes',
-      `its slot map differs from "redis-node-1"'s (its slot map gives 10923-16383 to redis-node-2:7103, expected redis-node-3:7103)`,
-      'replication link to its master is down',
-    ]);
-    expect(verdict.waiting[2]!.problems).toEqual(['sees "redis-node-3" as failed']);
-  });
-
-  it('is not ok when no node was polled', () => {
-    expect(evaluateClusterOk([], expectation()).ok).toBe(false);
   });
 });

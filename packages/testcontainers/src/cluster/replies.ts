@@ -1,8 +1,8 @@
 /**
- * Pure reading of what nodes answer (CLUSTER INFO, CLUSTER SLOTS, INFO replication) and the
- * readiness rule built on it. No I/O here: the readiness poller feeds it replies.
+ * Pure reading of what nodes answer: INFO and CLUSTER INFO, CLUSTER SLOTS (and comparing slot
+ * maps), CLUSTER NODES. No I/O here: the health poller and the fault helpers feed it replies.
  */
-import { announcedAddress, SLOT_COUNT, type ClusterPlan, type NodeRole } from '@redis-cluster-kit/plan';
+import { announcedAddress, SLOT_COUNT, type ClusterPlan, type SlotRange } from '@redis-cluster-kit/plan';
 
 /** `key:value` lines of INFO / CLUSTER INFO as an object (sections and blank lines skipped). */
 export function parseInfo(text: string): Record<string, string> {
@@ -113,61 +113,66 @@ export function describeSlotMapDifference(actual: readonly SlotMapEntry[], expec
   return 'its slot map differs from the plan';
 }
 
-/** What one poll learned from one node. */
-export interface NodeSnapshot {
-  name: string;
-  role: NodeRole;
-  /** CLUSTER INFO text. */
-  clusterInfo?: string;
-  /** Parsed CLUSTER SLOTS. */
-  slots?: SlotMapEntry[];
-  /** INFO replication text (replicas only). */
-  replication?: string;
-  /** Why the node did not answer. */
-  error?: string;
+/** One line of CLUSTER NODES, as Redis 7 writes it. */
+export interface ClusterNodesEntry {
+  id: string;
+  /** The node's IP on the cluster's network, as its peers know it ('' while unknown). */
+  ip: string;
+  port: number;
+  busPort: number;
+  /** The announced hostname (`redis-node-1`), when nodes announce names. */
+  hostname?: string;
+  /** Flags as Redis prints them: `myself`, `master`, `slave`, `fail?`, `fail`, `handshake`, `noaddr`, `nofailover`. */
+  flags: string[];
+  /** For replicas: the id of their master. */
+  masterId?: string;
+  configEpoch: number;
+  linkState: string;
+  slots: SlotRange[];
+  /** Slots this node is moving out (only reported by the node itself). */
+  migrating: { slot: number; toId: string }[];
+  /** Slots this node is taking in (only reported by the node itself). */
+  importing: { slot: number; fromId: string }[];
 }
 
-/** What every node must show for the cluster to be ready. */
-export interface ReadinessExpectation {
-  nodeCount: number;
-  slotMap: readonly SlotMapEntry[];
-}
-
-/**
- * What a node still lacks (empty when it is ready): `cluster_state:ok`, all N nodes known, the
- * expected slot map (all 16384 slots, the plan's ranges, the announced names), and for a replica
- * an established link to its master.
- */
-export function nodeProblems(snapshot: NodeSnapshot, expected: ReadinessExpectation): string[] {
-  if (snapshot.error !== undefined) return [`does not answer (${snapshot.error})`];
-  const problems: string[] = [];
-  const info = parseInfo(snapshot.clusterInfo ?? '');
-  if (info['cluster_state'] !== 'ok') problems.push(`cluster_state:${info['cluster_state'] ?? 'unknown'}`);
-  const known = Number(info['cluster_known_nodes'] ?? 0);
-  if (known !== expected.nodeCount) problems.push(`knows ${known} of ${expected.nodeCount} nodes`);
-  const difference = snapshot.slots ? describeSlotMapDifference(snapshot.slots, expected.slotMap) : 'no slot map yet';
-  if (difference !== undefined) problems.push(difference);
-  if (snapshot.role === 'replica') {
-    const repl = parseInfo(snapshot.replication ?? '');
-    if (repl['role'] !== 'slave') problems.push(`is not a replica yet (role:${repl['role'] ?? 'unknown'})`);
-    else if (repl['master_link_status'] !== 'up') problems.push(`replication link is ${repl['master_link_status'] ?? 'unknown'}`);
-  }
-  return problems;
-}
-
-export interface ReadinessVerdict {
-  ready: boolean;
-  /** Nodes that are not ready, with what they lack, slowest first (silent nodes, then most problems). */
-  waiting: { name: string; problems: string[]; clusterInfo: string | undefined }[];
-}
-
-/** The readiness rule over one poll of every node. */
-export function evaluateReadiness(snapshots: readonly NodeSnapshot[], expected: ReadinessExpectation): ReadinessVerdict {
-  const waiting = snapshots
-    .map((s, order) => ({ name: s.name, problems: nodeProblems(s, expected), clusterInfo: s.clusterInfo, order, silent: s.error !== undefined }))
-    .filter((w) => w.problems.length > 0)
-    // A node that does not answer is the furthest from ready; then the one that lacks the most.
-    .sort((a, b) => Number(b.silent) - Number(a.silent) || b.problems.length - a.problems.length || a.order - b.order)
-    .map(({ name, problems, clusterInfo }) => ({ name, problems, clusterInfo }));
-  return { ready: waiting.length === 0, waiting };
+/** Read a CLUSTER NODES reply. Unknown or malformed lines throw: they would make every later check lie. */
+export function parseClusterNodes(text: string): ClusterNodesEntry[] {
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [id, address, flags, master, , , epoch, linkState, ...slotTokens] = line.trim().split(' ');
+      if (id === undefined || address === undefined || flags === undefined || master === undefined || linkState === undefined) {
+        throw new TypeError(`Unexpected CLUSTER NODES line: ${line}`);
+      }
+      const [endpoint = '', hostname] = address.split(',');
+      const at = endpoint.indexOf('@');
+      const hostPort = at === -1 ? endpoint : endpoint.slice(0, at);
+      const colon = hostPort.lastIndexOf(':');
+      const entry: ClusterNodesEntry = {
+        id,
+        ip: hostPort.slice(0, colon),
+        port: Number(hostPort.slice(colon + 1)),
+        busPort: at === -1 ? 0 : Number(endpoint.slice(at + 1)),
+        flags: flags === 'noflags' ? [] : flags.split(','),
+        configEpoch: Number(epoch),
+        linkState,
+        slots: [],
+        migrating: [],
+        importing: [],
+      };
+      if (hostname) entry.hostname = hostname;
+      if (master !== '-') entry.masterId = master;
+      for (const token of slotTokens) {
+        const migrating = /^\[(\d+)->-([0-9a-f]+)\]$/.exec(token);
+        const importing = /^\[(\d+)-<-([0-9a-f]+)\]$/.exec(token);
+        if (migrating) entry.migrating.push({ slot: Number(migrating[1]), toId: migrating[2]! });
+        else if (importing) entry.importing.push({ slot: Number(importing[1]), fromId: importing[2]! });
+        else {
+          const [start, end = start] = token.split('-');
+          entry.slots.push({ start: Number(start), end: Number(end) });
+        }
+      }
+      return entry;
+    });
 }
