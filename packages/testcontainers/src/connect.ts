@@ -5,12 +5,12 @@
  */
 import type { ClusterOptions } from 'ioredis';
 import { announcedAddress, createPlan, InvalidOptionError } from '@redis-cluster-kit/plan';
-import { openAdminConnection } from './cluster/admin';
+import { openAdminConnection, type TrackedNode } from './cluster/admin';
 import { AddressTable } from './cluster/address-table';
 import { clientReady } from './cluster/clients';
 import { PhaseLog, type ClusterLogger } from './util/log';
 import { withTimeout } from './util/timing';
-import { CONNECTION_INFO_FORMAT, StartedRedisCluster, type ClusterConnectionInfo, type TrackedNode } from './started-cluster';
+import { CONNECTION_INFO_FORMAT, StartedRedisCluster, type ClusterConnectionInfo } from './started-cluster';
 
 /** The environment variable through which Jest's globalSetup hands the cluster to workers. */
 export const CONNECTION_ENV_VAR = 'REDIS_CLUSTER_KIT_CONNECTION';

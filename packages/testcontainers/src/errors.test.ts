@@ -1,18 +1,14 @@
-import { HIDDEN, hideSecret } from './errors';
+import { ClusterNotOkError } from './errors';
 
-describe('hideSecret', () => {
-  it('hides the secret as it is and as redis-server echoes it (backslashes and double quotes escaped)', () => {
-    const secret = 'a"b\\c';
-    expect(hideSecret([`requirepass ${secret}`, `'requirepass "a\\"b\\\\c"'`, 'nothing here'], secret)).toEqual([
-      `requirepass ${HIDDEN}`,
-      `'requirepass "${HIDDEN}"'`,
-      'nothing here',
+describe('ClusterNotOkError', () => {
+  it('names the node furthest from ok, what it lacks and its CLUSTER INFO, then the others', () => {
+    const error = new ClusterNotOkError(5000, 'redis-node-2', [
+      { name: 'redis-node-2', problems: ['cluster_state:fail', 'sees "redis-node-1" as failed'], clusterInfo: 'cluster_state:fail\r\ncluster_stats_messages_sent:9\r\ncluster_known_nodes:6\r\n' },
+      { name: 'redis-node-3', problems: ['cluster_state:fail'], clusterInfo: undefined },
     ]);
-  });
-
-  it('hides every occurrence and leaves lines alone without a secret', () => {
-    expect(hideSecret(['pw pw', 'x'], 'pw')).toEqual([`${HIDDEN} ${HIDDEN}`, 'x']);
-    expect(hideSecret(['pw'], undefined)).toEqual(['pw']);
-    expect(hideSecret(['pw'], '')).toEqual(['pw']);
+    expect(error.message).toBe(
+      'Redis Cluster was not ok within 5000 ms: node "redis-node-2" cluster_state:fail, sees "redis-node-1" as failed; ' +
+        'last CLUSTER INFO: cluster_state:fail cluster_known_nodes:6; also "redis-node-3": cluster_state:fail',
+    );
   });
 });

@@ -2,6 +2,9 @@
  * Errors a user of the fixture meets. Each message is one line that says what went wrong and
  * what to do about it; the fields carry the same facts for programs.
  */
+import type { HealthVerdict } from './cluster/health';
+import { compactClusterInfo } from './cluster/replies';
+import { causeMessage } from './util/messages';
 
 /** No Docker (or compatible) daemon answered. */
 export class DockerUnavailableError extends Error {
@@ -147,13 +150,6 @@ export class ClusterStartError extends Error {
   }
 }
 
-/** A one-line message of any thrown value. */
-export function causeMessage(cause: unknown): string {
-  if (cause === undefined) return 'no detail';
-  const text = cause instanceof Error ? cause.message : String(cause);
-  return text.replace(/\s+/g, ' ').trim();
-}
-
 /** The start was aborted through its `signal` option. Everything started was removed. */
 export class ClusterStartAbortedError extends Error {
   /** As the platform's own aborted operations (fetch, timers/promises) name theirs. */
@@ -169,16 +165,25 @@ export class ClusterStartAbortedError extends Error {
   }
 }
 
-/** What a hidden secret is shown as. */
-export const HIDDEN = '<hidden>';
+/** Thrown by waitForClusterOk (and the helpers that wait for it) when the cluster did not settle in time. */
+export class ClusterNotOkError extends Error {
+  override readonly name = 'ClusterNotOkError';
 
-/**
- * Lines a node printed, with `secret` hidden: as it is, and as redis-server echoes it back from
- * a config line or a command-line argument (backslashes and double quotes escaped), the one
- * place where node output is collected before it reaches an error or a log.
- */
-export function hideSecret(lines: readonly string[], secret: string | undefined): string[] {
-  if (secret === undefined || secret === '') return [...lines];
-  const forms = [...new Set([secret, secret.replace(/[\\"]/g, (c) => `\\${c}`)])];
-  return lines.map((line) => forms.reduce((text, form) => text.split(form).join(HIDDEN), line));
+  constructor(
+    readonly timeoutMs: number,
+    /** The node furthest from ok. */
+    readonly node: string | undefined,
+    /** What each node not ok still lacked. */
+    readonly waiting: HealthVerdict['waiting'],
+  ) {
+    const first = waiting[0];
+    const others = waiting.slice(1).map((w) => `"${w.name}": ${w.problems.join(', ')}`);
+    super(
+      `Redis Cluster was not ok within ${timeoutMs} ms: ` +
+        (first
+          ? `node "${first.name}" ${first.problems.join(', ')}; last CLUSTER INFO: ${compactClusterInfo(first.clusterInfo)}` +
+            (others.length > 0 ? `; also ${others.join('; ')}` : '')
+          : 'no running node was polled'),
+    );
+  }
 }

@@ -29,20 +29,20 @@ export { InvalidOptionError } from '@redis-cluster-kit/plan';
 export { keyHashSlot, keyForSlot, hashTagForSlot } from './util/slots';
 export { LABELS } from './runtime/docker/docker';
 export type { ClusterLogEvent, ClusterLogger, ClusterPhase } from './util/log';
-export { DEFAULT_FAULT_TIMEOUT_MS } from './options';
 export {
-  ClusterNotOkError,
+  DEFAULT_FAULT_TIMEOUT_MS,
   FAILOVER_MODES,
   type FailoverMode,
   type FailoverOptions,
-  type FailoverResult,
   type MigrateSlotOptions,
-  type MigrationResult,
-  type PendingMigration,
   type StartNodeOptions,
   type StopNodeOptions,
   type WaitOptions,
-} from './faults';
+} from './options';
+export { ClusterNotOkError } from './errors';
+export type { FailoverResult } from './faults/failover';
+export type { MigrationResult } from './faults/migration';
+export type { PendingMigration } from './faults/node-state';
 export { Topology, type TopologyNode } from './cluster/topology';
 export { parseClusterNodes, type ClusterNodesEntry } from './cluster/replies';
 export { recordEvents, CLUSTER_EVENTS, NODE_CONNECTION_EVENTS, type EventRecording, type RecordedEvent, type RecordEventsOptions, type WaitForEventOptions } from './cluster/events';

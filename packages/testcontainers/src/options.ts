@@ -122,6 +122,46 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
 /** How long the fault helpers wait for the cluster to settle, unless told otherwise. */
 export const DEFAULT_FAULT_TIMEOUT_MS = 30_000;
 
+// The options of the fault helpers of StartedRedisCluster (docs/faults.md).
+
+/** `CLUSTER FAILOVER` and its two options. */
+export const FAILOVER_MODES = Object.freeze(['default', 'force', 'takeover'] as const);
+export type FailoverMode = (typeof FAILOVER_MODES)[number];
+
+export interface StopNodeOptions {
+  /** Seconds the node gets to shut down before it is killed (`docker stop -t`). 0 is a crash. @default 0 */
+  timeoutSeconds?: number;
+}
+
+export interface WaitOptions {
+  /** @default DEFAULT_FAULT_TIMEOUT_MS (30000) */
+  timeoutMs?: number;
+}
+
+export interface StartNodeOptions extends WaitOptions {
+  /** Also wait until the cluster is ok on every running node (`StartedRedisCluster.waitForClusterOk()`). @default true */
+  waitForClusterOk?: boolean;
+}
+
+export interface FailoverOptions extends WaitOptions {
+  /** `default` (the master agrees and hands over), `force` (the master is not asked) or `takeover` (no vote at all). @default "default" */
+  mode?: FailoverMode;
+}
+
+export interface MigrateSlotOptions extends WaitOptions {
+  /**
+   * Assign the slot to the target at the end (`CLUSTER SETSLOT <slot> NODE` on every master).
+   * `false` leaves the slot MIGRATING on its owner and IMPORTING on the target, so that clients
+   * meet ASK and TRYAGAIN; `StartedRedisCluster.finishMigration()` completes it. @default true
+   */
+  finish?: boolean;
+  /**
+   * Which keys of the slot to move now: `all`, `none`, or a list (each must hash to the slot).
+   * Finishing always moves every key left. @default "all" when finishing, else "none"
+   */
+  keys?: 'all' | 'none' | readonly string[];
+}
+
 /** Options after defaults and validation. */
 export interface ResolvedFixtureOptions {
   plan: ClusterPlan;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
-import { closeAdminConnections, openAdminConnection, type AdminConnection } from './cluster/admin';
+import { closeAdminConnections, openAdminConnection, type AdminConnection, type TrackedNode } from './cluster/admin';
 import { AddressTable } from './cluster/address-table';
 import { attachFormed } from './cluster/attach';
 import { formMasters, joinReplica } from './cluster/bootstrap';
@@ -23,7 +23,7 @@ import { resolveFixtureOptions, reuseKey, type RedisClusterOptions, type Resolve
 import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
 import { keyForSlot } from './util/slots';
-import { StartedRedisCluster, type TrackedNode } from './started-cluster';
+import { StartedRedisCluster } from './started-cluster';
 import { Deadline, DeadlineExceeded, deferred, delay, withTimeout } from './util/timing';
 
 export { nodeCommand } from './runtime/node-config';

@@ -1,23 +1,16 @@
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { Cluster as IoredisCluster } from 'ioredis';
-import { announcedAddress, type ClusterPlan, type NodeRole, type PlanOptions, type PlannedNode, type SlotRange } from '@redis-cluster-kit/plan';
-import { closeAdminConnections, type AdminConnection } from './cluster/admin';
+import { announcedAddress, type ClusterPlan, type NodeRole, type PlanOptions, type SlotRange } from '@redis-cluster-kit/plan';
+import { closeAdminConnections, type AdminConnection, type TrackedNode } from './cluster/admin';
 import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
-import { clientOptions, closeClient } from './cluster/clients';
+import { clientOptions, closeClient, liveStartupNodes } from './cluster/clients';
 import { parseInfo } from './cluster/replies';
 import { recordEvents, type EventRecording, type RecordEventsOptions } from './cluster/events';
-import {
-  ClusterFaults,
-  liveStartupNodes,
-  type FailoverOptions,
-  type FailoverResult,
-  type MigrateSlotOptions,
-  type MigrationResult,
-  type PendingMigration,
-  type StartNodeOptions,
-  type StopNodeOptions,
-  type WaitOptions,
-} from './faults';
+import type { FailoverResult } from './faults/failover';
+import { ClusterFaults } from './faults/faults';
+import type { MigrationResult } from './faults/migration';
+import type { PendingMigration } from './faults/node-state';
+import type { FailoverOptions, MigrateSlotOptions, StartNodeOptions, StopNodeOptions, WaitOptions } from './options';
 import type { PhaseLog } from './util/log';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
 import type { Topology } from './cluster/topology';
@@ -49,13 +42,6 @@ export interface ClusterRuntime {
   remove(): Promise<void>;
   /** Stop, start, pause and unpause single nodes (the fault helpers); absent when this process does not own the nodes. */
   nodes?: NodeRuntime;
-}
-
-/** A node as the started cluster tracks it. */
-export interface TrackedNode {
-  planned: PlannedNode;
-  id: string;
-  admin: AdminConnection;
 }
 
 export interface StartedRedisClusterInit {
@@ -245,7 +231,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     return info;
   }
 
-  // Faults on demand (docs/faults.md). The work is done in faults.ts.
+  // Faults on demand (docs/faults.md). The work is done in faults/.
 
   /**
    * Stop a node (its container, or its redis-server process) at once, like a crash, unless

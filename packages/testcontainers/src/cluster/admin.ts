@@ -3,6 +3,7 @@
  * reset data. They only need an address, so they work the same for containers and for local
  * processes (a later runtime reuses this module).
  */
+import type { PlannedNode } from '@redis-cluster-kit/plan';
 import { Redis } from 'ioredis';
 import createDebug from 'debug';
 
@@ -22,6 +23,16 @@ export interface NodeEndpoint {
 export interface AdminConnection {
   readonly endpoint: NodeEndpoint;
   readonly redis: Redis;
+}
+
+/**
+ * A node of a formed cluster as the fixture tracks it (the started cluster and its fault
+ * helpers alike): the plan's node, its id, and its plain connection (replaced when it restarts).
+ */
+export interface TrackedNode {
+  planned: PlannedNode;
+  id: string;
+  admin: AdminConnection;
 }
 
 export interface AdminOptions {

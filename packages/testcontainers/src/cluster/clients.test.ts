@@ -1,5 +1,5 @@
 import { AddressTable } from './address-table';
-import { clientOptions } from './clients';
+import { clientOptions, liveStartupNodes } from './clients';
 
 describe('client options', () => {
   const table = new AddressTable();
@@ -22,5 +22,17 @@ describe('client options', () => {
     const options = clientOptions(table, undefined, {}, { natMap: { 'redis-node-1:7101': { host: 'elsewhere', port: 1 } } });
     expect((options.natMap as (key: string) => unknown)('redis-node-1:7101')).toEqual({ host: '127.0.0.1', port: 32768 });
     expect(options.redisOptions).toEqual({});
+  });
+});
+
+describe('liveStartupNodes', () => {
+  it('reads the table whenever ioredis copies them (Object.assign on every connect)', () => {
+    const table = new AddressTable();
+    table.set('redis-node-1:7101', { host: '127.0.0.1', port: 32768 });
+    const [node] = liveStartupNodes(table, ['redis-node-1:7101']);
+    expect({ ...node }).toEqual({ host: '127.0.0.1', port: 32768 });
+    table.set('redis-node-1:7101', { host: '127.0.0.1', port: 32999 });
+    expect(Object.assign({}, node)).toEqual({ host: '127.0.0.1', port: 32999 });
+    expect(() => liveStartupNodes(table, ['redis-node-9:7109'])).toThrow('No address known for node "redis-node-9:7109"');
   });
 });

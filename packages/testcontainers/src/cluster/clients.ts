@@ -62,3 +62,19 @@ export async function closeClient(cluster: Cluster, timeoutMs = 1000): Promise<v
   if ((cluster.status as string) !== 'end') cluster.disconnect();
   await withTimeout(ended, timeoutMs).catch(() => undefined);
 }
+
+/** Startup nodes whose host and port are read from the live table whenever ioredis (re)connects. */
+export function liveStartupNodes(table: AddressTable, announced: readonly string[]): HostPort[] {
+  return announced.map((key) => {
+    const fallback = table.get(key);
+    if (!fallback) throw new Error(`No address known for node "${key}"`);
+    return {
+      get host() {
+        return (table.get(key) ?? fallback).host;
+      },
+      get port() {
+        return (table.get(key) ?? fallback).port;
+      },
+    };
+  });
+}

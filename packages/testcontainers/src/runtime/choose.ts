@@ -4,9 +4,10 @@
  */
 import Dockerode from 'dockerode';
 import { getContainerRuntimeClient } from 'testcontainers';
-import { causeMessage, NoRuntimeAvailableError } from '../errors';
+import { NoRuntimeAvailableError } from '../errors';
 import type { PhaseLog } from '../util/log';
 import { SERVER_PATH_ENV_VAR, type ResolvedFixtureOptions } from '../options';
+import { causeMessage } from '../util/messages';
 import { withTimeout } from '../util/timing';
 import { connectDocker, describeDockerHost } from './docker/docker';
 import { dockerEngine } from './docker/engine';

@@ -2,7 +2,7 @@
  * Waiting on a state instead of sleeping: poll a check until it holds, and fail with a message
  * that says what was awaited and what was seen last.
  */
-import { causeMessage } from '../errors';
+import { causeMessage } from './messages';
 import { delay } from './timing';
 
 export interface WaitUntilOptions {

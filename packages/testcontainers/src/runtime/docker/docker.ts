@@ -7,8 +7,9 @@ import { hostname } from 'node:os';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
-import { DockerUnavailableError, hideSecret, ImageUnavailableError, NodeExitedError } from '../../errors';
+import { DockerUnavailableError, ImageUnavailableError, NodeExitedError } from '../../errors';
 import { processAlive } from '../../util/liveness';
+import { hideSecret } from '../../util/messages';
 
 const debug = createDebug('redis-cluster-kit:docker');
 

@@ -1,10 +1,9 @@
 import { createPlan } from '@redis-cluster-kit/plan';
-import type { AdminConnection } from './cluster/admin';
-import { AddressTable } from './cluster/address-table';
-import { publishedAddress } from './runtime/docker/container-nodes';
-import type { NodeRuntime } from './runtime/types';
-import { ClusterFaults, ClusterNotOkError, liveStartupNodes } from './faults';
-import { PhaseLog } from './util/log';
+import type { AdminConnection } from '../cluster/admin';
+import { AddressTable } from '../cluster/address-table';
+import type { NodeRuntime } from '../runtime/types';
+import { PhaseLog } from '../util/log';
+import { ClusterFaults } from './faults';
 
 const plan = createPlan({ masters: 3, replicas: 1, announce: 'hostname' });
 
@@ -74,47 +73,5 @@ describe('ClusterFaults: wrong arguments fail at once, with what is allowed', ()
   it('names nodes by the addresses they have had', () => {
     expect(faults().nodeNameAt('127.0.0.1:32001')).toBe('redis-node-2');
     expect(faults().nodeNameAt('127.0.0.1:1')).toBeUndefined();
-  });
-});
-
-describe('ClusterNotOkError', () => {
-  it('names the node furthest from ok, what it lacks and its CLUSTER INFO, then the others', () => {
-    const error = new ClusterNotOkError(5000, 'redis-node-2', [
-      { name: 'redis-node-2', problems: ['cluster_state:fail', 'sees "redis-node-1" as failed'], clusterInfo: 'cluster_state:fail\r\ncluster_stats_messages_sent:9\r\ncluster_known_nodes:6\r\n' },
-      { name: 'redis-node-3', problems: ['cluster_state:fail'], clusterInfo: undefined },
-    ]);
-    expect(error.message).toBe(
-      'Redis Cluster was not ok within 5000 ms: node "redis-node-2" cluster_state:fail, sees "redis-node-1" as failed; ' +
-        'last CLUSTER INFO: cluster_state:fail cluster_known_nodes:6; also "redis-node-3": cluster_state:fail',
-    );
-  });
-});
-
-describe('liveStartupNodes', () => {
-  it('reads the table whenever ioredis copies them (Object.assign on every connect)', () => {
-    const table = new AddressTable();
-    table.set('redis-node-1:7101', { host: '127.0.0.1', port: 32768 });
-    const [node] = liveStartupNodes(table, ['redis-node-1:7101']);
-    expect({ ...node }).toEqual({ host: '127.0.0.1', port: 32768 });
-    table.set('redis-node-1:7101', { host: '127.0.0.1', port: 32999 });
-    expect(Object.assign({}, node)).toEqual({ host: '127.0.0.1', port: 32999 });
-    expect(() => liveStartupNodes(table, ['redis-node-9:7109'])).toThrow('No address known for node "redis-node-9:7109"');
-  });
-});
-
-describe('publishedAddress', () => {
-  const info = (ports: Record<string, { HostIp: string; HostPort: string }[]>, ip = '172.18.0.7') =>
-    ({ NetworkSettings: { Ports: ports, Networks: { net: { IPAddress: ip } } } }) as never;
-
-  it('reads the IPv4 host port of the client port and the IP on the network', () => {
-    const ports = { '7101/tcp': [{ HostIp: '::', HostPort: '33001' }, { HostIp: '0.0.0.0', HostPort: '33000' }] };
-    expect(publishedAddress(info(ports), 7101, 'net', 'redis-node-1')).toEqual({ port: 33000, internalIp: '172.18.0.7' });
-  });
-
-  it('says what is missing', () => {
-    expect(() => publishedAddress(info({}), 7101, 'net', 'redis-node-1')).toThrow('Node "redis-node-1" started, but port 7101/tcp is not published (bindings: [])');
-    expect(() => publishedAddress(info({ '7101/tcp': [{ HostIp: '', HostPort: '1' }] }, ''), 7101, 'net', 'redis-node-1')).toThrow(
-      'Node "redis-node-1" started, but has no IP on network "net"',
-    );
   });
 });

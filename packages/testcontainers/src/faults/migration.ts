@@ -1,0 +1,160 @@
+/**
+ * migrateSlot() and finishMigration(): move a slot and its keys to another master, all the way
+ * or half-way (MIGRATING on its owner, IMPORTING on the target), as redis-cli does.
+ */
+import { InvalidOptionError, SLOT_COUNT } from '@redis-cluster-kit/plan';
+import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
+import { parseClusterSlots } from '../cluster/replies';
+import type { TopologyNode } from '../cluster/topology';
+import { DEFAULT_FAULT_TIMEOUT_MS, type MigrateSlotOptions, type WaitOptions } from '../options';
+import { keyHashSlot } from '../util/slots';
+import { withTimeout } from '../util/timing';
+import { waitUntil, WaitTimeoutError } from '../util/wait-until';
+import type { NodeState, PendingMigration } from './node-state';
+import { FAULT_POLL_MS, readTopology } from './observe';
+
+/** Keys per MIGRATE, and MIGRATE's own timeout. */
+const MIGRATE_BATCH = 100;
+const MIGRATE_TIMEOUT_MS = 5000;
+
+export interface MigrationResult {
+  slot: number;
+  from: string;
+  to: string;
+  /** Keys moved by this call. */
+  movedKeys: number;
+  /** True when the slot now belongs to `to` on every running node. */
+  finished: boolean;
+}
+
+/**
+ * Move `slot` from the master serving it to the master `to`: SETSLOT IMPORTING on the target,
+ * MIGRATING on the owner, MIGRATE of the keys (to the target's address on the cluster network),
+ * then, when finishing, SETSLOT NODE on every master and a wait until every running node agrees.
+ */
+export async function migrateSlot(state: NodeState, slot: number, to: string, options: MigrateSlotOptions = {}): Promise<MigrationResult> {
+  checkSlot(slot);
+  const target = state.node(to);
+  state.requireRunning(to, 'migrate a slot to');
+  const finish = options.finish ?? true;
+  const keys = options.keys ?? (finish ? 'all' : 'none');
+  if (keys !== 'all' && keys !== 'none') {
+    if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) {
+      throw new InvalidOptionError('keys', keys, '"all", "none" or an array of key names');
+    }
+    const stray = keys.find((k) => keyHashSlot(k) !== slot);
+    if (stray !== undefined) throw new Error(`Cannot move key "${stray}" with slot ${slot}: it hashes to slot ${keyHashSlot(stray)}`);
+  }
+  const topology = await readTopology(state);
+  let pending = state.migrations.get(slot);
+  if (pending && pending.to !== to) {
+    throw new Error(`Slot ${slot} is half-way from "${pending.from}" to "${pending.to}": finish it first (finishMigration(${slot}))`);
+  }
+  if (topology.node(to).role !== 'master') throw new Error(`Cannot migrate slot ${slot} to "${to}": it is a replica; name a master`);
+  if (!pending) {
+    const owner = topology.masterOf(slot);
+    if (!owner) throw new Error(`Cannot migrate slot ${slot}: no master serves it`);
+    if (owner.name === to) throw new Error(`Cannot migrate slot ${slot} to "${to}": it already serves it`);
+    state.requireRunning(owner.name, `migrate slot ${slot} away from`);
+    const source = state.node(owner.name);
+    // As redis-cli does: the target imports first, so that no ASK can reach it too early.
+    await target.admin.redis.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', source.id);
+    await source.admin.redis.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', target.id);
+    pending = { slot, from: owner.name, to };
+    state.migrations.set(slot, pending);
+    state.log.event('fault', `slot ${slot} migrating from "${owner.name}" to "${to}"`);
+  }
+  const destination = topology.node(to);
+  let movedKeys = 0;
+  if (keys === 'all') movedKeys += await moveAllKeys(state, pending, destination);
+  else if (keys !== 'none') movedKeys += await moveKeys(state, pending, destination, [...keys]);
+  if (!finish) return { slot, from: pending.from, to, movedKeys, finished: false };
+  movedKeys += await finishSlot(state, pending, destination, options.timeoutMs ?? DEFAULT_FAULT_TIMEOUT_MS);
+  return { slot, from: pending.from, to, movedKeys, finished: true };
+}
+
+/** Complete the half-way migration of `slot`, or of every slot left half-way when none is named. */
+export async function finishMigration(state: NodeState, slot?: number, options: WaitOptions = {}): Promise<MigrationResult[]> {
+  const pending = slot === undefined ? [...state.migrations.values()] : [state.migrations.get(slot)];
+  if (slot !== undefined && pending[0] === undefined) {
+    const open = [...state.migrations.keys()];
+    throw new Error(`Slot ${slot} is not half-way migrated${open.length > 0 ? `; these are: ${open.join(', ')}` : ''}`);
+  }
+  const results: MigrationResult[] = [];
+  for (const migration of pending) {
+    if (!migration) continue;
+    const topology = await readTopology(state);
+    const movedKeys = await finishSlot(state, migration, topology.node(migration.to), options.timeoutMs ?? DEFAULT_FAULT_TIMEOUT_MS);
+    results.push({ slot: migration.slot, from: migration.from, to: migration.to, movedKeys, finished: true });
+  }
+  return results;
+}
+
+/** Move the keys left, assign the slot to the target on every running master, and wait until every running node agrees. */
+async function finishSlot(state: NodeState, migration: PendingMigration, destination: TopologyNode, timeoutMs: number): Promise<number> {
+  const { slot } = migration;
+  const source = state.node(migration.from);
+  const target = state.node(migration.to);
+  state.requireRunning(migration.from, `finish the migration of slot ${slot} from`);
+  const movedKeys = await moveAllKeys(state, migration, destination);
+  // The target first (it stops importing and takes a new epoch), then the source, then every
+  // other running master, as redis-cli does; replicas learn it from their masters.
+  await target.admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id);
+  await source.admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id);
+  const topology = await readTopology(state);
+  const others = topology.masters.filter((m) => m.name !== migration.from && m.name !== migration.to && !state.down.has(m.name));
+  await Promise.all(others.map((m) => state.node(m.name).admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id)));
+  state.migrations.delete(slot);
+  let lagging = '';
+  try {
+    await waitUntil(
+      async () => {
+        for (const node of state.running()) {
+          const slots = parseClusterSlots(await withTimeout(node.admin.redis.call('CLUSTER', 'SLOTS'), NODE_ANSWER_TIMEOUT_MS));
+          const owner = slots.find((r) => slot >= r.start && slot <= r.end)?.master.id;
+          if (owner !== target.id) {
+            lagging = `node "${node.planned.name}" gives it to ${owner === undefined ? 'no one' : `"${state.names.get(owner) ?? owner}"`}`;
+            return false;
+          }
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: FAULT_POLL_MS, description: `slot ${slot} to belong to "${migration.to}" everywhere` },
+    );
+  } catch (err) {
+    if (err instanceof WaitTimeoutError) throw new Error(`Slot ${slot} was assigned to "${migration.to}", but not every node agreed within ${timeoutMs} ms: ${lagging}`);
+    throw err;
+  }
+  state.log.event('fault', `slot ${slot} moved from "${migration.from}" to "${migration.to}" (${movedKeys} keys in the last step)`);
+  return movedKeys;
+}
+
+async function moveAllKeys(state: NodeState, migration: PendingMigration, destination: TopologyNode): Promise<number> {
+  const source = state.node(migration.from);
+  let moved = 0;
+  for (;;) {
+    const keys = (await source.admin.redis.call('CLUSTER', 'GETKEYSINSLOT', migration.slot, MIGRATE_BATCH)) as string[];
+    if (keys.length === 0) return moved;
+    moved += await moveKeys(state, migration, destination, keys);
+  }
+}
+
+/** MIGRATE the keys that still exist on the source; returns how many were asked for. */
+async function moveKeys(state: NodeState, migration: PendingMigration, destination: TopologyNode, keys: string[]): Promise<number> {
+  const source = state.node(migration.from);
+  const planned = state.node(migration.to).planned;
+  // The source reaches the target on the cluster's network: at the IP the cluster knows, or by its name.
+  const host = destination.ip || planned.name;
+  const auth = state.password === undefined ? [] : ['AUTH', state.password];
+  for (let i = 0; i < keys.length; i += MIGRATE_BATCH) {
+    const batch = keys.slice(i, i + MIGRATE_BATCH);
+    await source.admin.redis.call('MIGRATE', host, planned.port, '', 0, MIGRATE_TIMEOUT_MS, ...auth, 'KEYS', ...batch);
+  }
+  return keys.length;
+}
+
+function checkSlot(slot: number): void {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) {
+    throw new RangeError(`Slot ${slot} does not exist: slots are 0 to ${SLOT_COUNT - 1}`);
+  }
+}
