@@ -4,13 +4,12 @@
  * closes its clients and leaves the nodes to their owner.
  */
 import type { ClusterOptions } from 'ioredis';
-import { announcedAddress, createPlan, InvalidOptionError } from '@redis-cluster-kit/plan';
-import { openAdminConnection, type TrackedNode } from './cluster/admin';
-import { AddressTable } from './cluster/address-table';
+import { createPlan, InvalidOptionError } from '@redis-cluster-kit/plan';
+import { connectNodes } from './cluster/attach';
 import { clientReady } from './cluster/clients';
+import { assembleStartedCluster, CONNECTION_INFO_FORMAT, type ClusterConnectionInfo, type StartedRedisCluster } from './started-redis-cluster';
 import { PhaseLog, type ClusterLogger } from './util/log';
 import { withTimeout } from './util/timing';
-import { CONNECTION_INFO_FORMAT, StartedRedisCluster, type ClusterConnectionInfo } from './started-cluster';
 
 /** The environment variable through which Jest's globalSetup hands the cluster to workers. */
 export const CONNECTION_ENV_VAR = 'REDIS_CLUSTER_KIT_CONNECTION';
@@ -46,26 +45,22 @@ export async function connectToCluster(
   options: { clusterOptions?: ClusterOptions; logger?: ClusterLogger; timeoutMs?: number } = {},
 ): Promise<StartedRedisCluster> {
   const plan = createPlan(info.planOptions);
-  const table = new AddressTable();
-  const nodes: TrackedNode[] = plan.nodes.map((planned) => {
-    const node = info.nodes.find((n) => n.name === planned.name);
-    if (!node) throw new Error(`Connection info of cluster "${info.id}" has no node "${planned.name}"`);
-    table.set(announcedAddress(plan, planned), { host: node.host, port: node.port });
-    // Admin connections are lazy: only reset() opens them.
-    const admin = openAdminConnection({ name: node.name, host: node.host, port: node.port, internalIp: '' }, { password: info.password });
-    return { planned, id: node.id, admin };
-  });
-  const rc = new StartedRedisCluster({
+  for (const planned of plan.nodes) {
+    if (!info.nodes.some((n) => n.name === planned.name)) throw new Error(`Connection info of cluster "${info.id}" has no node "${planned.name}"`);
+  }
+  // Admin connections are lazy: only reset() opens them.
+  const { table, admins } = connectNodes(plan, new Map(info.nodes.map((n) => [n.name, { host: n.host, port: n.port }])), info.password);
+  const rc = assembleStartedCluster({
     id: info.id,
     plan,
-    nodes,
+    ids: new Map(info.nodes.map((n) => [n.name, n.id])),
+    admins,
     table,
     password: info.password,
     clusterOptions: options.clusterOptions ?? {},
     runtime: { kind: info.runtime ?? 'docker', remove: async () => undefined },
     log: new PhaseLog(info.id, options.logger),
-    kept: true,
-    reused: true,
+    origin: 'connected',
   });
   try {
     await withTimeout(clientReady(rc.cluster), options.timeoutMs ?? 10_000);

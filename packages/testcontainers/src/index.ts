@@ -1,5 +1,5 @@
-export { startRedisCluster, removeKeptClusters, nodeCommand, MAX_PORT_ATTEMPTS } from './start';
-export { StartedRedisCluster, type ClusterNodeInfo, type ClusterConnectionInfo } from './started-cluster';
+export { startRedisCluster, removeKeptClusters, nodeCommand, MAX_PORT_ATTEMPTS } from './start-redis-cluster';
+export { StartedRedisCluster, type ClusterNodeInfo, type ClusterConnectionInfo } from './started-redis-cluster';
 export { connectToCluster, parseConnectionInfo, CONNECTION_ENV_VAR } from './connect';
 export {
   DEFAULT_FIXTURE_OPTIONS,

@@ -1,7 +1,8 @@
 /**
- * Attaching to a cluster that is formed already (one a previous start kept for reuse): a plain
- * connection to every node at the address the test process reaches it at, the address table for
- * the clients, and one health poll that says whether it is still the cluster of the plan.
+ * Attaching to a cluster that is formed already (one a previous start kept for reuse, or one
+ * another process started): a plain connection to every node at the address the test process
+ * reaches it at, the address table for the clients, and (for a kept one) one health poll that
+ * says whether it is still the cluster of the plan.
  */
 import { announcedAddress, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, openAdminConnection, type AdminConnection } from './admin';

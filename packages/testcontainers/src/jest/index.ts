@@ -17,8 +17,8 @@ import type { Cluster, ClusterOptions } from 'ioredis';
 import type { HostPort, NatMapObject } from '../cluster/address-table';
 import { CONNECTION_ENV_VAR, connectToCluster, parseConnectionInfo } from '../connect';
 import type { RedisClusterOptions } from '../options';
-import { startRedisCluster } from '../start';
-import type { ClusterNodeInfo, StartedRedisCluster } from '../started-cluster';
+import { startRedisCluster } from '../start-redis-cluster';
+import type { ClusterNodeInfo, StartedRedisCluster } from '../started-redis-cluster';
 
 export { CONNECTION_ENV_VAR } from '../connect';
 

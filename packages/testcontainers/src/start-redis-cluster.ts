@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
-import { closeAdminConnections, openAdminConnection, type AdminConnection, type TrackedNode } from './cluster/admin';
+import { closeAdminConnections, openAdminConnection, type AdminConnection } from './cluster/admin';
 import { AddressTable } from './cluster/address-table';
 import { attachFormed } from './cluster/attach';
 import { formMasters, joinReplica } from './cluster/bootstrap';
@@ -23,7 +23,7 @@ import { resolveFixtureOptions, reuseKey, type RedisClusterOptions, type Resolve
 import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
 import { keyForSlot } from './util/slots';
-import { StartedRedisCluster } from './started-cluster';
+import { assembleStartedCluster, type StartedRedisCluster } from './started-redis-cluster';
 import { Deadline, DeadlineExceeded, deferred, delay, withTimeout } from './util/timing';
 
 export { nodeCommand } from './runtime/node-config';
@@ -151,18 +151,15 @@ async function attachToKept(engine: RuntimeEngine, key: string, resolved: Resolv
       await kept.remove();
       continue;
     }
-    const nodes: TrackedNode[] = plan.nodes.map((planned) => ({ planned, id: attached.ids.get(planned.name)!, admin: attached.admins.get(planned.name)! }));
-    const rc = new StartedRedisCluster({
+    const rc = assembleStartedCluster({
       id: kept.id,
       plan,
-      nodes,
-      table: attached.table,
+      ...attached,
       password: resolved.password,
       clusterOptions: resolved.clusterOptions,
       runtime: { kind: engine.kind, remove: () => kept.remove() },
       log,
-      kept: true,
-      reused: true,
+      origin: 'reused',
     });
     try {
       await Promise.all([rc.reset(), clientReady(rc.cluster, signal)]);
@@ -264,17 +261,17 @@ async function startOn(engine: RuntimeEngine, key: string | undefined, context: 
     }
 
     phase = 'connecting the cluster client';
-    const nodes: TrackedNode[] = plan.nodes.map((planned) => ({ planned, id: allIds.get(planned.name)!, admin: admins.get(planned.name)! }));
-    started = new StartedRedisCluster({
+    started = assembleStartedCluster({
       id: clusterId,
       plan,
-      nodes,
+      ids: allIds,
+      admins,
       table,
       password: resolved.password,
       clusterOptions: resolved.clusterOptions,
       runtime: { kind: nodeHost.kind, remove: () => nodeHost.remove(), nodes: nodeHost.nodes },
       log,
-      kept: key !== undefined,
+      origin: key === undefined ? 'started' : 'kept',
     });
     await clientReady(started.cluster, signal);
     phase = 'writing to every master';

@@ -4,17 +4,16 @@ import { announcedAddress, type ClusterPlan, type NodeRole, type PlanOptions, ty
 import { closeAdminConnections, type AdminConnection, type TrackedNode } from './cluster/admin';
 import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
 import { clientOptions, closeClient, liveStartupNodes } from './cluster/clients';
-import { parseInfo } from './cluster/replies';
 import { recordEvents, type EventRecording, type RecordEventsOptions } from './cluster/events';
+import { emptyNodes } from './cluster/reset';
+import type { Topology } from './cluster/topology';
 import type { FailoverResult } from './faults/failover';
 import { ClusterFaults } from './faults/faults';
 import type { MigrationResult } from './faults/migration';
 import type { PendingMigration } from './faults/node-state';
 import type { FailoverOptions, MigrateSlotOptions, StartNodeOptions, StopNodeOptions, WaitOptions } from './options';
-import type { PhaseLog } from './util/log';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
-import type { Topology } from './cluster/topology';
-import { delay } from './util/timing';
+import type { PhaseLog } from './util/log';
 
 /** A node of the started cluster, as the test process sees it. */
 export interface ClusterNodeInfo {
@@ -44,20 +43,68 @@ export interface ClusterRuntime {
   nodes?: NodeRuntime;
 }
 
-export interface StartedRedisClusterInit {
+/**
+ * How a handle came to be, which says what its stop() does:
+ * - `started`: this start made the nodes; stop() removes them;
+ * - `kept`: this start made them for reuse; stop() leaves them running;
+ * - `reused`: this start attached to a cluster an earlier one kept; stop() leaves it running;
+ * - `connected`: a connection to a cluster another process owns (a Jest worker's); stop()
+ *   closes the clients only.
+ */
+export type ClusterOrigin = 'started' | 'kept' | 'reused' | 'connected';
+
+/** What a handle is made of, whichever way it came to be. */
+export interface ClusterParts {
   /** The cluster's id (label `redis-cluster-kit.cluster`). */
   id: string;
   plan: ClusterPlan;
-  nodes: readonly TrackedNode[];
+  /** Node name -> Redis node id, for every node of the plan. */
+  ids: ReadonlyMap<string, string>;
+  /** Node name -> plain connection, for every node of the plan. */
+  admins: ReadonlyMap<string, AdminConnection>;
   table: AddressTable;
   password: string | undefined;
   clusterOptions: ClusterOptions;
   runtime: ClusterRuntime;
   log: PhaseLog;
+  origin: ClusterOrigin;
+}
+
+/**
+ * The one function that makes a {@link StartedRedisCluster}: for a fresh start, a kept cluster
+ * attached to again, and a worker's connection to the run's shared cluster alike. Its client
+ * starts connecting at once; the caller waits for it to be ready.
+ */
+export function assembleStartedCluster(parts: ClusterParts): StartedRedisCluster {
+  const nodes = parts.plan.nodes.map((planned): TrackedNode => {
+    const id = parts.ids.get(planned.name);
+    const admin = parts.admins.get(planned.name);
+    if (id === undefined || admin === undefined) {
+      throw new Error(`No ${id === undefined ? 'node id' : 'connection'} for node "${planned.name}" of Redis Cluster "${parts.id}"`);
+    }
+    return { planned, id, admin };
+  });
+  return new StartedRedisCluster({
+    id: parts.id,
+    plan: parts.plan,
+    nodes,
+    table: parts.table,
+    password: parts.password,
+    clusterOptions: parts.clusterOptions,
+    runtime: parts.runtime,
+    log: parts.log,
+    kept: parts.origin !== 'started',
+    reused: parts.origin === 'reused' || parts.origin === 'connected',
+  });
+}
+
+/** @internal What {@link assembleStartedCluster} hands the constructor. */
+export interface StartedRedisClusterInit extends Omit<ClusterParts, 'ids' | 'admins' | 'origin'> {
+  nodes: readonly TrackedNode[];
   /** stop() closes the clients and leaves the nodes running: kept for reuse, or owned by another process. */
-  kept?: boolean;
-  /** Attached to a cluster kept by an earlier start. */
-  reused?: boolean;
+  kept: boolean;
+  /** Attached to a cluster kept by an earlier start, or connected to one another process owns. */
+  reused: boolean;
 }
 
 /** Version of {@link ClusterConnectionInfo}'s shape. */
@@ -75,16 +122,6 @@ export interface ClusterConnectionInfo {
   password?: string;
   /** Which runtime runs the nodes (absent: docker, as before the process runtime). */
   runtime?: RuntimeKind;
-}
-
-/** Delete the keys matching `pattern` on one node (SCAN + UNLINK one key at a time: keys of different slots cannot share a command). */
-async function unlinkMatching(admin: AdminConnection, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = (await admin.redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [string, string[]];
-    cursor = next;
-    await Promise.all(keys.map((key) => admin.redis.call('UNLINK', key)));
-  } while (cursor !== '0');
 }
 
 /** How long reset() waits for replicas to apply FLUSHALL before it fails. */
@@ -118,8 +155,8 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly #faults: ClusterFaults;
   #stopped: Promise<void> | undefined;
 
-  /** @internal Use `startRedisCluster()`. */
-  constructor(init: StartedRedisClusterInit, cluster?: Cluster) {
+  /** @internal Use `startRedisCluster()` (made by {@link assembleStartedCluster}). */
+  constructor(init: StartedRedisClusterInit) {
     this.id = init.id;
     this.plan = init.plan;
     this.#nodes = init.nodes;
@@ -128,11 +165,11 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.#clusterOptions = init.clusterOptions;
     this.#runtime = init.runtime;
     this.#log = init.log;
-    this.kept = init.kept ?? false;
-    this.reused = init.reused ?? false;
+    this.kept = init.kept;
+    this.reused = init.reused;
     this.runtime = init.runtime.kind;
     this.#faults = new ClusterFaults({ plan: init.plan, nodes: init.nodes, table: init.table, password: init.password, runtime: init.runtime.nodes, log: init.log });
-    this.cluster = cluster ?? this.createClient();
+    this.cluster = this.createClient();
     this.#clients.add(this.cluster);
   }
 
@@ -196,22 +233,7 @@ export class StartedRedisCluster implements AsyncDisposable {
   async reset(options: { match?: string } = {}): Promise<void> {
     this.#assertRunning('reset');
     const t0 = performance.now();
-    const byName = new Map(this.#nodes.map((n) => [n.planned.name, n]));
-    await Promise.all(
-      this.plan.shards.map(async (shard) => {
-        const master = byName.get(shard.master.name)!;
-        const replicas = shard.replicas.map((r) => byName.get(r.name)!);
-        const emptied = options.match === undefined ? master.admin.redis.call('FLUSHALL') : unlinkMatching(master.admin, options.match);
-        if (replicas.length === 0) {
-          await emptied;
-          return;
-        }
-        // Sent right behind the FLUSHALL on the same connection: one round trip in all.
-        const acked = options.match === undefined ? master.admin.redis.call('WAIT', replicas.length, RESET_REPLICA_TIMEOUT_MS) : emptied.then(() => master.admin.redis.call('WAIT', replicas.length, RESET_REPLICA_TIMEOUT_MS));
-        await emptied;
-        if (Number(await acked) < replicas.length) await this.#waitForOffsets(master, replicas);
-      }),
-    );
+    await emptyNodes(this.plan, this.#nodes, options, RESET_REPLICA_TIMEOUT_MS);
     this.#log.event('reset', `emptied ${options.match === undefined ? '' : `keys ${options.match} of `}${this.#nodes.length} nodes`, performance.now() - t0);
   }
 
@@ -369,22 +391,5 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   #assertRunning(action: string): void {
     if (this.#stopped) throw new Error(`Cannot ${action} Redis Cluster "${this.id}": it is stopped`);
-  }
-
-  /** Wait until every replica's offset reached its master's (after WAIT fell short, e.g. on a slow link). */
-  async #waitForOffsets(master: TrackedNode, replicas: TrackedNode[]): Promise<void> {
-    const until = performance.now() + RESET_REPLICA_TIMEOUT_MS;
-    const target = Number(parseInfo(String(await master.admin.redis.call('INFO', 'replication')))['master_repl_offset']);
-    for (;;) {
-      const offsets = await Promise.all(
-        replicas.map(async (r) => Number(parseInfo(String(await r.admin.redis.call('INFO', 'replication')))['slave_repl_offset'] ?? -1)),
-      );
-      if (offsets.every((o) => o >= target)) return;
-      if (performance.now() > until) {
-        const late = replicas.filter((_, i) => offsets[i]! < target).map((r) => r.planned.name);
-        throw new Error(`reset(): replicas ${late.map((n) => `"${n}"`).join(', ')} did not apply FLUSHALL within ${RESET_REPLICA_TIMEOUT_MS} ms`);
-      }
-      await delay(5);
-    }
   }
 }
