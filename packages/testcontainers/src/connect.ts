@@ -8,7 +8,8 @@ import { createPlan, InvalidOptionError } from '@redis-cluster-kit/plan';
 import { connectNodes } from './cluster/attach';
 import { clientReady } from './cluster/clients';
 import { assembleStartedCluster, CONNECTION_INFO_FORMAT, type ClusterConnectionInfo, type StartedRedisCluster } from './started-redis-cluster';
-import { PhaseLog, type ClusterLogger } from './util/log';
+import { DEFAULT_FIXTURE_OPTIONS, type ClusterLogger } from './options';
+import { PhaseLog } from './util/log';
 import { withTimeout } from './util/timing';
 
 /** The environment variable through which Jest's globalSetup hands the cluster to workers. */
@@ -42,7 +43,13 @@ export function parseConnectionInfo(value: string | unknown): ClusterConnectionI
 /** Connect to a running cluster: a ready ioredis Cluster, reset() and createClient(); stop() closes clients only. */
 export async function connectToCluster(
   info: ClusterConnectionInfo,
-  options: { clusterOptions?: ClusterOptions; logger?: ClusterLogger; timeoutMs?: number } = {},
+  options: {
+    /** ioredis Cluster options for its clients. */
+    clusterOptions?: ClusterOptions;
+    logger?: ClusterLogger;
+    /** How long the client may take to be ready. @default 10000 (`DEFAULT_FIXTURE_OPTIONS.connectTimeoutMs`) */
+    timeoutMs?: number;
+  } = {},
 ): Promise<StartedRedisCluster> {
   const plan = createPlan(info.planOptions);
   for (const planned of plan.nodes) {
@@ -63,7 +70,7 @@ export async function connectToCluster(
     origin: 'connected',
   });
   try {
-    await withTimeout(clientReady(rc.cluster), options.timeoutMs ?? 10_000);
+    await withTimeout(clientReady(rc.cluster), options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.connectTimeoutMs);
   } catch (err) {
     await rc.stop();
     throw new Error(`Cannot connect to Redis Cluster "${info.id}" (${err instanceof Error ? err.message : String(err)}): is the process that started it still running?`);

@@ -1,17 +1,10 @@
-import { createHash } from 'node:crypto';
+/**
+ * Every option a user of the fixture passes, and every default they meet: the options of
+ * startRedisCluster() and of the fault helpers, the environment variables that stand in for
+ * some of them, and {@link DEFAULT_FIXTURE_OPTIONS}. Validation is in resolve-options.ts.
+ */
 import type { ClusterOptions } from 'ioredis';
-import {
-  createPlan,
-  DEFAULT_PLAN_OPTIONS,
-  imageFromEnv,
-  InvalidOptionError,
-  type ClusterPlan,
-  type Directive,
-  type Persistence,
-  oneOf,
-  type PlanOptions,
-} from '@redis-cluster-kit/plan';
-import type { ClusterLogger } from './util/log';
+import { DEFAULT_PLAN_OPTIONS, type Persistence } from '@redis-cluster-kit/plan';
 
 /** Where the nodes of a cluster run: see {@link RedisClusterOptions.runtime}. */
 export type RuntimeChoice = 'docker' | 'process' | 'auto';
@@ -21,9 +14,30 @@ export const RUNTIME_CHOICES: readonly RuntimeChoice[] = Object.freeze(['docker'
 export const RUNTIME_ENV_VAR = 'REDIS_CLUSTER_RUNTIME';
 /** The environment variable that names the process runtime's redis-server, for every start that does not set `redisServerPath`. */
 export const SERVER_PATH_ENV_VAR = 'REDIS_CLUSTER_SERVER_PATH';
+/** The environment variable that turns reuse on for every start that does not set `reuse`. */
+export const REUSE_ENV_VAR = 'REDIS_CLUSTER_REUSE';
 
 /** Extra redis.conf directives: `{ 'maxmemory-policy': 'allkeys-lru', save: ['900', '1'] }`. */
 export type RedisConfig = Readonly<Record<string, string | number | boolean | readonly (string | number)[]>>;
+
+/**
+ * The steps of a cluster's life that are logged, each with its duration when it ends.
+ * `runtime`: which runtime runs the nodes and why; `docker`/`containers` are the Docker
+ * runtime's, `processes` the process runtime's (its redis-server processes up).
+ */
+export type ClusterPhase = 'runtime' | 'docker' | 'reap' | 'containers' | 'processes' | 'formed' | 'ready' | 'attach' | 'reset' | 'fault' | 'stop' | 'cleanup';
+
+export interface ClusterLogEvent {
+  /** The cluster's id (the `redis-cluster-kit.cluster` label). */
+  cluster: string;
+  phase: ClusterPhase;
+  message: string;
+  /** How long the phase took, when the event marks its end. */
+  durationMs?: number;
+}
+
+/** A logger hook: `startRedisCluster({ logger: (e) => console.log(e.phase, e.message) })`. */
+export type ClusterLogger = (event: ClusterLogEvent) => void;
 
 /** Options of {@link startRedisCluster}. Every one is optional; defaults are in {@link DEFAULT_FIXTURE_OPTIONS}. */
 export interface RedisClusterOptions {
@@ -41,13 +55,13 @@ export interface RedisClusterOptions {
    *
    * Options of the other runtime are refused when this option (or the default) fixes the runtime,
    * and ignored (the log says so) when it comes from `REDIS_CLUSTER_RUNTIME` or `auto`.
-   * @default the `REDIS_CLUSTER_RUNTIME` environment variable, else "docker"
+   * @default "docker", unless the `REDIS_CLUSTER_RUNTIME` environment variable names another
    */
   runtime?: RuntimeChoice;
   /**
    * The `redis-server` of the process runtime (Redis 7.0 or newer): a path (relative to the
    * current folder), or a command name looked up on PATH.
-   * @default the `REDIS_CLUSTER_SERVER_PATH` environment variable, else "redis-server" on PATH
+   * @default "redis-server" on PATH, unless the `REDIS_CLUSTER_SERVER_PATH` environment variable names another
    */
   redisServerPath?: string;
   /**
@@ -94,7 +108,7 @@ export interface RedisClusterOptions {
    * one: the edit-test loop then skips the ~2 s floor of a fresh cluster. Remove kept clusters
    * with `removeKeptClusters()` or `docker rm -f $(docker ps -aq --filter label=redis-cluster-kit.reuse)`.
    * Docker runtime only (the process runtime starts a cluster in about the same ~2 s floor).
-   * @default the `REDIS_CLUSTER_REUSE` environment variable ("1" or "true"), else false
+   * @default false, unless the `REDIS_CLUSTER_REUSE` environment variable is "1" or "true"
    */
   reuse?: boolean;
   /**
@@ -106,21 +120,50 @@ export interface RedisClusterOptions {
   signal?: AbortSignal;
 }
 
-/** The fixture's defaults in one place: the docs, the Jest helpers and the tests read this constant. */
+/**
+ * Every default a user of the fixture can meet, in one place: the options of startRedisCluster(),
+ * of the fault helpers, of reset(), connectToCluster(), useRedisCluster(), waitUntil() and
+ * recordEvents() read their defaults from here, and a unit test checks that each `@default` of
+ * their TSDoc says the same (options.test.ts).
+ */
 export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
+  /** {@link RedisClusterOptions.masters}. @default 3 */
   masters: 3,
+  /** {@link RedisClusterOptions.replicas}. @default 0 */
   replicas: 0,
+  /** {@link RedisClusterOptions.nodeTimeoutMs}. @default 1000 */
   nodeTimeoutMs: 1000,
+  /** {@link RedisClusterOptions.startupTimeoutMs}. @default 60000 */
   startupTimeoutMs: 60_000,
+  /** {@link RedisClusterOptions.basePort} (Docker runtime). @default 7101 */
   basePort: DEFAULT_PLAN_OPTIONS.basePort,
+  /** {@link RedisClusterOptions.namePrefix}. @default "redis-node" */
   namePrefix: DEFAULT_PLAN_OPTIONS.namePrefix,
+  /** {@link RedisClusterOptions.persistence}. @default "none" */
   persistence: 'none' as Persistence,
+  /** {@link RedisClusterOptions.runtime}, when `REDIS_CLUSTER_RUNTIME` is not set. @default "docker" */
   runtime: 'docker' as RuntimeChoice,
+  /** {@link RedisClusterOptions.redisServerPath}, when `REDIS_CLUSTER_SERVER_PATH` is not set. @default "redis-server" */
   redisServerPath: 'redis-server',
+  /** {@link RedisClusterOptions.reuse}, when `REDIS_CLUSTER_REUSE` is not set. @default false */
+  reuse: false,
+  /** How long the fault helpers (startNode, unpauseNode, failover, migrateSlot, finishMigration, waitForClusterOk, heal) wait: {@link WaitOptions.timeoutMs}. @default 30000 */
+  faultTimeoutMs: 30_000,
+  /** How long stopNode() lets a node shut down before it is killed: {@link StopNodeOptions.timeoutSeconds}. @default 0 */
+  stopTimeoutSeconds: 0,
+  /** How long reset() waits for the replicas to apply FLUSHALL before it fails. @default 5000 */
+  resetReplicaTimeoutMs: 5000,
+  /** How long connectToCluster() waits for its client to be ready. @default 10000 */
+  connectTimeoutMs: 10_000,
+  /** The timeout of useRedisCluster()'s beforeAll hook, which connects or starts. @default 120000 */
+  jestHookTimeoutMs: 120_000,
+  /** How long waitUntil() waits in all. @default 10000 */
+  waitTimeoutMs: 10_000,
+  /** The time between two checks of waitUntil(). @default 20 */
+  waitIntervalMs: 20,
+  /** How long an event recording's waitFor() waits. @default 10000 */
+  eventTimeoutMs: 10_000,
 });
-
-/** How long the fault helpers wait for the cluster to settle, unless told otherwise. */
-export const DEFAULT_FAULT_TIMEOUT_MS = 30_000;
 
 // The options of the fault helpers of StartedRedisCluster (docs/faults.md).
 
@@ -129,12 +172,12 @@ export const FAILOVER_MODES = Object.freeze(['default', 'force', 'takeover'] as 
 export type FailoverMode = (typeof FAILOVER_MODES)[number];
 
 export interface StopNodeOptions {
-  /** Seconds the node gets to shut down before it is killed (`docker stop -t`). 0 is a crash. @default 0 */
+  /** Seconds the node gets to shut down before it is killed (`docker stop -t`). 0 is a crash. @default 0 (`DEFAULT_FIXTURE_OPTIONS.stopTimeoutSeconds`) */
   timeoutSeconds?: number;
 }
 
 export interface WaitOptions {
-  /** @default DEFAULT_FAULT_TIMEOUT_MS (30000) */
+  /** Give up (rejecting with what is still missing) after this many ms. @default 30000 (`DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs`) */
   timeoutMs?: number;
 }
 
@@ -160,263 +203,4 @@ export interface MigrateSlotOptions extends WaitOptions {
    * Finishing always moves every key left. @default "all" when finishing, else "none"
    */
   keys?: 'all' | 'none' | readonly string[];
-}
-
-/** Options after defaults and validation. */
-export interface ResolvedFixtureOptions {
-  plan: ClusterPlan;
-  password: string | undefined;
-  startupTimeoutMs: number;
-  clusterOptions: ClusterOptions;
-  /** Extra directives, already checked. */
-  redisConfig: Directive[];
-  logger: ClusterLogger | undefined;
-  name: string | undefined;
-  reuse: boolean;
-  /** The caller's signal that aborts the start. */
-  signal: AbortSignal | undefined;
-  runtime: RuntimeChoice;
-  /** Where {@link runtime} came from: the option, `REDIS_CLUSTER_RUNTIME`, or the default. */
-  runtimeFrom: 'option' | 'environment' | 'default';
-  /** The process runtime's redis-server: a path or a command name on PATH. */
-  redisServerPath: string;
-  /** `basePort` was given: the process runtime uses the plan's ports as they are. */
-  fixedPorts: boolean;
-  /** Options of one runtime only that this call gave (the start says which it ignores). */
-  given: { image: boolean; redisServerPath: boolean; reuse: boolean };
-}
-
-/** Options that go into the plan unchanged. */
-const PLAN_KEYS = ['masters', 'replicas', 'image', 'nodeTimeoutMs', 'basePort', 'namePrefix', 'persistence'] as const;
-/** Options only the fixture has. */
-const FIXTURE_KEYS = ['password', 'startupTimeoutMs', 'clusterOptions', 'redisConfig', 'logger', 'name', 'reuse', 'runtime', 'redisServerPath', 'signal'] as const;
-
-/** The environment variable that turns reuse on for every start that does not set `reuse`. */
-export const REUSE_ENV_VAR = 'REDIS_CLUSTER_REUSE';
-export const FIXTURE_OPTION_NAMES: readonly (keyof RedisClusterOptions)[] = [...PLAN_KEYS, ...FIXTURE_KEYS];
-
-/**
- * Directives the fixture sets itself, with the option to use instead. A node with any of these
- * changed would not be reachable or would not form the cluster the plan describes.
- */
-const OWNED_DIRECTIVES: Readonly<Record<string, string>> = {
-  port: 'basePort',
-  bind: 'nothing (nodes must listen on their network)',
-  'protected-mode': 'password',
-  dir: 'nothing (the fixture owns the data directory)',
-  daemonize: 'nothing (a node must run in the foreground of its container)',
-  'cluster-enabled': 'nothing (nodes are always cluster nodes)',
-  'cluster-config-file': 'nothing (the fixture owns nodes.conf)',
-  'cluster-port': 'nothing (bus ports come from the plan)',
-  'cluster-node-timeout': 'nodeTimeoutMs',
-  'cluster-announce-ip': 'nothing (nodes announce their names)',
-  'cluster-announce-hostname': 'nothing (nodes announce their names)',
-  'cluster-announce-port': 'nothing (nodes announce their names)',
-  'cluster-announce-tls-port': 'nothing (nodes announce their names)',
-  'cluster-announce-bus-port': 'nothing (nodes announce their names)',
-  'cluster-preferred-endpoint-type': 'nothing (nodes announce their names)',
-  requirepass: 'password',
-  masterauth: 'password',
-  replicaof: 'replicas',
-  slaveof: 'replicas',
-  include: 'redisConfig entries themselves',
-  logfile: 'nothing (the fixture reads each node\'s log to see it start)',
-  pidfile: 'nothing (the process runtime owns each node\'s pid file)',
-};
-
-const DIRECTIVE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
-
-/**
- * Fill defaults, validate every option and compute the plan, all before anything starts.
- * Pure: pass the environment (`REDIS_CLUSTER_IMAGE`) explicitly.
- * @throws InvalidOptionError naming the option, the value and what is allowed.
- */
-export function resolveFixtureOptions(
-  input: RedisClusterOptions = {},
-  env: Readonly<Record<string, string | undefined>> = {},
-): ResolvedFixtureOptions {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new InvalidOptionError('options', input, 'an object');
-  }
-  const record = input as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!(FIXTURE_OPTION_NAMES as readonly string[]).includes(key)) {
-      throw new InvalidOptionError(key, record[key], `one of the known options: ${FIXTURE_OPTION_NAMES.join(', ')}`, 'Unknown option');
-    }
-  }
-
-  const planInput: Partial<PlanOptions> = {
-    masters: DEFAULT_FIXTURE_OPTIONS.masters,
-    replicas: DEFAULT_FIXTURE_OPTIONS.replicas,
-    nodeTimeoutMs: DEFAULT_FIXTURE_OPTIONS.nodeTimeoutMs,
-    basePort: DEFAULT_FIXTURE_OPTIONS.basePort,
-    namePrefix: DEFAULT_FIXTURE_OPTIONS.namePrefix,
-    persistence: DEFAULT_FIXTURE_OPTIONS.persistence,
-    announce: 'hostname',
-    auth: input.password !== undefined,
-  };
-  for (const key of PLAN_KEYS) {
-    if (record[key] !== undefined) (planInput as Record<string, unknown>)[key] = record[key];
-  }
-  if (input.image === undefined) planInput.image = imageFromEnv(env);
-
-  // Fixture-only options first: they are cheap and their errors should not wait for the plan's.
-  const password = checkPassword(input.password);
-  const startupTimeoutMs = checkInteger('startupTimeoutMs', input.startupTimeoutMs, DEFAULT_FIXTURE_OPTIONS.startupTimeoutMs, 1, 3_600_000, 'milliseconds');
-  const clusterOptions = checkPlainObject('clusterOptions', input.clusterOptions, 'an object of ioredis Cluster options');
-  const redisConfig = checkRedisConfig(input.redisConfig);
-  if (input.logger !== undefined && typeof input.logger !== 'function') {
-    throw new InvalidOptionError('logger', input.logger, 'a function that receives each log event');
-  }
-  if (input.name !== undefined && (typeof input.name !== 'string' || !CLUSTER_NAME.test(input.name))) {
-    throw new InvalidOptionError('name', input.name, 'a label value: letters, digits, ".", "_" or "-", at most 63 characters, starting with a letter or digit');
-  }
-
-  if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) {
-    throw new InvalidOptionError('signal', input.signal, 'an AbortSignal (e.g. new AbortController().signal)');
-  }
-  const reuse = input.reuse === undefined ? reuseFromEnv(env) : input.reuse;
-  if (typeof reuse !== 'boolean') throw new InvalidOptionError('reuse', reuse, 'true or false');
-
-  if (input.runtime !== undefined && !(RUNTIME_CHOICES as readonly unknown[]).includes(input.runtime)) {
-    throw new InvalidOptionError('runtime', input.runtime, oneOf(RUNTIME_CHOICES));
-  }
-  const fromEnv = runtimeFromEnv(env);
-  const runtime = input.runtime ?? fromEnv ?? DEFAULT_FIXTURE_OPTIONS.runtime;
-  const runtimeFrom = input.runtime !== undefined ? 'option' : fromEnv !== undefined ? 'environment' : 'default';
-  const redisServerPath =
-    input.redisServerPath === undefined ? serverPathFromEnv(env) : checkServerPath('redisServerPath', input.redisServerPath, 'Invalid option');
-  // Options of the other runtime: refused when the runtime is fixed here (or by the default);
-  // REDIS_CLUSTER_RUNTIME and `auto` may pick either runtime, so there they are ignored instead.
-  if (runtimeFrom !== 'environment') {
-    const fixedBy = runtimeFrom === 'option' ? `runtime "${runtime}"` : `runtime "${runtime}" (the default)`;
-    if (runtime === 'docker' && input.redisServerPath !== undefined) {
-      throw new InvalidOptionError('redisServerPath', input.redisServerPath, `no redis-server path with ${fixedBy}: nodes run in containers of the image; set runtime "process" or "auto" to run redis-server itself`);
-    }
-    if (runtime === 'process' && input.image !== undefined) {
-      throw new InvalidOptionError('image', input.image, `no image with ${fixedBy}: it runs redis-server from PATH or redisServerPath; leave image out, or set runtime "docker" or "auto"`);
-    }
-    if (runtime === 'process' && input.reuse === true) {
-      throw new InvalidOptionError('reuse', input.reuse, `false with ${fixedBy}: only the Docker runtime keeps clusters between runs (a process cluster starts in about 2 s anyway)`);
-    }
-  }
-
-  const plan = createPlan(planInput);
-  return {
-    plan,
-    password,
-    startupTimeoutMs,
-    clusterOptions: (clusterOptions ?? {}) as ClusterOptions,
-    redisConfig,
-    logger: input.logger,
-    name: input.name,
-    reuse,
-    signal: input.signal,
-    runtime,
-    runtimeFrom,
-    redisServerPath,
-    fixedPorts: input.basePort !== undefined,
-    given: { image: input.image !== undefined, redisServerPath: input.redisServerPath !== undefined, reuse: input.reuse !== undefined },
-  };
-}
-
-/** `REDIS_CLUSTER_RUNTIME`: "docker", "process" or "auto"; unset or "" for the default; anything else an error. */
-export function runtimeFromEnv(env: Readonly<Record<string, string | undefined>>): RuntimeChoice | undefined {
-  const value = env[RUNTIME_ENV_VAR];
-  if (value === undefined || value === '') return undefined;
-  if ((RUNTIME_CHOICES as readonly string[]).includes(value)) return value as RuntimeChoice;
-  throw new InvalidOptionError(RUNTIME_ENV_VAR, value, `${oneOf(RUNTIME_CHOICES)} (or unset for "${DEFAULT_FIXTURE_OPTIONS.runtime}")`, 'Invalid environment variable');
-}
-
-/** `REDIS_CLUSTER_SERVER_PATH`, checked like the option; unset or "" for "redis-server" on PATH. */
-export function serverPathFromEnv(env: Readonly<Record<string, string | undefined>>): string {
-  const value = env[SERVER_PATH_ENV_VAR];
-  if (value === undefined || value === '') return DEFAULT_FIXTURE_OPTIONS.redisServerPath;
-  return checkServerPath(SERVER_PATH_ENV_VAR, value, 'Invalid environment variable');
-}
-
-function checkServerPath(option: string, value: unknown, prefix: string): string {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > 4096 || CONTROL_CHARS.test(value)) {
-    throw new InvalidOptionError(option, value, 'a path to redis-server (Redis >= 7.0), or a command name on PATH, without control characters', prefix);
-  }
-  return value;
-}
-
-/** `REDIS_CLUSTER_REUSE`: "1"/"true" on, "0"/"false"/unset off, anything else an error (no guessing). */
-export function reuseFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
-  const value = env[REUSE_ENV_VAR];
-  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
-  if (value === '1' || value === 'true') return true;
-  throw new InvalidOptionError(REUSE_ENV_VAR, value, '"1" or "true" to reuse clusters, "0" or "false" (or unset) not to', 'Invalid environment variable');
-}
-
-/** Bump when a kept cluster of an older version of this package must not be attached to. */
-const REUSE_FORMAT = 1;
-
-/**
- * What makes two starts interchangeable: the plan, the extra directives and the password (as a
- * hash). Kept clusters carry it as a label; a reusing start attaches only to an equal one.
- */
-export function reuseKey(resolved: Pick<ResolvedFixtureOptions, 'plan' | 'redisConfig' | 'password'>): string {
-  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-  const identity = {
-    format: REUSE_FORMAT,
-    plan: resolved.plan.options,
-    redisConfig: resolved.redisConfig,
-    password: resolved.password === undefined ? null : sha(resolved.password),
-  };
-  return sha(JSON.stringify(identity)).slice(0, 16);
-}
-
-function checkPassword(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 512 || CONTROL_CHARS.test(value)) {
-    // A password is never printed; only its absence or wrong type is.
-    throw new InvalidOptionError('password', typeof value === 'string' && value !== '' ? '<hidden>' : value, 'a non-empty string of at most 512 characters without control characters');
-  }
-  return value;
-}
-
-function checkInteger(option: string, value: unknown, fallback: number, min: number, max: number, unit: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(option, value, `an integer number of ${unit} from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function checkPlainObject(option: string, value: unknown, allowed: string): object | undefined {
-  if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionError(option, value, allowed);
-  return value;
-}
-
-/** Turn `redisConfig` into directives, refusing names the fixture owns and values that cannot be passed safely. */
-export function checkRedisConfig(value: unknown): Directive[] {
-  if (value === undefined) return [];
-  checkPlainObject('redisConfig', value, 'an object of redis.conf directives, e.g. { "maxmemory-policy": "allkeys-lru" }');
-  const directives: Directive[] = [];
-  for (const [name, raw] of Object.entries(value as Record<string, unknown>)) {
-    const option = `redisConfig.${name}`;
-    if (!DIRECTIVE_NAME.test(name)) {
-      throw new InvalidOptionError(option, raw, 'a redis.conf directive name: lower-case letters, digits and "-"', 'Invalid directive name in option');
-    }
-    const owner = OWNED_DIRECTIVES[name];
-    if (owner !== undefined) {
-      throw new InvalidOptionError(option, raw, `no value: the fixture sets "${name}" itself; use ${owner}`);
-    }
-    const items = Array.isArray(raw) ? (raw as unknown[]) : [raw];
-    const args = items.map((item) => {
-      if (typeof item === 'boolean' && !Array.isArray(raw)) return item ? 'yes' : 'no';
-      if (typeof item === 'number' && Number.isFinite(item)) return String(item);
-      if (typeof item === 'string' && !CONTROL_CHARS.test(item)) return item;
-      throw new InvalidOptionError(option, raw, 'a string, a number, a boolean or an array of strings and numbers, without control characters');
-    });
-    if (args.length === 0) throw new InvalidOptionError(option, raw, 'at least one argument');
-    directives.push([name, ...args]);
-  }
-  return directives;
 }

@@ -11,7 +11,6 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ClusterStartError,
-  MAX_PORT_ATTEMPTS,
   NoRuntimeAvailableError,
   RedisServerUnavailableError,
   startRedisCluster,
@@ -19,6 +18,7 @@ import {
   type ClusterLogEvent,
 } from './index';
 import { OWNER_FILE, parseOwnerFile, parsePidFile, PID_FILE } from './runtime/process/dirs';
+import { MAX_PORT_ATTEMPTS } from './start-redis-cluster';
 import { portFree, portProbe } from './runtime/process/ports';
 import { parseServerVersion } from './runtime/process/redis-server';
 import { NOTHING, processDirs, redisServersUnder, resourcesOf, resourcesOfThisProcess } from '../test/helpers/runtimes';

@@ -1,3 +1,9 @@
+/**
+ * startRedisCluster(): the one orchestration, for fresh and kept clusters alike. Choose and open
+ * a runtime; attach to a kept cluster, or start the nodes (masters first), form the cluster from
+ * the plan and wait until the health rule says it is ready; connect the client, write to every
+ * master; on any failure, remove everything started before rejecting.
+ */
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
@@ -19,14 +25,13 @@ import {
   RedisServerUnavailableError,
 } from './errors';
 import { PhaseLog } from './util/log';
-import { resolveFixtureOptions, reuseKey, type RedisClusterOptions, type ResolvedFixtureOptions } from './options';
+import type { RedisClusterOptions } from './options';
+import { resolveFixtureOptions, reuseKey, type ResolvedFixtureOptions } from './resolve-options';
 import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
 import { keyForSlot } from './util/slots';
 import { assembleStartedCluster, type StartedRedisCluster } from './started-redis-cluster';
 import { Deadline, DeadlineExceeded, deferred, delay, withTimeout } from './util/timing';
-
-export { nodeCommand } from './runtime/node-config';
 
 const NO_FAILOVER = 'cluster-replica-no-failover';
 

@@ -1,3 +1,7 @@
+/**
+ * StartedRedisCluster, the handle a test holds (nodes, natMap, clients, reset, the fault
+ * helpers, stop), and assembleStartedCluster(), the one function that makes it.
+ */
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { Cluster as IoredisCluster } from 'ioredis';
 import { announcedAddress, type ClusterPlan, type NodeRole, type PlanOptions, type SlotRange } from '@redis-cluster-kit/plan';
@@ -11,7 +15,7 @@ import type { FailoverResult } from './faults/failover';
 import { ClusterFaults } from './faults/faults';
 import type { MigrationResult } from './faults/migration';
 import type { PendingMigration } from './faults/node-state';
-import type { FailoverOptions, MigrateSlotOptions, StartNodeOptions, StopNodeOptions, WaitOptions } from './options';
+import { DEFAULT_FIXTURE_OPTIONS, type FailoverOptions, type MigrateSlotOptions, type StartNodeOptions, type StopNodeOptions, type WaitOptions } from './options';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
 import type { PhaseLog } from './util/log';
 
@@ -124,9 +128,6 @@ export interface ClusterConnectionInfo {
   runtime?: RuntimeKind;
 }
 
-/** How long reset() waits for replicas to apply FLUSHALL before it fails. */
-const RESET_REPLICA_TIMEOUT_MS = 5000;
-
 /**
  * A running, ready Redis Cluster and what a test needs from it. Made by `startRedisCluster()`;
  * `await using rc = await startRedisCluster()` stops it at the end of the scope.
@@ -233,7 +234,7 @@ export class StartedRedisCluster implements AsyncDisposable {
   async reset(options: { match?: string } = {}): Promise<void> {
     this.#assertRunning('reset');
     const t0 = performance.now();
-    await emptyNodes(this.plan, this.#nodes, options, RESET_REPLICA_TIMEOUT_MS);
+    await emptyNodes(this.plan, this.#nodes, options, DEFAULT_FIXTURE_OPTIONS.resetReplicaTimeoutMs);
     this.#log.event('reset', `emptied ${options.match === undefined ? '' : `keys ${options.match} of `}${this.#nodes.length} nodes`, performance.now() - t0);
   }
 

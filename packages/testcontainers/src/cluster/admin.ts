@@ -37,7 +37,7 @@ export interface TrackedNode {
 
 export interface AdminOptions {
   password?: string | undefined;
-  /** Give up a command after this many reconnects (small: the pollers retry on their own). @default 1 */
+  /** Give up a command after this many reconnects (1 when not given: small, the pollers retry on their own). */
   maxRetriesPerRequest?: number;
 }
 

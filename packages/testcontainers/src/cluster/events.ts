@@ -4,6 +4,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
+import { DEFAULT_FIXTURE_OPTIONS } from '../options';
 
 /** The events an ioredis `Cluster` emits about its connections, recorded by default. */
 export const CLUSTER_EVENTS = Object.freeze(['connect', 'ready', 'error', 'close', 'reconnecting', 'end', '+node', '-node', 'node error', 'refresh'] as const);
@@ -30,7 +31,7 @@ export interface RecordedEvent {
 }
 
 export interface WaitForEventOptions {
-  /** @default 10000 */
+  /** Give up (rejecting with the events seen meanwhile) after this many ms. @default 10000 (`DEFAULT_FIXTURE_OPTIONS.eventTimeoutMs`) */
   timeoutMs?: number;
   /** Only events for which this returns true count (e.g. `(e) => e.node === 'redis-node-3'`). */
   where?: (event: RecordedEvent) => boolean;
@@ -145,7 +146,7 @@ export function recordEvents(cluster: Cluster, options: RecordEventsOptions = {}
     names: (where) => events.filter((e) => !where || where(e)).map((e) => e.name),
     describe,
     waitFor(name, waitOptions = {}) {
-      const timeoutMs = waitOptions.timeoutMs ?? 10_000;
+      const timeoutMs = waitOptions.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.eventTimeoutMs;
       const from = cursor;
       return new Promise<RecordedEvent>((resolve, reject) => {
         const waiter = {

@@ -5,7 +5,7 @@
 import { InvalidOptionError } from '@redis-cluster-kit/plan';
 import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
 import { parseInfo } from '../cluster/replies';
-import { DEFAULT_FAULT_TIMEOUT_MS, FAILOVER_MODES, type FailoverMode, type FailoverOptions } from '../options';
+import { DEFAULT_FIXTURE_OPTIONS, FAILOVER_MODES, type FailoverMode, type FailoverOptions } from '../options';
 import { withTimeout } from '../util/timing';
 import { waitUntil, WaitTimeoutError } from '../util/wait-until';
 import type { NodeState } from './node-state';
@@ -33,7 +33,7 @@ export async function failover(state: NodeState, replicaName: string, options: F
   }
   const replica = state.node(replicaName);
   state.requireRunning(replicaName, 'fail over to');
-  const timeoutMs = options.timeoutMs ?? DEFAULT_FAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
   const topology = await readTopology(state, { from: replicaName });
   const self = topology.node(replicaName);
   if (self.role !== 'replica' || self.masterId === undefined) {

@@ -2,6 +2,7 @@ import { createPlan } from '@redis-cluster-kit/plan';
 import type { AdminConnection } from '../cluster/admin';
 import { AddressTable } from '../cluster/address-table';
 import type { NodeRuntime } from '../runtime/types';
+import { DEFAULT_FIXTURE_OPTIONS } from '../options';
 import { PhaseLog } from '../util/log';
 import { ClusterFaults } from './faults';
 
@@ -68,6 +69,17 @@ describe('ClusterFaults: wrong arguments fail at once, with what is allowed', ()
     await expect(g.failover('redis-node-1')).rejects.toThrow('Cannot fail over to node "redis-node-1": it is stopped');
     await g.pauseNode('redis-node-2');
     await expect(g.startNode('redis-node-2')).rejects.toThrow('Cannot start node "redis-node-2": it is paused (use unpauseNode)');
+  });
+
+  it('wait as long as WaitOptions.timeoutMs documents when not told otherwise, heal() too', async () => {
+    // These nodes answer nothing, so the wait gives up at its first poll, naming its time bound.
+    const { faultTimeoutMs } = DEFAULT_FIXTURE_OPTIONS;
+    await expect(faults().waitForClusterOk()).rejects.toMatchObject({ name: 'ClusterNotOkError', timeoutMs: faultTimeoutMs });
+    // heal() shares one budget out among its steps: its first wait gets what is left of it.
+    const healed = (await faults().heal().catch((e: unknown) => e)) as { name: string; timeoutMs: number };
+    expect(healed.name).toBe('ClusterNotOkError');
+    expect(healed.timeoutMs).toBeLessThanOrEqual(faultTimeoutMs);
+    expect(healed.timeoutMs).toBeGreaterThan(faultTimeoutMs / 2);
   });
 
   it('names nodes by the addresses they have had', () => {

@@ -6,7 +6,7 @@ import { InvalidOptionError, SLOT_COUNT } from '@redis-cluster-kit/plan';
 import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
 import { parseClusterSlots } from '../cluster/replies';
 import type { TopologyNode } from '../cluster/topology';
-import { DEFAULT_FAULT_TIMEOUT_MS, type MigrateSlotOptions, type WaitOptions } from '../options';
+import { DEFAULT_FIXTURE_OPTIONS, type MigrateSlotOptions, type WaitOptions } from '../options';
 import { keyHashSlot } from '../util/slots';
 import { withTimeout } from '../util/timing';
 import { waitUntil, WaitTimeoutError } from '../util/wait-until';
@@ -69,7 +69,7 @@ export async function migrateSlot(state: NodeState, slot: number, to: string, op
   if (keys === 'all') movedKeys += await moveAllKeys(state, pending, destination);
   else if (keys !== 'none') movedKeys += await moveKeys(state, pending, destination, [...keys]);
   if (!finish) return { slot, from: pending.from, to, movedKeys, finished: false };
-  movedKeys += await finishSlot(state, pending, destination, options.timeoutMs ?? DEFAULT_FAULT_TIMEOUT_MS);
+  movedKeys += await finishSlot(state, pending, destination, options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs);
   return { slot, from: pending.from, to, movedKeys, finished: true };
 }
 
@@ -84,7 +84,7 @@ export async function finishMigration(state: NodeState, slot?: number, options: 
   for (const migration of pending) {
     if (!migration) continue;
     const topology = await readTopology(state);
-    const movedKeys = await finishSlot(state, migration, topology.node(migration.to), options.timeoutMs ?? DEFAULT_FAULT_TIMEOUT_MS);
+    const movedKeys = await finishSlot(state, migration, topology.node(migration.to), options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs);
     results.push({ slot: migration.slot, from: migration.from, to: migration.to, movedKeys, finished: true });
   }
   return results;

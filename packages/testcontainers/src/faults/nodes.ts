@@ -5,7 +5,7 @@
 import { InvalidOptionError } from '@redis-cluster-kit/plan';
 import { openAdminConnection } from '../cluster/admin';
 import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
-import { DEFAULT_FAULT_TIMEOUT_MS, type StartNodeOptions, type StopNodeOptions } from '../options';
+import { DEFAULT_FIXTURE_OPTIONS, type StartNodeOptions, type StopNodeOptions } from '../options';
 import { withTimeout } from '../util/timing';
 import { waitUntil } from '../util/wait-until';
 import type { NodeState } from './node-state';
@@ -14,7 +14,7 @@ import { FAULT_POLL_MS, waitForClusterOk } from './observe';
 export async function stopNode(state: NodeState, name: string, options: StopNodeOptions = {}): Promise<void> {
   const node = state.node(name);
   const runtime = state.requireRuntime('stopNode');
-  const timeoutSeconds = options.timeoutSeconds ?? 0;
+  const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_FIXTURE_OPTIONS.stopTimeoutSeconds;
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0) {
     throw new InvalidOptionError('timeoutSeconds', timeoutSeconds, 'a whole number of seconds, 0 or more');
   }
@@ -39,7 +39,7 @@ export async function startNode(state: NodeState, name: string, options: StartNo
   if (down !== 'stopped') {
     throw new Error(`Cannot start node "${name}": it is ${down === 'paused' ? 'paused (use unpauseNode)' : 'running'}`);
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_FAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
   const t0 = performance.now();
   const { port, internalIp } = await runtime.start(name);
   // The container has a new published port: update the one table every client reads, and

@@ -7,7 +7,7 @@ import { checkHealth, NODE_ANSWER_TIMEOUT_MS, NotHealthyError, waitForHealth, ty
 import { parseClusterNodes, type ClusterNodesEntry } from '../cluster/replies';
 import { buildTopology, type Topology } from '../cluster/topology';
 import { ClusterNotOkError } from '../errors';
-import { DEFAULT_FAULT_TIMEOUT_MS, type WaitOptions } from '../options';
+import { DEFAULT_FIXTURE_OPTIONS, type WaitOptions } from '../options';
 import { withTimeout } from '../util/timing';
 import type { NodeState } from './node-state';
 
@@ -64,7 +64,7 @@ export async function clusterNodesOfRunning(state: NodeState): Promise<{ name: s
  * Rejects with {@link ClusterNotOkError} naming the node furthest from ok.
  */
 export async function waitForClusterOk(state: NodeState, options: WaitOptions = {}): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_FAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
   const t0 = performance.now();
   try {
     await waitForHealth(() => checkClusterOk(state), { timeoutMs, intervalMs: FAULT_POLL_MS });

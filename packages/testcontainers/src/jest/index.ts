@@ -16,7 +16,7 @@ import { basename } from 'node:path';
 import type { Cluster, ClusterOptions } from 'ioredis';
 import type { HostPort, NatMapObject } from '../cluster/address-table';
 import { CONNECTION_ENV_VAR, connectToCluster, parseConnectionInfo } from '../connect';
-import type { RedisClusterOptions } from '../options';
+import { DEFAULT_FIXTURE_OPTIONS, type RedisClusterOptions } from '../options';
 import { startRedisCluster } from '../start-redis-cluster';
 import type { ClusterNodeInfo, StartedRedisCluster } from '../started-redis-cluster';
 
@@ -73,7 +73,7 @@ export interface UseRedisClusterOptions {
   clusterOptions?: ClusterOptions;
   /** Without globalSetup, the file starts a cluster of its own with these options (stopped in afterAll). */
   start?: RedisClusterOptions;
-  /** Timeout of the beforeAll hook that connects or starts. @default 120000 */
+  /** Timeout of the beforeAll hook that connects or starts. @default 120000 (`DEFAULT_FIXTURE_OPTIONS.jestHookTimeoutMs`) */
   timeoutMs?: number;
 }
 
@@ -150,7 +150,7 @@ export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClus
       rc = await promise;
     }
     cluster = namespace === '' ? rc.cluster : rc.createClient({ keyPrefix: namespace });
-  }, options.timeoutMs ?? 120_000);
+  }, options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.jestHookTimeoutMs);
 
   if (options.reset) {
     beforeEach(async () => {

@@ -1,4 +1,4 @@
-import { resolveFixtureOptions } from '../options';
+import { resolveFixtureOptions } from '../resolve-options';
 import { nodeConfig, renderConfigFile } from './node-config';
 
 describe('node config', () => {

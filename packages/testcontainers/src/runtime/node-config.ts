@@ -6,7 +6,7 @@
  * `ps` on the machine shows).
  */
 import { directivesToArgs, findNode, nodeDirectives, renderDirectives, type ClusterPlan, type Directive, type NodeDirectiveOptions } from '@redis-cluster-kit/plan';
-import type { ResolvedFixtureOptions } from '../options';
+import type { ResolvedFixtureOptions } from '../resolve-options';
 
 /** Every directive of node `name`, in the order redis-server applies them (later wins). */
 export function nodeConfig(

@@ -17,7 +17,8 @@ import type { ClusterPlan, PlannedNode } from '@redis-cluster-kit/plan';
 import type { HostPort } from '../cluster/address-table';
 import type { NodeEndpoint } from '../cluster/admin';
 import type { PhaseLog } from '../util/log';
-import type { ResolvedFixtureOptions, RuntimeChoice } from '../options';
+import type { RuntimeChoice } from '../options';
+import type { ResolvedFixtureOptions } from '../resolve-options';
 import type { Deadline } from '../util/timing';
 
 /** A runtime that runs nodes (`auto` resolves to one of these). */

@@ -1,23 +1,6 @@
+/** The phase log of one cluster: each step with its duration, to the user's logger and to `debug`. */
 import createDebug from 'debug';
-
-/**
- * The steps of a cluster's life that are logged, each with its duration when it ends.
- * `runtime`: which runtime runs the nodes and why; `docker`/`containers` are the Docker
- * runtime's, `processes` the process runtime's (its redis-server processes up).
- */
-export type ClusterPhase = 'runtime' | 'docker' | 'reap' | 'containers' | 'processes' | 'formed' | 'ready' | 'attach' | 'reset' | 'fault' | 'stop' | 'cleanup';
-
-export interface ClusterLogEvent {
-  /** The cluster's id (the `redis-cluster-kit.cluster` label). */
-  cluster: string;
-  phase: ClusterPhase;
-  message: string;
-  /** How long the phase took, when the event marks its end. */
-  durationMs?: number;
-}
-
-/** A logger hook: `startRedisCluster({ logger: (e) => console.log(e.phase, e.message) })`. */
-export type ClusterLogger = (event: ClusterLogEvent) => void;
+import type { ClusterLogEvent, ClusterLogger, ClusterPhase } from '../options';
 
 const debugByPhase = new Map<ClusterPhase, createDebug.Debugger>();
 

@@ -2,13 +2,14 @@
  * Waiting on a state instead of sleeping: poll a check until it holds, and fail with a message
  * that says what was awaited and what was seen last.
  */
+import { DEFAULT_FIXTURE_OPTIONS } from '../options';
 import { causeMessage } from './messages';
 import { delay } from './timing';
 
 export interface WaitUntilOptions {
-  /** Give up after this many ms. @default 10000 */
+  /** Give up after this many ms. @default 10000 (`DEFAULT_FIXTURE_OPTIONS.waitTimeoutMs`) */
   timeoutMs?: number;
-  /** Time between two checks. @default 20 */
+  /** Time between two checks. @default 20 (`DEFAULT_FIXTURE_OPTIONS.waitIntervalMs`) */
   intervalMs?: number;
   /** What is awaited, in words (`"node \"redis-node-1\" to answer"`); a function is called when the error is built. */
   description: string | (() => string);
@@ -40,8 +41,8 @@ export class WaitTimeoutError extends Error {
  * });
  */
 export async function waitUntil<T>(check: () => Promise<T | undefined | false> | T | undefined | false, options: WaitUntilOptions): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const intervalMs = options.intervalMs ?? 20;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.waitTimeoutMs;
+  const intervalMs = options.intervalMs ?? DEFAULT_FIXTURE_OPTIONS.waitIntervalMs;
   const until = performance.now() + timeoutMs;
   for (;;) {
     const started = performance.now();

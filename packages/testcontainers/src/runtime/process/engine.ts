@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { createPlan, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
 import type { NodeEndpoint } from '../../cluster/admin';
 import { NodeExitedError, PortInUseError } from '../../errors';
-import { DEFAULT_FAULT_TIMEOUT_MS, type ResolvedFixtureOptions } from '../../options';
+import { DEFAULT_FIXTURE_OPTIONS } from '../../options';
+import type { ResolvedFixtureOptions } from '../../resolve-options';
 import { hideSecret } from '../../util/messages';
 import { delay, withTimeout } from '../../util/timing';
 import { nodeConfig, renderConfigFile } from '../node-config';
@@ -46,7 +47,7 @@ export const LOOPBACK = '127.0.0.1';
 /** How often a starting node's log is read for "Ready to accept connections". */
 const LOG_POLL_MS = 5;
 /** A node restarted by startNode() must accept connections within this time. */
-const RESTART_TIMEOUT_MS = DEFAULT_FAULT_TIMEOUT_MS;
+const RESTART_TIMEOUT_MS = DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
 const READY_LINE = /Ready to accept connections/;
 const PORT_TAKEN_LINE = /Could not create server TCP listening socket \S*:(\d+): bind: Address already in use/;
 
