@@ -14,7 +14,10 @@ export const README = join(__dirname, '..', 'README.md');
 export function replaceSection(readme: string, name: string, body: string): string {
   const start = new RegExp(`(<!-- ${name}:start[^>]*-->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
   if (!start.test(readme)) throw new Error(`README has no "${name}" section markers`);
-  return readme.replace(start, (_m, open: string, close: string) => `${open}${body.endsWith('\n') ? body : `${body}\n`}${close}`);
+  return readme.replace(
+    start,
+    (_m, open: string, close: string) => `${open}${body.endsWith('\n') ? body : `${body}\n`}${close}`,
+  );
 }
 
 /** The CLI reference exactly as `redis-cluster-compose --help` prints it. */

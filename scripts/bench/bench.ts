@@ -20,7 +20,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { removeKeptClusters, startRedisCluster, type ClusterLogEvent, type RuntimeKind, type StartedRedisCluster } from '@redis-cluster-kit/testcontainers';
+import {
+  removeKeptClusters,
+  startRedisCluster,
+  type ClusterLogEvent,
+  type RuntimeKind,
+  type StartedRedisCluster,
+} from '@redis-cluster-kit/testcontainers';
 import { imageFromEnv } from '@redis-cluster-kit/plan';
 import { startPeer } from './peer';
 
@@ -43,7 +49,9 @@ if (!Number.isInteger(runs) || runs < 1 || runs > 50) {
 const only = new Set(values.only.split(','));
 for (const s of only) {
   if (!(SECTIONS as readonly string[]).includes(s)) {
-    console.error(`Invalid option --only ${JSON.stringify(s)}. Expected a comma-separated list of ${SECTIONS.join(', ')}.`);
+    console.error(
+      `Invalid option --only ${JSON.stringify(s)}. Expected a comma-separated list of ${SECTIONS.join(', ')}.`,
+    );
     process.exit(2);
   }
 }
@@ -68,7 +76,12 @@ interface StartSample {
 }
 
 /** One fresh start, timed from the call to a usable client, then a timed stop. */
-async function freshStart(masters: number, replicas: number, after?: (rc: StartedRedisCluster) => Promise<void>, runtime: RuntimeKind = 'docker'): Promise<StartSample> {
+async function freshStart(
+  masters: number,
+  replicas: number,
+  after?: (rc: StartedRedisCluster) => Promise<void>,
+  runtime: RuntimeKind = 'docker',
+): Promise<StartSample> {
   let containersMs = NaN;
   let mastersUpMs = NaN;
   const t0 = now();
@@ -80,7 +93,9 @@ async function freshStart(masters: number, replicas: number, after?: (rc: Starte
     containersMs = now() - t0;
   };
   // The process runtime takes no image (it runs redis-server from PATH).
-  const rc = await startRedisCluster(runtime === 'docker' ? { masters, replicas, image, logger } : { runtime, masters, replicas, logger });
+  const rc = await startRedisCluster(
+    runtime === 'docker' ? { masters, replicas, image, logger } : { runtime, masters, replicas, logger },
+  );
   const readyMs = now() - t0;
   let stopMs: number;
   try {
@@ -138,7 +153,9 @@ async function main(): Promise<void> {
     }
   }
   if (want('start') || want('peer')) {
-    lines.push('| topology | masters up | all containers up | floor (masters up + 2 s) | ours: call to usable client | ours - floor | hand-rolled peer | ours / peer | stop() |');
+    lines.push(
+      '| topology | masters up | all containers up | floor (masters up + 2 s) | ours: call to usable client | ours - floor | hand-rolled peer | ours / peer | stop() |',
+    );
     lines.push('|---|---|---|---|---|---|---|---|---|');
     for (const [m, r] of topologies) {
       const key = `${m}x${r}`;
@@ -169,7 +186,10 @@ async function main(): Promise<void> {
         resets.push(now() - t0);
       }
     });
-    lines.push(`reset() on 3x1 with 30 keys written before each: median ${median(resets).toFixed(1)} ms over ${resets.length} resets`, '');
+    lines.push(
+      `reset() on 3x1 with 30 keys written before each: median ${median(resets).toFixed(1)} ms over ${resets.length} resets`,
+      '',
+    );
     results.reset = resets;
   }
 
@@ -193,7 +213,10 @@ async function main(): Promise<void> {
     } finally {
       await removeKeptClusters(options);
     }
-    lines.push(`reuse: attach to a kept 3x1 (reuse: true / REDIS_CLUSTER_REUSE=1) to a usable, emptied client: median ${ms(median(attaches))} over ${attaches.length} attaches`, '');
+    lines.push(
+      `reuse: attach to a kept 3x1 (reuse: true / REDIS_CLUSTER_REUSE=1) to a usable, emptied client: median ${ms(median(attaches))} over ${attaches.length} attaches`,
+      '',
+    );
     results.reuse = attaches;
   }
 
@@ -215,10 +238,14 @@ async function main(): Promise<void> {
     const processSamples: Record<string, StartSample[]> = {};
     for (const [m, r] of topologies) {
       process.stderr.write(`process runtime ${m}x${r}\n`);
-      processSamples[`${m}x${r}`] = await series(`process ${m}x${r}`, runs, () => freshStart(m, r, undefined, 'process'));
+      processSamples[`${m}x${r}`] = await series(`process ${m}x${r}`, runs, () =>
+        freshStart(m, r, undefined, 'process'),
+      );
     }
-    lines.push('Process runtime (`runtime: \'process\'`, local redis-server processes on 127.0.0.1):', '');
-    lines.push("| topology | masters' processes up | all processes up | floor (masters up + 2 s) | ours: call to usable client | ours - floor | Docker runtime, same run | stop() |");
+    lines.push("Process runtime (`runtime: 'process'`, local redis-server processes on 127.0.0.1):", '');
+    lines.push(
+      "| topology | masters' processes up | all processes up | floor (masters up + 2 s) | ours: call to usable client | ours - floor | Docker runtime, same run | stop() |",
+    );
     lines.push('|---|---|---|---|---|---|---|---|');
     for (const [m, r] of topologies) {
       const key = `${m}x${r}`;

@@ -43,8 +43,13 @@ export async function startPeer(image: string, masters: number, replicas: number
     containers.push(...started);
     const ips = started.map((c) => c.getIpAddress(network!.getName()));
     const create = await started[0]!.exec([
-      'redis-cli', '--cluster', 'create', ...ips.map((ip) => `${ip}:${PORT}`),
-      '--cluster-replicas', String(replicas), '--cluster-yes',
+      'redis-cli',
+      '--cluster',
+      'create',
+      ...ips.map((ip) => `${ip}:${PORT}`),
+      '--cluster-replicas',
+      String(replicas),
+      '--cluster-yes',
     ]);
     if (create.exitCode !== 0) throw new Error(`redis-cli --cluster create failed: ${create.output}`);
     const natMap = Object.fromEntries(

@@ -49,7 +49,9 @@ export class Hog {
     live.add(hog);
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
-      child.once('exit', (code, signal) => reject(new Error(`the CPU hog exited at once (${signal ?? `code ${code}`})`)));
+      child.once('exit', (code, signal) =>
+        reject(new Error(`the CPU hog exited at once (${signal ?? `code ${code}`})`)),
+      );
     });
     return hog;
   }

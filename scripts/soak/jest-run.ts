@@ -66,9 +66,17 @@ export function firstLine(text: string): string {
 export function failureLine(text: string): string {
   const first = firstLine(text);
   if (!/expect\(/.test(first)) return first;
-  const lines = text.replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim());
+  const lines = text
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((l) => l.trim());
   const detail = lines.slice(lines.findIndex((l) => l.length > 0) + 1).find((l) => /error/i.test(l) && !/^at /.test(l));
-  return detail ? `${first} ... ${detail.replace(/^[+-]\s*/, '').replace(/\s+/g, ' ').slice(0, 200)}` : first;
+  return detail
+    ? `${first} ... ${detail
+        .replace(/^[+-]\s*/, '')
+        .replace(/\s+/g, ' ')
+        .slice(0, 200)}`
+    : first;
 }
 
 interface JestJson {
@@ -88,7 +96,19 @@ interface JestJson {
 /** Reads Jest's `--json` results; undefined when there are none (a crash or a kill). */
 export function readResults(jsonFile: string, durationMs: number, exitLagMs = 0, hung = false): JestRunResult {
   const text = existsSync(jsonFile) ? readFileSync(jsonFile, 'utf8') : '';
-  if (!text) return { passed: 0, failed: 1, failedByFile: new Map(), files: [], durationByFile: new Map(), failures: [{ file: '-', test: '-', message: 'no Jest results: the run crashed or was stopped' }], durationMs, exitLagMs, crashed: true, hung };
+  if (!text)
+    return {
+      passed: 0,
+      failed: 1,
+      failedByFile: new Map(),
+      files: [],
+      durationByFile: new Map(),
+      failures: [{ file: '-', test: '-', message: 'no Jest results: the run crashed or was stopped' }],
+      durationMs,
+      exitLagMs,
+      crashed: true,
+      hung,
+    };
   const r = JSON.parse(text) as JestJson;
   const failedByFile = new Map<string, number>();
   const durationByFile = new Map<string, number>();
@@ -98,15 +118,33 @@ export function readResults(jsonFile: string, durationMs: number, exitLagMs = 0,
     const rel = relative(ROOT, file.name);
     files.push(rel);
     const failing = file.assertionResults.filter((a) => a.status === 'failed');
-    for (const a of failing) failures.push({ file: rel, test: a.fullName, message: failureLine(a.failureMessages.join('\n')) });
+    for (const a of failing)
+      failures.push({ file: rel, test: a.fullName, message: failureLine(a.failureMessages.join('\n')) });
     // A file that failed outside any test (it did not compile, a hook threw): counted once.
     const fileError = file.status === 'failed' && failing.length === 0;
     if (fileError) failures.push({ file: rel, test: '(the file)', message: firstLine(file.message) });
     failedByFile.set(rel, failing.length + (fileError ? 1 : 0));
-    if (file.startTime !== undefined && file.endTime !== undefined) durationByFile.set(rel, file.endTime - file.startTime);
+    if (file.startTime !== undefined && file.endTime !== undefined)
+      durationByFile.set(rel, file.endTime - file.startTime);
   }
-  if (hung) failures.push({ file: '-', test: '(Jest itself)', message: `Jest did not exit ${JEST_EXIT_GRACE_MS / 1000} s after writing its results (open handles: a CI run would hang); killed` });
-  return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites + (hung ? 1 : 0), failedByFile, durationByFile, files, failures, durationMs, exitLagMs, crashed: false, hung };
+  if (hung)
+    failures.push({
+      file: '-',
+      test: '(Jest itself)',
+      message: `Jest did not exit ${JEST_EXIT_GRACE_MS / 1000} s after writing its results (open handles: a CI run would hang); killed`,
+    });
+  return {
+    passed: r.numPassedTests,
+    failed: r.numFailedTests + r.numRuntimeErrorTestSuites + (hung ? 1 : 0),
+    failedByFile,
+    durationByFile,
+    files,
+    failures,
+    durationMs,
+    exitLagMs,
+    crashed: false,
+    hung,
+  };
 }
 
 export interface JestRunOptions {
@@ -128,7 +166,18 @@ export interface JestRunOptions {
  * then stops Jest (SIGINT to the group) and cleans up after it in order.
  */
 export function runJest(opts: JestRunOptions): Promise<JestRunResult> {
-  const args = [JEST, '--ci', '--selectProjects', 'integration', '--runInBand', '--json', '--outputFile', opts.jsonFile, '--cacheDirectory', opts.cacheDirectory];
+  const args = [
+    JEST,
+    '--ci',
+    '--selectProjects',
+    'integration',
+    '--runInBand',
+    '--json',
+    '--outputFile',
+    opts.jsonFile,
+    '--cacheDirectory',
+    opts.cacheDirectory,
+  ];
   if (opts.patterns?.length) args.push('--testPathPatterns', ...opts.patterns);
   const t0 = performance.now();
   const log = createWriteStream(opts.logFile);
@@ -172,7 +221,20 @@ export function runJest(opts: JestRunOptions): Promise<JestRunResult> {
 
 /** The integration test files whose paths match `patterns` (Jest's own --listTests: the same selection as a run). */
 export async function listTests(patterns: string[], cacheDirectory: string): Promise<string[]> {
-  const child = spawn(process.execPath, [JEST, '--selectProjects', 'integration', '--listTests', '--cacheDirectory', cacheDirectory, '--testPathPatterns', ...patterns], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      JEST,
+      '--selectProjects',
+      'integration',
+      '--listTests',
+      '--cacheDirectory',
+      cacheDirectory,
+      '--testPathPatterns',
+      ...patterns,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));

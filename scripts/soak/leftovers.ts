@@ -154,7 +154,10 @@ function redisServersUnder(dir: string): { pid: number; cwd: string }[] {
 async function dockerOwner(r: Resource): Promise<{ pid?: number; host?: string }> {
   const fromName = projectPid(r.name);
   if (fromName !== undefined) return { pid: fromName };
-  const inspect = r.kind === 'container' ? ['inspect', '--format', '{{json .Config.Labels}}'] : [r.kind, 'inspect', '--format', '{{json .Labels}}'];
+  const inspect =
+    r.kind === 'container'
+      ? ['inspect', '--format', '{{json .Config.Labels}}']
+      : [r.kind, 'inspect', '--format', '{{json .Labels}}'];
   try {
     const { stdout } = await run('docker', [...inspect, r.id]);
     const labels = (JSON.parse(stdout) ?? {}) as Record<string, string>;

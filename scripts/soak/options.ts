@@ -52,7 +52,11 @@ export const SOAK_DEFAULTS = Object.freeze({
 });
 
 /** Each section's hog settings when `--hog` is not given (issue 9's plan). */
-export const SECTION_HOG: Readonly<Record<Section, HogChoice>> = Object.freeze({ integration: 'on', starts: 'both', scenarios: 'on' });
+export const SECTION_HOG: Readonly<Record<Section, HogChoice>> = Object.freeze({
+  integration: 'on',
+  starts: 'both',
+  scenarios: 'on',
+});
 
 /** Counts beyond this are surely a typo (50 cycles x 4 take ~15 minutes). */
 const MAX_COUNT = 1000;
@@ -89,15 +93,26 @@ Options:
 function count(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > MAX_COUNT) throw new SoakUsageError(`Invalid option --${flag} ${JSON.stringify(value)}. Expected an integer from 1 to ${MAX_COUNT}.`);
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_COUNT)
+    throw new SoakUsageError(
+      `Invalid option --${flag} ${JSON.stringify(value)}. Expected an integer from 1 to ${MAX_COUNT}.`,
+    );
   return n;
 }
 
-function list<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: readonly T[]): T[] {
+function list<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: readonly T[],
+): T[] {
   if (value === undefined) return [...fallback];
   const items = value.split(',').map((s) => s.trim());
   for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw new SoakUsageError(`Invalid option --${flag} ${JSON.stringify(item)}. Expected a comma-separated list of ${allowed.join(', ')}.`);
+    if (!(allowed as readonly string[]).includes(item))
+      throw new SoakUsageError(
+        `Invalid option --${flag} ${JSON.stringify(item)}. Expected a comma-separated list of ${allowed.join(', ')}.`,
+      );
   }
   return allowed.filter((a) => items.includes(a));
 }

@@ -34,7 +34,10 @@ export function formatMs(ms: number): string {
 
 /** The summary table (Markdown, so it can go into the README as it is). */
 export function table(rows: readonly Row[]): string {
-  const lines = ['| section | what | hog | runs | failures | p50 | p95 | max | leftovers | note |', '|---|---|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| section | what | hog | runs | failures | p50 | p95 | max | leftovers | note |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const t = r.timesMs;
     lines.push(

@@ -8,11 +8,36 @@ import { formatMs, namesNodeAndDirective, percentile, table, tally } from './rep
 
 describe('the soak command line', () => {
   it('defaults to every section with the counts of issue 9', () => {
-    expect(parseSoakArgs([])).toEqual({ only: ['integration', 'starts', 'scenarios'], hog: undefined, integrationRuns: 2, cycles: 50, scenarioRuns: 5, refusals: 5, runtimes: ['docker', 'process'] });
+    expect(parseSoakArgs([])).toEqual({
+      only: ['integration', 'starts', 'scenarios'],
+      hog: undefined,
+      integrationRuns: 2,
+      cycles: 50,
+      scenarioRuns: 5,
+      refusals: 5,
+      runtimes: ['docker', 'process'],
+    });
   });
 
   it('takes sections, counts, runtimes and the hog', () => {
-    expect(parseSoakArgs(['--only', 'scenarios,starts', '--cycles', '5', '--hog', 'off', '--runtimes', 'process', '--scenario-runs', '1', '--refusals', '2', '--integration-runs', '1'])).toEqual({
+    expect(
+      parseSoakArgs([
+        '--only',
+        'scenarios,starts',
+        '--cycles',
+        '5',
+        '--hog',
+        'off',
+        '--runtimes',
+        'process',
+        '--scenario-runs',
+        '1',
+        '--refusals',
+        '2',
+        '--integration-runs',
+        '1',
+      ]),
+    ).toEqual({
       only: ['starts', 'scenarios'],
       hog: 'off',
       integrationRuns: 1,
@@ -28,8 +53,14 @@ describe('the soak command line', () => {
     [['--cycles', '0'], 'Invalid option --cycles "0". Expected an integer from 1 to 1000.'],
     [['--cycles', '2.5'], 'Invalid option --cycles "2.5". Expected an integer from 1 to 1000.'],
     [['--refusals', '1001'], 'Invalid option --refusals "1001". Expected an integer from 1 to 1000.'],
-    [['--only', 'starts,nope'], 'Invalid option --only "nope". Expected a comma-separated list of integration, starts, scenarios.'],
-    [['--runtimes', 'podman'], 'Invalid option --runtimes "podman". Expected a comma-separated list of docker, process.'],
+    [
+      ['--only', 'starts,nope'],
+      'Invalid option --only "nope". Expected a comma-separated list of integration, starts, scenarios.',
+    ],
+    [
+      ['--runtimes', 'podman'],
+      'Invalid option --runtimes "podman". Expected a comma-separated list of docker, process.',
+    ],
     [['--hog', 'maybe'], 'Invalid option --hog "maybe". Expected on, off or both.'],
     [['--bogus'], "Unknown option '--bogus' (see pnpm soak --help)"],
   ])('refuses %j with one line naming the value and what is allowed', (argv, message) => {
@@ -65,8 +96,26 @@ describe('the soak summary', () => {
 
   it('prints one Markdown row per section and variant, "-" where no time applies', () => {
     const text = table([
-      { section: 'starts', what: 'docker 3x1', hog: true, runs: 3, failures: 1, timesMs: [2800, 3100, 15_500], leftovers: 0, note: 'n' },
-      { section: 'integration', what: 'whole project', hog: false, runs: 0, failures: 0, timesMs: [], leftovers: 2, note: '' },
+      {
+        section: 'starts',
+        what: 'docker 3x1',
+        hog: true,
+        runs: 3,
+        failures: 1,
+        timesMs: [2800, 3100, 15_500],
+        leftovers: 0,
+        note: 'n',
+      },
+      {
+        section: 'integration',
+        what: 'whole project',
+        hog: false,
+        runs: 0,
+        failures: 0,
+        timesMs: [],
+        leftovers: 2,
+        note: '',
+      },
     ]).split('\n');
     expect(text[2]).toBe('| starts | docker 3x1 | on | 3 | 1 | 3100 ms | 15.5 s | 15.5 s | 0 | n |');
     expect(text[3]).toBe('| integration | whole project | off | 0 | 0 | - | - | - | 2 |  |');
@@ -79,11 +128,27 @@ describe('the soak summary', () => {
 
   it('knows an error that names the node and the refused directive from one that does not', () => {
     // The fixture's messages on each runtime (start-failures / process-runtime integration tests).
-    expect(namesNodeAndDirective(`Redis Cluster failed while starting containers: redis-server of node "redis-node-1" exited before it accepted connections: *** FATAL CONFIG FILE ERROR (Redis 7.0.15) *** | Reading the configuration file, at line 2 | >>> 'maxmemory-policy "not-a-policy"' | argument(s) must be one of the following: volatile-lru, ...`)).toBe(true);
-    expect(namesNodeAndDirective(`Redis Cluster failed while starting redis-server processes: redis-server of node "redis-node-2" exited before it accepted connections: *** FATAL CONFIG FILE ERROR *** | >>> 'maxmemory-policy not-a-policy'`)).toBe(true);
+    expect(
+      namesNodeAndDirective(
+        `Redis Cluster failed while starting containers: redis-server of node "redis-node-1" exited before it accepted connections: *** FATAL CONFIG FILE ERROR (Redis 7.0.15) *** | Reading the configuration file, at line 2 | >>> 'maxmemory-policy "not-a-policy"' | argument(s) must be one of the following: volatile-lru, ...`,
+      ),
+    ).toBe(true);
+    expect(
+      namesNodeAndDirective(
+        `Redis Cluster failed while starting redis-server processes: redis-server of node "redis-node-2" exited before it accepted connections: *** FATAL CONFIG FILE ERROR *** | >>> 'maxmemory-policy not-a-policy'`,
+      ),
+    ).toBe(true);
     // Issue 9's failure under load: the node's error lost to the port wait.
-    expect(namesNodeAndDirective('Redis Cluster failed while starting containers: Timed out after 10000ms while waiting for container ports to be bound to the host. Everything started was removed.')).toBe(false);
-    expect(namesNodeAndDirective('Redis Cluster was not ready within 60000 ms (startupTimeoutMs) while forming: node "redis-node-1" is the slowest: down')).toBe(false);
+    expect(
+      namesNodeAndDirective(
+        'Redis Cluster failed while starting containers: Timed out after 10000ms while waiting for container ports to be bound to the host. Everything started was removed.',
+      ),
+    ).toBe(false);
+    expect(
+      namesNodeAndDirective(
+        'Redis Cluster was not ready within 60000 ms (startupTimeoutMs) while forming: node "redis-node-1" is the slowest: down',
+      ),
+    ).toBe(false);
   });
 });
 
@@ -109,20 +174,51 @@ describe('what the soak reads back', () => {
           numFailedTests: 1,
           numRuntimeErrorTestSuites: 1,
           testResults: [
-            { name: join(root, 'a/scenarios/x.int.test.ts'), status: 'failed', message: '', startTime: 1000, endTime: 4500, assertionResults: [{ fullName: 'x fails', status: 'failed', failureMessages: ['\n  Error: Too many Cluster redirections. Last error: Error: Connection is closed.\n    at foo'] }, { fullName: 'x ok', status: 'passed', failureMessages: [] }] },
-            { name: join(root, 'b/y.int.test.ts'), status: 'failed', message: '\u001b[1mTest suite failed to run\u001b[22m\n\n  SyntaxError', assertionResults: [] },
+            {
+              name: join(root, 'a/scenarios/x.int.test.ts'),
+              status: 'failed',
+              message: '',
+              startTime: 1000,
+              endTime: 4500,
+              assertionResults: [
+                {
+                  fullName: 'x fails',
+                  status: 'failed',
+                  failureMessages: [
+                    '\n  Error: Too many Cluster redirections. Last error: Error: Connection is closed.\n    at foo',
+                  ],
+                },
+                { fullName: 'x ok', status: 'passed', failureMessages: [] },
+              ],
+            },
+            {
+              name: join(root, 'b/y.int.test.ts'),
+              status: 'failed',
+              message: '\u001b[1mTest suite failed to run\u001b[22m\n\n  SyntaxError',
+              assertionResults: [],
+            },
           ],
         }),
       );
       const r = readResults(file, 1000, 5);
-      expect(r).toMatchObject({ passed: 3, failed: 2, crashed: false, files: ['a/scenarios/x.int.test.ts', 'b/y.int.test.ts'], exitLagMs: 5 });
+      expect(r).toMatchObject({
+        passed: 3,
+        failed: 2,
+        crashed: false,
+        files: ['a/scenarios/x.int.test.ts', 'b/y.int.test.ts'],
+        exitLagMs: 5,
+      });
       expect([...r.failedByFile]).toEqual([
         ['a/scenarios/x.int.test.ts', 1],
         ['b/y.int.test.ts', 1],
       ]);
       expect(r.durationByFile.get('a/scenarios/x.int.test.ts')).toBe(3500);
       expect(r.failures).toEqual([
-        { file: 'a/scenarios/x.int.test.ts', test: 'x fails', message: 'Error: Too many Cluster redirections. Last error: Error: Connection is closed.' },
+        {
+          file: 'a/scenarios/x.int.test.ts',
+          test: 'x fails',
+          message: 'Error: Too many Cluster redirections. Last error: Error: Connection is closed.',
+        },
         { file: 'b/y.int.test.ts', test: '(the file)', message: 'Test suite failed to run' },
       ]);
       expect(readResults(join(dir, 'missing.json'), 1000)).toMatchObject({ crashed: true, failed: 1 });
@@ -132,8 +228,11 @@ describe('what the soak reads back', () => {
       expect(hung.failures.at(-1)?.message).toMatch(/^Jest did not exit 60 s after writing its results/);
       expect(firstLine('')).toBe('(no message)');
       // A matcher's failure says what went wrong further down: the first line naming an error.
-      const matcher = 'Error: expect(received).toEqual(expected) // deep equality\n\n- Expected  - 1\n+ Received  + 9\n\n-   Array []\n+   Object {\n+     "error": "Too many Cluster redirections. Last error: ReplyError: MOVED 84 redis-node-1:13359",\n    at Object.<anonymous> (x.ts:1:1)';
-      expect(failureLine(matcher)).toBe('Error: expect(received).toEqual(expected) // deep equality ... "error": "Too many Cluster redirections. Last error: ReplyError: MOVED 84 redis-node-1:13359",');
+      const matcher =
+        'Error: expect(received).toEqual(expected) // deep equality\n\n- Expected  - 1\n+ Received  + 9\n\n-   Array []\n+   Object {\n+     "error": "Too many Cluster redirections. Last error: ReplyError: MOVED 84 redis-node-1:13359",\n    at Object.<anonymous> (x.ts:1:1)';
+      expect(failureLine(matcher)).toBe(
+        'Error: expect(received).toEqual(expected) // deep equality ... "error": "Too many Cluster redirections. Last error: ReplyError: MOVED 84 redis-node-1:13359",',
+      );
       expect(failureLine('\n  Error: boom\n    at x')).toBe('Error: boom');
     } finally {
       rmSync(dir, { recursive: true, force: true });

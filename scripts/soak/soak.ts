@@ -22,7 +22,12 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startRedisCluster, keyForSlot, type RuntimeKind, type StartedRedisCluster } from '@redis-cluster-kit/testcontainers';
+import {
+  startRedisCluster,
+  keyForSlot,
+  type RuntimeKind,
+  type StartedRedisCluster,
+} from '@redis-cluster-kit/testcontainers';
 import { Hog, type HogReport } from './hog';
 import { firstLine, jestLogDir, listTests, runJest, type JestRunResult } from './jest-run';
 import { describeResource, leftSince, PidWatch, removeLeftovers, snapshot, type Resource } from './leftovers';
@@ -55,12 +60,17 @@ class Control {
       process.exit(130); // the exit handlers kill the hog
     }
     this.interrupted = signal;
-    say(`${signal}: stopping (the hog, the current run), then removing what the soak left; ${signal} again to end at once`);
+    say(
+      `${signal}: stopping (the hog, the current run), then removing what the soak left; ${signal} again to end at once`,
+    );
     this.abort.abort(new Error(`the soak was interrupted (${signal})`));
     if (this.child) {
       this.killChild('SIGINT');
       const child = this.child;
-      setTimeout(() => child.exitCode === null && child.signalCode === null && this.killChild('SIGKILL'), JEST_STOP_GRACE_MS).unref();
+      setTimeout(
+        () => child.exitCode === null && child.signalCode === null && this.killChild('SIGKILL'),
+        JEST_STOP_GRACE_MS,
+      ).unref();
     }
   }
 
@@ -101,13 +111,24 @@ async function withHog<T>(s: Soak, on: boolean, fn: () => Promise<T>): Promise<T
     return await fn();
   } finally {
     if (hog.endedEarly && !s.ctl.interrupted) {
-      s.rows.push({ section: 'hog', what: 'the CPU hog', hog: true, runs: 1, failures: 1, timesMs: [], leftovers: 0, note: 'it ended before it was stopped: the runs above were not all under load' });
+      s.rows.push({
+        section: 'hog',
+        what: 'the CPU hog',
+        hog: true,
+        runs: 1,
+        failures: 1,
+        timesMs: [],
+        leftovers: 0,
+        note: 'it ended before it was stopped: the runs above were not all under load',
+      });
       s.failures.push('hog: the CPU hog ended before it was stopped');
     }
     const report = await hog.stop();
     if (report) {
       s.hogReports.push(report);
-      say(`CPU hog off: it used ${Math.round((100 * report.cpuMs) / report.wallMs)}% of one core for ${formatMs(report.wallMs)}`);
+      say(
+        `CPU hog off: it used ${Math.round((100 * report.cpuMs) / report.wallMs)}% of one core for ${formatMs(report.wallMs)}`,
+      );
     } else say('CPU hog off');
   }
 }
@@ -143,7 +164,10 @@ async function jest(s: Soak, label: string, patterns: string[]): Promise<JestRun
   s.ctl.child = undefined;
   s.watch.stop();
   if (s.ctl.interrupted) return undefined;
-  const lag = result.exitLagMs > 1000 ? ` (Jest exited ${formatMs(result.exitLagMs)} after writing its results: open handles)` : '';
+  const lag =
+    result.exitLagMs > 1000
+      ? ` (Jest exited ${formatMs(result.exitLagMs)} after writing its results: open handles)`
+      : '';
   say(`${label}: ${result.passed} passed, ${result.failed} failed in ${formatMs(result.durationMs)}${lag}`);
   return result;
 }
@@ -151,13 +175,24 @@ async function jest(s: Soak, label: string, patterns: string[]): Promise<JestRun
 /** How often open handles kept Jest alive more than a second after its results, and for how long at most. */
 function lagNote(lags: readonly number[]): string {
   const lagged = lags.filter((l) => l > 1000);
-  return lagged.length ? `; Jest exited late (open handles) ${lagged.length}/${lags.length}, up to ${formatMs(Math.max(...lagged))}` : '';
+  return lagged.length
+    ? `; Jest exited late (open handles) ${lagged.length}/${lags.length}, up to ${formatMs(Math.max(...lagged))}`
+    : '';
 }
 
 async function integrationSection(s: Soak): Promise<void> {
   for (const hog of hogSettings('integration', s.opts.hog)) {
     if (s.ctl.interrupted) return;
-    const row: Row = { section: 'integration', what: 'whole project', hog, runs: 0, failures: 0, timesMs: [], leftovers: 0, note: '' };
+    const row: Row = {
+      section: 'integration',
+      what: 'whole project',
+      hog,
+      runs: 0,
+      failures: 0,
+      timesMs: [],
+      leftovers: 0,
+      note: '',
+    };
     const lags: number[] = [];
     s.rows.push(row);
     await withHog(s, hog, async () => {
@@ -190,7 +225,8 @@ async function writeEveryMaster(rc: StartedRedisCluster): Promise<void> {
   }
 }
 
-const errorLine = (err: unknown) => (err instanceof Error ? `${err.name}: ${firstLine(err.message)}` : firstLine(String(err)));
+const errorLine = (err: unknown) =>
+  err instanceof Error ? `${err.name}: ${firstLine(err.message)}` : firstLine(String(err));
 
 async function startsSection(s: Soak): Promise<void> {
   for (const hog of hogSettings('starts', s.opts.hog)) {
@@ -198,7 +234,16 @@ async function startsSection(s: Soak): Promise<void> {
     await withHog(s, hog, async () => {
       for (const runtime of s.opts.runtimes) {
         if (s.ctl.interrupted) return;
-        const row: Row = { section: 'starts', what: `${runtime} 3x1`, hog, runs: 0, failures: 0, timesMs: [], leftovers: 0, note: 'start -> a write on every master -> stop; times are starts' };
+        const row: Row = {
+          section: 'starts',
+          what: `${runtime} 3x1`,
+          hog,
+          runs: 0,
+          failures: 0,
+          timesMs: [],
+          leftovers: 0,
+          note: 'start -> a write on every master -> stop; times are starts',
+        };
         s.rows.push(row);
         const before = await snapshot(s.soakTmp);
         say(`starts: ${s.opts.cycles} cycles on ${runtime}, hog ${hog ? 'on' : 'off'}`);
@@ -240,7 +285,16 @@ async function cycle(s: Soak, runtime: RuntimeKind, row: Row): Promise<string | 
 async function scenariosSection(s: Soak): Promise<void> {
   const files = await listTests([SCENARIO_PATTERN], s.jestCache);
   if (files.length === 0) {
-    s.rows.push({ section: 'scenarios', what: 'no file matched', hog: true, runs: 0, failures: 1, timesMs: [], leftovers: 0, note: `no integration test matches ${SCENARIO_PATTERN}` });
+    s.rows.push({
+      section: 'scenarios',
+      what: 'no file matched',
+      hog: true,
+      runs: 0,
+      failures: 1,
+      timesMs: [],
+      leftovers: 0,
+      note: `no integration test matches ${SCENARIO_PATTERN}`,
+    });
     s.failures.push(`scenarios: no integration test file matches ${SCENARIO_PATTERN}`);
   }
   for (const hog of hogSettings('scenarios', s.opts.hog)) {
@@ -261,16 +315,36 @@ async function scenariosSection(s: Soak): Promise<void> {
 async function scenarioRounds(s: Soak, files: string[], hog: boolean): Promise<void> {
   const rowOf = new Map<string, Row>();
   for (const file of files) {
-    const row: Row = { section: 'scenarios', what: file.slice(file.lastIndexOf('/scenarios/') + 1), hog, runs: 0, failures: 0, timesMs: [], leftovers: 0, note: '' };
+    const row: Row = {
+      section: 'scenarios',
+      what: file.slice(file.lastIndexOf('/scenarios/') + 1),
+      hog,
+      runs: 0,
+      failures: 0,
+      timesMs: [],
+      leftovers: 0,
+      note: '',
+    };
     rowOf.set(file, row);
     s.rows.push(row);
   }
-  const rounds: Row = { section: 'scenarios', what: `all ${files.length} files (Jest runs)`, hog, runs: 0, failures: 0, timesMs: [], leftovers: 0, note: '' };
+  const rounds: Row = {
+    section: 'scenarios',
+    what: `all ${files.length} files (Jest runs)`,
+    hog,
+    runs: 0,
+    failures: 0,
+    timesMs: [],
+    leftovers: 0,
+    note: '',
+  };
   const lags: number[] = [];
   s.rows.push(rounds);
   for (let i = 1; i <= s.opts.scenarioRuns && !s.ctl.interrupted; i++) {
     const before = await snapshot(s.soakTmp);
-    const result = await jest(s, `scenarios ${i} of ${s.opts.scenarioRuns} hog ${hog ? 'on' : 'off'}`, [SCENARIO_PATTERN]);
+    const result = await jest(s, `scenarios ${i} of ${s.opts.scenarioRuns} hog ${hog ? 'on' : 'off'}`, [
+      SCENARIO_PATTERN,
+    ]);
     rounds.leftovers += await leftoversSince(s, before, 'the scenario run');
     if (!result) {
       rounds.note = INTERRUPTED_NOTE;
@@ -299,7 +373,16 @@ async function scenarioRounds(s: Soak, files: string[], hog: boolean): Promise<v
 /** Starts whose nodes refuse a directive: each must fail, naming the node and the directive. */
 async function refusalsOn(s: Soak, runtime: RuntimeKind, hog: boolean): Promise<void> {
   if (s.ctl.interrupted) return;
-  const row: Row = { section: 'scenarios', what: `refused directive, ${runtime} 3x1`, hog, runs: 0, failures: 0, timesMs: [], leftovers: 0, note: '' };
+  const row: Row = {
+    section: 'scenarios',
+    what: `refused directive, ${runtime} 3x1`,
+    hog,
+    runs: 0,
+    failures: 0,
+    timesMs: [],
+    leftovers: 0,
+    note: '',
+  };
   s.rows.push(row);
   const before = await snapshot(s.soakTmp);
   let named = 0;
@@ -308,7 +391,14 @@ async function refusalsOn(s: Soak, runtime: RuntimeKind, hog: boolean): Promise<
     const t0 = performance.now();
     let failed: string | undefined;
     try {
-      const rc = await startRedisCluster({ runtime, masters: 3, replicas: 1, name: 'soak-refused', signal: s.ctl.abort.signal, redisConfig: { [REFUSED.directive]: REFUSED.value } });
+      const rc = await startRedisCluster({
+        runtime,
+        masters: 3,
+        replicas: 1,
+        name: 'soak-refused',
+        signal: s.ctl.abort.signal,
+        redisConfig: { [REFUSED.directive]: REFUSED.value },
+      });
       await rc.stop();
       failed = `started although every node refuses ${REFUSED.directive} ${REFUSED.value}`;
     } catch (err) {
@@ -350,7 +440,19 @@ async function main(): Promise<number> {
   process.env.TMPDIR = soakTmp;
   const logDir = jestLogDir();
   mkdirSync(logDir, { recursive: true });
-  const s: Soak = { opts, ctl: new Control(), watch: new PidWatch(), soakTmp, jestCache, logDir, rows: [], failures: [], unclaimed: [], removalFailures: [], hogReports: [] };
+  const s: Soak = {
+    opts,
+    ctl: new Control(),
+    watch: new PidWatch(),
+    soakTmp,
+    jestCache,
+    logDir,
+    rows: [],
+    failures: [],
+    unclaimed: [],
+    removalFailures: [],
+    hogReports: [],
+  };
   process.on('SIGINT', () => s.ctl.interrupt('SIGINT'));
   process.on('SIGTERM', () => s.ctl.interrupt('SIGTERM'));
   process.on('exit', () => s.ctl.killChild('SIGKILL'));
@@ -363,13 +465,32 @@ async function main(): Promise<number> {
     if (opts.only.includes('starts')) await startsSection(s);
     if (opts.only.includes('scenarios')) await scenariosSection(s);
   } catch (err) {
-    s.rows.push({ section: 'soak', what: 'the soak itself', hog: false, runs: 1, failures: 1, timesMs: [], leftovers: 0, note: errorLine(err) });
+    s.rows.push({
+      section: 'soak',
+      what: 'the soak itself',
+      hog: false,
+      runs: 1,
+      failures: 1,
+      timesMs: [],
+      leftovers: 0,
+      note: errorLine(err),
+    });
     s.failures.push(`soak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {
     // Whatever is still the soak's (nothing, unless a row's check missed it), then its TMPDIR.
     try {
       const rest = first ? await leftoversSince(s, first, 'the soak') : 0;
-      if (rest > 0) s.rows.push({ section: 'soak', what: 'final check', hog: false, runs: 1, failures: 0, timesMs: [], leftovers: rest, note: 'left after every row was checked' });
+      if (rest > 0)
+        s.rows.push({
+          section: 'soak',
+          what: 'final check',
+          hog: false,
+          runs: 1,
+          failures: 0,
+          timesMs: [],
+          leftovers: rest,
+          note: 'left after every row was checked',
+        });
     } finally {
       rmSync(soakTmp, { recursive: true, force: true });
     }
@@ -377,12 +498,23 @@ async function main(): Promise<number> {
 
   const failures = s.rows.reduce((n, r) => n + r.failures, 0);
   const leftovers = s.rows.reduce((n, r) => n + r.leftovers, 0);
-  const hogShare = s.hogReports.length ? Math.round((100 * s.hogReports.reduce((n, h) => n + h.cpuMs, 0)) / s.hogReports.reduce((n, h) => n + h.wallMs, 0)) : undefined;
+  const hogShare = s.hogReports.length
+    ? Math.round((100 * s.hogReports.reduce((n, h) => n + h.cpuMs, 0)) / s.hogReports.reduce((n, h) => n + h.wallMs, 0))
+    : undefined;
   const out: string[] = [];
-  out.push('', `Soak ${new Date().toISOString()} on ${hostname()}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end; ${formatMs(performance.now() - t0)} in all${hogShare === undefined ? '' : `; the hog used ${hogShare}% of one core while on`}`, '');
+  out.push(
+    '',
+    `Soak ${new Date().toISOString()} on ${hostname()}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end; ${formatMs(performance.now() - t0)} in all${hogShare === undefined ? '' : `; the hog used ${hogShare}% of one core while on`}`,
+    '',
+  );
   out.push(table(s.rows), '');
-  if (s.failures.length) out.push('Failures (count x where: first line):', ...tally(s.failures).map((l) => `  ${l}`), '');
-  if (s.unclaimed.length) out.push(`Unclaimed (new while the soak ran, owner ended, never seen as the soak's; maybe another run's, left alone): ${s.unclaimed.map(describeResource).join(', ')}`, '');
+  if (s.failures.length)
+    out.push('Failures (count x where: first line):', ...tally(s.failures).map((l) => `  ${l}`), '');
+  if (s.unclaimed.length)
+    out.push(
+      `Unclaimed (new while the soak ran, owner ended, never seen as the soak's; maybe another run's, left alone): ${s.unclaimed.map(describeResource).join(', ')}`,
+      '',
+    );
   if (s.removalFailures.length) out.push('Could not remove:', ...s.removalFailures.map((l) => `  ${l}`), '');
   const verdict = s.ctl.interrupted
     ? `INTERRUPTED (${s.ctl.interrupted}): the table shows what ran; what the stopped runs left was removed`

@@ -21,10 +21,18 @@ describe.each(RUNTIMES)('%s runtime: startRedisCluster({ signal })', (runtime) =
       // Mid-start, deterministically: the masters run, nothing is formed yet.
       if (/^\d+ master (containers|processes) up$/.test(e.message)) controller.abort(new Error('the test gave up'));
     };
-    const error = (await startRedisCluster({ runtime, masters: 3, replicas: 1, logger, signal: controller.signal }).catch((e: unknown) => e)) as Error;
+    const error = (await startRedisCluster({
+      runtime,
+      masters: 3,
+      replicas: 1,
+      logger,
+      signal: controller.signal,
+    }).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(ClusterStartAbortedError);
     expect(error.name).toBe('AbortError');
-    expect(error.message).toMatch(/^Redis Cluster start was aborted while .+ \(the test gave up\)\. Everything started was removed\.$/);
+    expect(error.message).toMatch(
+      /^Redis Cluster start was aborted while .+ \(the test gave up\)\. Everything started was removed\.$/,
+    );
     expect((error as ClusterStartAbortedError).cause).toEqual(new Error('the test gave up'));
     expect(seen.some((l) => l.startsWith('cleanup: '))).toBe(true);
     expect(seen.some((l) => l.startsWith('ready: '))).toBe(false);
@@ -32,7 +40,9 @@ describe.each(RUNTIMES)('%s runtime: startRedisCluster({ signal })', (runtime) =
 
   it('already aborted: rejects at once and starts nothing', async () => {
     const t0 = performance.now();
-    await expect(startRedisCluster({ runtime, masters: 1, signal: AbortSignal.abort(new Error('no time')) })).rejects.toThrow(
+    await expect(
+      startRedisCluster({ runtime, masters: 1, signal: AbortSignal.abort(new Error('no time')) }),
+    ).rejects.toThrow(
       'Redis Cluster start was aborted while nothing was started yet (no time). Everything started was removed.',
     );
     expect(performance.now() - t0).toBeLessThan(500);

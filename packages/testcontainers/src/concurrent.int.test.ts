@@ -10,7 +10,12 @@ import { NOTHING, resourcesOf, RUNTIMES } from '../test/helpers/runtimes';
 
 jest.setTimeout(240_000);
 
-const SHAPES: RedisClusterOptions[] = [{ masters: 3 }, { masters: 3, replicas: 1 }, { masters: 1 }, { masters: 2, replicas: 1 }];
+const SHAPES: RedisClusterOptions[] = [
+  { masters: 3 },
+  { masters: 3, replicas: 1 },
+  { masters: 1 },
+  { masters: 2, replicas: 1 },
+];
 
 describe.each(RUNTIMES)('%s runtime: 4 clusters started concurrently from one process', (runtime) => {
   const started: StartedRedisCluster[] = [];
@@ -21,11 +26,15 @@ describe.each(RUNTIMES)('%s runtime: 4 clusters started concurrently from one pr
 
   it('start in parallel with distinct ids, host ports and resources (container names and networks, or port blocks and folders), keep their data apart, and each stop() removes only its own', async () => {
     const t0 = performance.now();
-    const results = await Promise.allSettled(SHAPES.map((shape) => startRedisCluster({ runtime, ...shape, name: 'concurrent' })));
+    const results = await Promise.allSettled(
+      SHAPES.map((shape) => startRedisCluster({ runtime, ...shape, name: 'concurrent' })),
+    );
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(failed.map((r) => String(r.reason))).toEqual([]);
-    console.log(`[concurrent] ${runtime}: 4 clusters (${SHAPES.map((s) => `${s.masters}x${s.replicas ?? 0}`).join(', ')}) ready after ${Math.round(performance.now() - t0)} ms`);
+    console.log(
+      `[concurrent] ${runtime}: 4 clusters (${SHAPES.map((s) => `${s.masters}x${s.replicas ?? 0}`).join(', ')}) ready after ${Math.round(performance.now() - t0)} ms`,
+    );
 
     expect(new Set(started.map((rc) => rc.id)).size).toBe(4);
     const hostPorts = started.flatMap((rc) => rc.nodes.map((n) => `${n.host}:${n.port}`));
@@ -37,7 +46,9 @@ describe.each(RUNTIMES)('%s runtime: 4 clusters started concurrently from one pr
     expect(new Set(resources.flatMap((r) => r.other)).size).toBe(4);
     expect(resources.map((r) => r.nodes.length)).toEqual(started.map((rc) => rc.plan.nodes.length));
     if (runtime === 'docker') {
-      const names = await Promise.all(resources.flatMap((r) => r.nodes).map(async (id) => (await docker.getContainer(id).inspect()).Name));
+      const names = await Promise.all(
+        resources.flatMap((r) => r.nodes).map(async (id) => (await docker.getContainer(id).inspect()).Name),
+      );
       expect(new Set(names).size).toBe(names.length);
     } else {
       // Real ports are the plan's: no client or bus port of one cluster is a port of another.

@@ -17,7 +17,9 @@ describe('connection info', () => {
 
   it('refuses anything else with a clear error', () => {
     expect(() => parseConnectionInfo('{not json')).toThrow(InvalidOptionError);
-    expect(() => parseConnectionInfo({ ...info, format: 2 })).toThrow('Expected an object of format 1 from StartedRedisCluster.connectionInfo()');
+    expect(() => parseConnectionInfo({ ...info, format: 2 })).toThrow(
+      'Expected an object of format 1 from StartedRedisCluster.connectionInfo()',
+    );
     expect(() => parseConnectionInfo(null)).toThrow(InvalidOptionError);
   });
 });

@@ -7,7 +7,12 @@ import type { ClusterOptions } from 'ioredis';
 import { createPlan, InvalidOptionError } from '@redis-cluster-kit/plan';
 import { connectNodes } from './cluster/attach';
 import { clientReady } from './cluster/clients';
-import { assembleStartedCluster, CONNECTION_INFO_FORMAT, type ClusterConnectionInfo, type StartedRedisCluster } from './started-redis-cluster';
+import {
+  assembleStartedCluster,
+  CONNECTION_INFO_FORMAT,
+  type ClusterConnectionInfo,
+  type StartedRedisCluster,
+} from './started-redis-cluster';
 import { DEFAULT_FIXTURE_OPTIONS, type ClusterLogger } from './options';
 import { PhaseLog } from './util/log';
 import { withTimeout } from './util/timing';
@@ -22,7 +27,11 @@ export function parseConnectionInfo(value: string | unknown): ClusterConnectionI
     try {
       info = JSON.parse(value);
     } catch {
-      throw new InvalidOptionError('connection info', value, 'the JSON that StartedRedisCluster.connectionInfo() produces');
+      throw new InvalidOptionError(
+        'connection info',
+        value,
+        'the JSON that StartedRedisCluster.connectionInfo() produces',
+      );
     }
   }
   const candidate = info as Partial<ClusterConnectionInfo> | null;
@@ -35,7 +44,11 @@ export function parseConnectionInfo(value: string | unknown): ClusterConnectionI
     !Array.isArray(candidate.nodes) ||
     (candidate.runtime !== undefined && candidate.runtime !== 'docker' && candidate.runtime !== 'process')
   ) {
-    throw new InvalidOptionError('connection info', info, `an object of format ${CONNECTION_INFO_FORMAT} from StartedRedisCluster.connectionInfo()`);
+    throw new InvalidOptionError(
+      'connection info',
+      info,
+      `an object of format ${CONNECTION_INFO_FORMAT} from StartedRedisCluster.connectionInfo()`,
+    );
   }
   return candidate as ClusterConnectionInfo;
 }
@@ -53,10 +66,15 @@ export async function connectToCluster(
 ): Promise<StartedRedisCluster> {
   const plan = createPlan(info.planOptions);
   for (const planned of plan.nodes) {
-    if (!info.nodes.some((n) => n.name === planned.name)) throw new Error(`Connection info of cluster "${info.id}" has no node "${planned.name}"`);
+    if (!info.nodes.some((n) => n.name === planned.name))
+      throw new Error(`Connection info of cluster "${info.id}" has no node "${planned.name}"`);
   }
   // Admin connections are lazy: only reset() opens them.
-  const { table, admins } = connectNodes(plan, new Map(info.nodes.map((n) => [n.name, { host: n.host, port: n.port }])), info.password);
+  const { table, admins } = connectNodes(
+    plan,
+    new Map(info.nodes.map((n) => [n.name, { host: n.host, port: n.port }])),
+    info.password,
+  );
   const rc = assembleStartedCluster({
     id: info.id,
     plan,
@@ -73,7 +91,9 @@ export async function connectToCluster(
     await withTimeout(clientReady(rc.cluster), options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.connectTimeoutMs);
   } catch (err) {
     await rc.stop();
-    throw new Error(`Cannot connect to Redis Cluster "${info.id}" (${err instanceof Error ? err.message : String(err)}): is the process that started it still running?`);
+    throw new Error(
+      `Cannot connect to Redis Cluster "${info.id}" (${err instanceof Error ? err.message : String(err)}): is the process that started it still running?`,
+    );
   }
   return rc;
 }

@@ -3,7 +3,11 @@ import { ClusterNotOkError } from './errors';
 describe('ClusterNotOkError', () => {
   it('names the node furthest from ok, what it lacks and its CLUSTER INFO, then the others', () => {
     const error = new ClusterNotOkError(5000, 'redis-node-2', [
-      { name: 'redis-node-2', problems: ['cluster_state:fail', 'sees "redis-node-1" as failed'], clusterInfo: 'cluster_state:fail\r\ncluster_stats_messages_sent:9\r\ncluster_known_nodes:6\r\n' },
+      {
+        name: 'redis-node-2',
+        problems: ['cluster_state:fail', 'sees "redis-node-1" as failed'],
+        clusterInfo: 'cluster_state:fail\r\ncluster_stats_messages_sent:9\r\ncluster_known_nodes:6\r\n',
+      },
       { name: 'redis-node-3', problems: ['cluster_state:fail'], clusterInfo: undefined },
     ]);
     expect(error.message).toBe(

@@ -42,7 +42,8 @@ export class ImageUnavailableError extends Error {
 }
 
 /** How to get either runtime, for the errors that say none is there. */
-const HOW_TO_START_DOCKER = 'start Docker (Docker Desktop, `sudo systemctl start docker` or `sudo dockerd &`) or set DOCKER_HOST to a daemon that answers';
+const HOW_TO_START_DOCKER =
+  'start Docker (Docker Desktop, `sudo systemctl start docker` or `sudo dockerd &`) or set DOCKER_HOST to a daemon that answers';
 const HOW_TO_GET_REDIS_SERVER = (envVar: string) =>
   `install Redis >= 7.0 (e.g. \`apt-get install redis-server\` or \`brew install redis\`) and put redis-server on PATH, or point ${envVar} (or the redisServerPath option) at one`;
 
@@ -58,7 +59,9 @@ export class RedisServerUnavailableError extends Error {
     /** The environment variable that names the binary. */
     readonly envVar: string,
   ) {
-    super(`Cannot run redis-server "${path}" for the process runtime: ${reason}. To fix it, ${HOW_TO_GET_REDIS_SERVER(envVar)}; or use runtime "docker".`);
+    super(
+      `Cannot run redis-server "${path}" for the process runtime: ${reason}. To fix it, ${HOW_TO_GET_REDIS_SERVER(envVar)}; or use runtime "docker".`,
+    );
   }
 }
 
@@ -92,7 +95,9 @@ export class NodeExitedError extends Error {
     /** The last lines redis-server printed. */
     readonly lastLines: string[],
   ) {
-    super(`redis-server of node "${node}" exited before it accepted connections: ${lastLines.slice(-4).join(' | ') || 'it printed nothing'}`);
+    super(
+      `redis-server of node "${node}" exited before it accepted connections: ${lastLines.slice(-4).join(' | ') || 'it printed nothing'}`,
+    );
   }
 }
 
@@ -113,7 +118,12 @@ export class PortInUseError extends NodeExitedError {
     readonly advice: string,
   ) {
     super(node, lastLines);
-    this.message = `port ${port} of node "${node}" is in use on 127.0.0.1 (redis-server: ${lastLines.filter((l) => /in use|aborting/i.test(l)).slice(-2).join(' | ') || 'Address already in use'}); ${advice}`;
+    this.message = `port ${port} of node "${node}" is in use on 127.0.0.1 (redis-server: ${
+      lastLines
+        .filter((l) => /in use|aborting/i.test(l))
+        .slice(-2)
+        .join(' | ') || 'Address already in use'
+    }); ${advice}`;
   }
 }
 

@@ -45,6 +45,14 @@ export { Topology, type TopologyNode } from './cluster/topology';
 export type { FailoverResult } from './faults/failover';
 export type { MigrationResult } from './faults/migration';
 export type { PendingMigration } from './faults/node-state';
-export { recordEvents, CLUSTER_EVENTS, NODE_CONNECTION_EVENTS, type EventRecording, type RecordedEvent, type RecordEventsOptions, type WaitForEventOptions } from './cluster/events';
+export {
+  recordEvents,
+  CLUSTER_EVENTS,
+  NODE_CONNECTION_EVENTS,
+  type EventRecording,
+  type RecordedEvent,
+  type RecordEventsOptions,
+  type WaitForEventOptions,
+} from './cluster/events';
 export { keyHashSlot, keyForSlot, hashTagForSlot } from './util/slots';
 export { waitUntil, WaitTimeoutError, type WaitUntilOptions } from './util/wait-until';

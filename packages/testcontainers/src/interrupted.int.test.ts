@@ -27,7 +27,10 @@ function groupAlive(pgid: number): boolean {
 
 /** Containers of the cluster labelled `name`, with their owner's pid and state. */
 async function containersNamed(name: string) {
-  const listed = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABELS.name}=${name}`] }) });
+  const listed = await docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`${LABELS.name}=${name}`] }),
+  });
   return listed.map((c) => ({ id: c.Id, pid: Number(c.Labels[LABELS.pid]), state: c.State }));
 }
 
@@ -35,27 +38,37 @@ describe.each(['SIGINT', 'SIGKILL'] as const)('a Jest run killed with %s while i
   it('leaves containers of a dead process, which the next start removes (containers and network)', async () => {
     const name = `interrupted-${signal.toLowerCase()}-${randomBytes(3).toString('hex')}`;
     // Its own process group, as a terminal's foreground job: the signal reaches Jest and all it started.
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', SUITE_CONFIG, '--runInBand', '--ci'], {
-      cwd: ROOT,
-      env: { ...process.env, SUITE_CLUSTER_NAME: name },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', SUITE_CONFIG, '--runInBand', '--ci'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SUITE_CLUSTER_NAME: name },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<NodeJS.Signals | number | null>((done) => child.on('exit', (code, sig) => done(sig ?? code)));
+    const exited = new Promise<NodeJS.Signals | number | null>((done) =>
+      child.on('exit', (code, sig) => done(sig ?? code)),
+    );
     const pgid = child.pid!;
     try {
       // Mid-start: as soon as its first node container exists (a 3x1 cluster has 6 and takes seconds).
       await waitUntil(async () => (await containersNamed(name)).length > 0, {
         timeoutMs: 90_000,
         intervalMs: 10,
-        description: () => `the interrupted run to create its first container; its output so far:\n${output.slice(-2000)}`,
+        description: () =>
+          `the interrupted run to create its first container; its output so far:\n${output.slice(-2000)}`,
       });
       process.kill(-pgid, signal);
       await exited;
-      await waitUntil(() => !groupAlive(pgid), { timeoutMs: 30_000, description: `every process of the killed run (group ${pgid}) to end` });
+      await waitUntil(() => !groupAlive(pgid), {
+        timeoutMs: 30_000,
+        description: `every process of the killed run (group ${pgid}) to end`,
+      });
     } finally {
       if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
     }
@@ -68,7 +81,9 @@ describe.each(['SIGINT', 'SIGKILL'] as const)('a Jest run killed with %s while i
     expect(left.length).toBeGreaterThan(0);
     expect(leftNetworks).toHaveLength(1);
     for (const { pid } of left) expect(groupAlive(pid)).toBe(false);
-    console.log(`[interrupted] ${signal} left ${left.length} containers (${[...new Set(left.map((c) => c.state))].join(', ')}) and 1 network`);
+    console.log(
+      `[interrupted] ${signal} left ${left.length} containers (${[...new Set(left.map((c) => c.state))].join(', ')}) and 1 network`,
+    );
 
     // The next start on this machine removes them before it returns.
     const next = await startRedisCluster({ masters: 1 });

@@ -36,12 +36,22 @@ function expectPassed(run: SuiteRun, tests = 7): void {
  * Run an example suite in its own Jest process on 2 workers, as a user would (with
  * `detectOpenHandles`: Jest's --detectOpenHandles, which runs the files in band).
  */
-async function runSuite(env: Record<string, string> = {}, config = SUITE_CONFIG, detectOpenHandles = false): Promise<SuiteRun> {
+async function runSuite(
+  env: Record<string, string> = {},
+  config = SUITE_CONFIG,
+  detectOpenHandles = false,
+): Promise<SuiteRun> {
   const reportDir = mkdtempSync(join(tmpdir(), 'rck-suite-'));
   // A cache of its own: with timings of an earlier run, Jest may run quick files in band.
   const cacheDir = mkdtempSync(join(tmpdir(), 'rck-suite-cache-'));
   try {
-    const args = ['--config', config, '--cacheDirectory', cacheDir, ...(detectOpenHandles ? ['--detectOpenHandles'] : ['--maxWorkers=2'])];
+    const args = [
+      '--config',
+      config,
+      '--cacheDirectory',
+      cacheDir,
+      ...(detectOpenHandles ? ['--detectOpenHandles'] : ['--maxWorkers=2']),
+    ];
     const child = spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), ...args], {
       cwd: ROOT,
       env: { ...process.env, SUITE_REPORT_DIR: reportDir, ...env },
@@ -109,25 +119,33 @@ describe('Jest integration (globalSetup + useRedisCluster) in a real multi-file 
     // Target 0.5 s; the bound leaves room for a loaded CI machine.
     expect(second.setupMs).toBeLessThan(2000);
     // eslint-disable-next-line no-console
-    console.log(`globalSetup: fresh ${Math.round(first.setupMs)} ms, attach to the kept cluster ${Math.round(second.setupMs)} ms`);
+    console.log(
+      `globalSetup: fresh ${Math.round(first.setupMs)} ms, attach to the kept cluster ${Math.round(second.setupMs)} ms`,
+    );
   });
 });
 
-describe.each(RUNTIMES)('%s runtime: 2 Jest workers, each file with a cluster of its own (useRedisCluster() without globalSetup)', (runtime) => {
-  it('start at once on both workers with no port or name collision, and both are removed at the end', async () => {
-    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0', REDIS_CLUSTER_RUNTIME: runtime }, OWN_CLUSTER_SUITE_CONFIG);
-    expectPassed(run, 2);
-    expect(run.files.map((f) => f.file).sort()).toEqual(['first', 'second']);
-    expect(new Set(run.files.map((f) => f.worker)).size).toBe(2);
-    expect(run.files.every((f) => !f.shared)).toBe(true);
-    const clusters = [...new Set(run.files.map((f) => f.cluster))];
-    expect(clusters).toHaveLength(2);
-    const ports = run.files.flatMap((f) => f.ports ?? []);
-    expect(ports).toHaveLength(6);
-    expect(new Set(ports).size).toBe(6);
-    for (const id of clusters) expect(await resourcesOf(runtime, id)).toEqual(NOTHING);
-  });
-});
+describe.each(RUNTIMES)(
+  '%s runtime: 2 Jest workers, each file with a cluster of its own (useRedisCluster() without globalSetup)',
+  (runtime) => {
+    it('start at once on both workers with no port or name collision, and both are removed at the end', async () => {
+      const run = await runSuite(
+        { REDIS_CLUSTER_REUSE: '0', REDIS_CLUSTER_RUNTIME: runtime },
+        OWN_CLUSTER_SUITE_CONFIG,
+      );
+      expectPassed(run, 2);
+      expect(run.files.map((f) => f.file).sort()).toEqual(['first', 'second']);
+      expect(new Set(run.files.map((f) => f.worker)).size).toBe(2);
+      expect(run.files.every((f) => !f.shared)).toBe(true);
+      const clusters = [...new Set(run.files.map((f) => f.cluster))];
+      expect(clusters).toHaveLength(2);
+      const ports = run.files.flatMap((f) => f.ports ?? []);
+      expect(ports).toHaveLength(6);
+      expect(new Set(ports).size).toBe(6);
+      for (const id of clusters) expect(await resourcesOf(runtime, id)).toEqual(NOTHING);
+    });
+  },
+);
 
 describe.each(RUNTIMES)('%s runtime: open handles', (runtime) => {
   it.each([
@@ -138,17 +156,25 @@ describe.each(RUNTIMES)('%s runtime: open handles', (runtime) => {
     const run = await runSuite({ REDIS_CLUSTER_REUSE: '0', REDIS_CLUSTER_RUNTIME: runtime }, config, true);
     expectPassed(run, tests);
     // What Jest prints when a socket, timer or child process outlives the tests.
-    expect(run.output).not.toMatch(/open handles? potentially keeping Jest from exiting|Jest did not exit one second after the test run/);
+    expect(run.output).not.toMatch(
+      /open handles? potentially keeping Jest from exiting|Jest did not exit one second after the test run/,
+    );
   });
 });
 
 describe.each(RUNTIMES)('%s runtime: a file whose beforeAll times out while its cluster starts', (runtime) => {
   it('fails on the hook timeout, and its afterAll aborts the start: nothing is left, no open handle', async () => {
     const name = `timeout-suite-${randomBytes(3).toString('hex')}`;
-    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0', REDIS_CLUSTER_RUNTIME: runtime, SUITE_CLUSTER_NAME: name }, TIMEOUT_SUITE_CONFIG, true);
+    const run = await runSuite(
+      { REDIS_CLUSTER_REUSE: '0', REDIS_CLUSTER_RUNTIME: runtime, SUITE_CLUSTER_NAME: name },
+      TIMEOUT_SUITE_CONFIG,
+      true,
+    );
     expect([run.code, run.output.slice(-300)]).toEqual([1, expect.not.stringContaining('did not end within')]);
     expect(run.output).toMatch(/Exceeded timeout of 300 ms for a hook/);
-    expect(run.output).not.toMatch(/open handles? potentially keeping Jest from exiting|Jest did not exit one second after the test run/);
+    expect(run.output).not.toMatch(
+      /open handles? potentially keeping Jest from exiting|Jest did not exit one second after the test run/,
+    );
     expect(await resourcesNamed(runtime, name)).toEqual(NOTHING);
   });
 });

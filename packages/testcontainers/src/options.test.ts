@@ -34,12 +34,20 @@ function documentedDefaults(file: string): DocumentedDefault[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const found: DocumentedDefault[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isPropertySignature(node) || ts.isPropertyAssignment(node) || ts.isPropertyDeclaration(node)) && ts.isIdentifier(node.name)) {
+    if (
+      (ts.isPropertySignature(node) || ts.isPropertyAssignment(node) || ts.isPropertyDeclaration(node)) &&
+      ts.isIdentifier(node.name)
+    ) {
       for (const tag of ts.getJSDocTags(node)) {
         if (tag.tagName.text !== 'default') continue;
         const owner = ownerOf(node);
         const property = node.name.text;
-        found.push({ where: `${relative(__dirname, file)}: ${owner}.${property}`, owner, property, text: ts.getTextOfJSDocComment(tag.comment) ?? '' });
+        found.push({
+          where: `${relative(__dirname, file)}: ${owner}.${property}`,
+          owner,
+          property,
+          text: ts.getTextOfJSDocComment(tag.comment) ?? '',
+        });
       }
     }
     ts.forEachChild(node, visit);
@@ -68,7 +76,9 @@ function leadingLiteral(text: string): { value: number | string | boolean } | un
 /** The key of the constant a documented default is the default of: named in the text, the constant's own key, or a startRedisCluster() option of the same name. */
 function keyOf(doc: DocumentedDefault): DefaultKey | undefined {
   const named = /DEFAULT_FIXTURE_OPTIONS\.(\w+)/.exec(doc.text)?.[1];
-  const candidate = named ?? (doc.owner === 'DEFAULT_FIXTURE_OPTIONS' || doc.owner === 'RedisClusterOptions' ? doc.property : undefined);
+  const candidate =
+    named ??
+    (doc.owner === 'DEFAULT_FIXTURE_OPTIONS' || doc.owner === 'RedisClusterOptions' ? doc.property : undefined);
   return candidate !== undefined && candidate in DEFAULT_FIXTURE_OPTIONS ? (candidate as DefaultKey) : undefined;
 }
 
@@ -94,7 +104,16 @@ describe('documented defaults', () => {
   it('say what DEFAULT_FIXTURE_OPTIONS holds, wherever they name one of its values', () => {
     const checked = documented.flatMap((doc) => {
       const key = keyOf(doc);
-      return key === undefined ? [] : [{ where: doc.where, key, documented: leadingLiteral(doc.text)?.value, actual: DEFAULT_FIXTURE_OPTIONS[key] }];
+      return key === undefined
+        ? []
+        : [
+            {
+              where: doc.where,
+              key,
+              documented: leadingLiteral(doc.text)?.value,
+              actual: DEFAULT_FIXTURE_OPTIONS[key],
+            },
+          ];
     });
     expect(checked.filter((c) => c.documented !== c.actual)).toEqual([]);
     expect(checked.length).toBeGreaterThanOrEqual(Object.keys(DEFAULT_FIXTURE_OPTIONS).length);
@@ -106,7 +125,9 @@ describe('documented defaults', () => {
   });
 
   it('give no number that does not come from DEFAULT_FIXTURE_OPTIONS', () => {
-    const loose = documented.filter((doc) => keyOf(doc) === undefined && typeof leadingLiteral(doc.text)?.value === 'number');
+    const loose = documented.filter(
+      (doc) => keyOf(doc) === undefined && typeof leadingLiteral(doc.text)?.value === 'number',
+    );
     expect(loose.map((d) => `${d.where}: @default ${d.text}`)).toEqual([]);
   });
 });

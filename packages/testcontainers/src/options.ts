@@ -25,7 +25,19 @@ export type RedisConfig = Readonly<Record<string, string | number | boolean | re
  * `runtime`: which runtime runs the nodes and why; `docker`/`containers` are the Docker
  * runtime's, `processes` the process runtime's (its redis-server processes up).
  */
-export type ClusterPhase = 'runtime' | 'docker' | 'reap' | 'containers' | 'processes' | 'formed' | 'ready' | 'attach' | 'reset' | 'fault' | 'stop' | 'cleanup';
+export type ClusterPhase =
+  | 'runtime'
+  | 'docker'
+  | 'reap'
+  | 'containers'
+  | 'processes'
+  | 'formed'
+  | 'ready'
+  | 'attach'
+  | 'reset'
+  | 'fault'
+  | 'stop'
+  | 'cleanup';
 
 export interface ClusterLogEvent {
   /** The cluster's id (the `redis-cluster-kit.cluster` label). */

@@ -82,20 +82,30 @@ describe('runtime "auto"', () => {
       expect(rc.runtime).toBe('docker');
       expect((await resourcesOf('docker', rc.id)).nodes).toHaveLength(1);
     });
-    expect(events.find((e) => e.phase === 'runtime')!.message).toBe('runtime "docker" (auto: a Docker daemon answered); ignored for this runtime: redisServerPath');
+    expect(events.find((e) => e.phase === 'runtime')!.message).toBe(
+      'runtime "docker" (auto: a Docker daemon answered); ignored for this runtime: redisServerPath',
+    );
   });
 
   it('with neither, fails at once with one message that explains both ways to fix it', async () => {
     const t0 = performance.now();
-    const error = await withEnv({ DOCKER_HOST: NO_DAEMON }, () => startRedisCluster({ runtime: 'auto', redisServerPath: '/nonexistent/redis-server' }).catch((e: unknown) => e));
+    const error = await withEnv({ DOCKER_HOST: NO_DAEMON }, () =>
+      startRedisCluster({ runtime: 'auto', redisServerPath: '/nonexistent/redis-server' }).catch((e: unknown) => e),
+    );
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(error).toBeInstanceOf(NoRuntimeAvailableError);
     const message = (error as Error).message;
     expect(message).toMatch(
-      new RegExp(`^Cannot start Redis Cluster with runtime "auto": no Docker daemon answered at DOCKER_HOST=${NO_DAEMON} \\(.+\\), and no usable redis-server was found \\("/nonexistent/redis-server": no such file\\)\\. `),
+      new RegExp(
+        `^Cannot start Redis Cluster with runtime "auto": no Docker daemon answered at DOCKER_HOST=${NO_DAEMON} \\(.+\\), and no usable redis-server was found \\("/nonexistent/redis-server": no such file\\)\\. `,
+      ),
     );
-    expect(message).toContain('Either start Docker (Docker Desktop, `sudo systemctl start docker` or `sudo dockerd &`) or set DOCKER_HOST to a daemon that answers;');
-    expect(message).toContain('or install Redis >= 7.0 (e.g. `apt-get install redis-server` or `brew install redis`) and put redis-server on PATH, or point REDIS_CLUSTER_SERVER_PATH (or the redisServerPath option) at one.');
+    expect(message).toContain(
+      'Either start Docker (Docker Desktop, `sudo systemctl start docker` or `sudo dockerd &`) or set DOCKER_HOST to a daemon that answers;',
+    );
+    expect(message).toContain(
+      'or install Redis >= 7.0 (e.g. `apt-get install redis-server` or `brew install redis`) and put redis-server on PATH, or point REDIS_CLUSTER_SERVER_PATH (or the redisServerPath option) at one.',
+    );
     expect(message).not.toContain('\n');
   });
 });
@@ -113,8 +123,16 @@ describe('runtime "process": which redis-server', () => {
     for (const [env, options, ignored] of [
       [{ REDIS_CLUSTER_SERVER_PATH: undefined }, { runtime: 'process' as const, redisServerPath: own }, ''],
       // The runtime from the environment: an image given in the code is ignored (and said so), not refused.
-      [{ REDIS_CLUSTER_SERVER_PATH: own, REDIS_CLUSTER_RUNTIME: 'process' }, { image: 'redis:7.2' }, '; ignored for this runtime: image'],
-      [{ REDIS_CLUSTER_SERVER_PATH: '/nonexistent/redis-server' }, { runtime: 'process' as const, redisServerPath: own }, ''],
+      [
+        { REDIS_CLUSTER_SERVER_PATH: own, REDIS_CLUSTER_RUNTIME: 'process' },
+        { image: 'redis:7.2' },
+        '; ignored for this runtime: image',
+      ],
+      [
+        { REDIS_CLUSTER_SERVER_PATH: '/nonexistent/redis-server' },
+        { runtime: 'process' as const, redisServerPath: own },
+        '',
+      ],
     ] as const) {
       const events: ClusterLogEvent[] = [];
       await withEnv(env, async () => {
@@ -123,20 +141,28 @@ describe('runtime "process": which redis-server', () => {
         const [folder] = processDirs(`${rc.id}-`);
         expect(parseOwnerFile(readFileSync(join(folder!, OWNER_FILE), 'utf8'))?.server).toBe(own);
       });
-      expect(events.find((e) => e.phase === 'runtime')!.message).toMatch(new RegExp(`: Redis ${VERSION.version.replace(/\./g, '\\.')} at ${own}${ignored}$`));
+      expect(events.find((e) => e.phase === 'runtime')!.message).toMatch(
+        new RegExp(`: Redis ${VERSION.version.replace(/\./g, '\\.')} at ${own}${ignored}$`),
+      );
     }
   });
 
   it('fails before anything starts when redis-server is missing, saying how to get one', async () => {
-    const onPath = await withEnv({ PATH: '/nonexistent' }, () => startRedisCluster({ runtime: 'process' }).catch((e: unknown) => e));
+    const onPath = await withEnv({ PATH: '/nonexistent' }, () =>
+      startRedisCluster({ runtime: 'process' }).catch((e: unknown) => e),
+    );
     expect(onPath).toBeInstanceOf(RedisServerUnavailableError);
     expect((onPath as Error).message).toBe(
       'Cannot run redis-server "redis-server" for the process runtime: it is not on PATH. To fix it, install Redis >= 7.0 (e.g. `apt-get install redis-server` or `brew install redis`) ' +
         'and put redis-server on PATH, or point REDIS_CLUSTER_SERVER_PATH (or the redisServerPath option) at one; or use runtime "docker".',
     );
-    const given = await startRedisCluster({ runtime: 'process', redisServerPath: join(dir, 'missing') }).catch((e: unknown) => e);
+    const given = await startRedisCluster({ runtime: 'process', redisServerPath: join(dir, 'missing') }).catch(
+      (e: unknown) => e,
+    );
     expect(given).toBeInstanceOf(RedisServerUnavailableError);
-    expect((given as Error).message).toContain(`Cannot run redis-server "${join(dir, 'missing')}" for the process runtime: no such file.`);
+    expect((given as Error).message).toContain(
+      `Cannot run redis-server "${join(dir, 'missing')}" for the process runtime: no such file.`,
+    );
   });
 });
 
@@ -149,7 +175,13 @@ describe('runtime "process": a cluster\'s folder and processes', () => {
       expect(more).toEqual([]);
       expect(statSync(folder!).mode & 0o777).toBe(0o700);
       const owner = parseOwnerFile(readFileSync(join(folder!, OWNER_FILE), 'utf8'))!;
-      expect(owner).toMatchObject({ pid: process.pid, host: hostname(), cluster: rc.id, name: 'folder-test', server: REDIS_SERVER });
+      expect(owner).toMatchObject({
+        pid: process.pid,
+        host: hostname(),
+        cluster: rc.id,
+        name: 'folder-test',
+        server: REDIS_SERVER,
+      });
       expect(owner.nodes).toEqual(Object.fromEntries(rc.plan.nodes.map((n) => [n.name, n.port])));
       expect(owner.ports).toEqual([
         { start: rc.plan.nodes[0]!.port, end: rc.plan.nodes[1]!.port },
@@ -161,13 +193,17 @@ describe('runtime "process": a cluster\'s folder and processes', () => {
         expect(redisServersUnder(`${folder}/`)).toContainEqual({ pid, cwd: dir });
         expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain('pass word');
         expect(statSync(join(dir, 'redis.conf')).mode & 0o777).toBe(0o600);
-        expect(readFileSync(join(dir, 'redis.conf'), 'utf8')).toContain('requirepass "pass word \\"quoted\\" \\\\ #not-a-comment"');
+        expect(readFileSync(join(dir, 'redis.conf'), 'utf8')).toContain(
+          'requirepass "pass word \\"quoted\\" \\\\ #not-a-comment"',
+        );
         expect(existsSync(join(dir, 'nodes.conf'))).toBe(true);
         expect(readFileSync(join(dir, 'redis.log'), 'utf8')).toContain('Ready to accept connections');
       }
       // The password, quoted in redis.conf, is the one the nodes require.
       await rc.cluster.set('k', 'v');
-      expect(await withNode(rc.nodes[1]!, (r) => r.call('INFO', 'replication'), { password })).toContain('master_link_status:up');
+      expect(await withNode(rc.nodes[1]!, (r) => r.call('INFO', 'replication'), { password })).toContain(
+        'master_link_status:up',
+      );
 
       await rc.pauseNode('redis-node-2'); // SIGSTOP: stop() must still end it
       expect(rc.nodeState('redis-node-2')).toBe('paused');
@@ -177,11 +213,18 @@ describe('runtime "process": a cluster\'s folder and processes', () => {
     expect(await resourcesOf('process', rc.id)).toEqual(NOTHING);
   });
 
-  it('fails a start whose node exits at once with redis-server\'s own last lines, and leaves nothing', async () => {
-    const error = await startRedisCluster({ runtime: 'process', masters: 1, replicas: 1, redisConfig: { 'maxmemory-policy': 'not-a-policy' } }).catch((e: unknown) => e);
+  it("fails a start whose node exits at once with redis-server's own last lines, and leaves nothing", async () => {
+    const error = await startRedisCluster({
+      runtime: 'process',
+      masters: 1,
+      replicas: 1,
+      redisConfig: { 'maxmemory-policy': 'not-a-policy' },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterStartError);
     const message = (error as Error).message;
-    expect(message).toMatch(/^Redis Cluster failed while starting redis-server processes: redis-server of node "redis-node-1" exited before it accepted connections: \*\*\* FATAL CONFIG FILE ERROR/);
+    expect(message).toMatch(
+      /^Redis Cluster failed while starting redis-server processes: redis-server of node "redis-node-1" exited before it accepted connections: \*\*\* FATAL CONFIG FILE ERROR/,
+    );
     // The line as the node's redis.conf holds it (a plain word is written unquoted).
     expect(message).toContain(`'maxmemory-policy not-a-policy'`);
     expect(message).toContain('Everything started was removed.');
@@ -230,23 +273,32 @@ describe('runtime "process": ports', () => {
       expect(stolen).toHaveLength(1);
       expect(rc.nodes.map((n) => n.port)).not.toContain(stolen[0]);
       const retry = events.find((e) => e.message.startsWith('attempt 1: '));
-      expect(retry?.message).toMatch(new RegExp(`^attempt 1: port ${stolen[0]} of node "redis-node-1" is in use on 127\\.0\\.0\\.1 \\(redis-server: .*Address already in use.*\\); another process took it after it was found free; trying other ports$`));
+      expect(retry?.message).toMatch(
+        new RegExp(
+          `^attempt 1: port ${stolen[0]} of node "redis-node-1" is in use on 127\\.0\\.0\\.1 \\(redis-server: .*Address already in use.*\\); another process took it after it was found free; trying other ports$`,
+        ),
+      );
       await rc.cluster.set('k', 'v');
     });
   });
 
   it(`gives up after ${MAX_PORT_ATTEMPTS} blocks that each lost a port, saying so`, async () => {
-    const error = await withPortThief(MAX_PORT_ATTEMPTS, () => startRedisCluster({ runtime: 'process', masters: 1 }).catch((e: unknown) => e));
+    const error = await withPortThief(MAX_PORT_ATTEMPTS, () =>
+      startRedisCluster({ runtime: 'process', masters: 1 }).catch((e: unknown) => e),
+    );
     expect(error).toBeInstanceOf(ClusterStartError);
     expect((error as Error).message).toMatch(
-      new RegExp(`^Redis Cluster failed while starting redis-server processes: port \\d+ of node "redis-node-1" is in use on 127\\.0\\.0\\.1 .*; ${MAX_PORT_ATTEMPTS} blocks of ports were found free and each lost a port to another process before its node listened\\. Everything started was removed\\.$`),
+      new RegExp(
+        `^Redis Cluster failed while starting redis-server processes: port \\d+ of node "redis-node-1" is in use on 127\\.0\\.0\\.1 .*; ${MAX_PORT_ATTEMPTS} blocks of ports were found free and each lost a port to another process before its node listened\\. Everything started was removed\\.$`,
+      ),
     );
   });
 
   it('uses a given basePort as it is, and says so (no retry) when one of its ports is taken', async () => {
     // A free block of 2 client ports (and their bus ports) in the process runtime's range.
     let base = 19000 + Math.floor(Math.random() * 2000);
-    while (!(await Promise.all([base, base + 1, base + 10000, base + 10001].map((p) => portFree(p)))).every(Boolean)) base += 2;
+    while (!(await Promise.all([base, base + 1, base + 10000, base + 10001].map((p) => portFree(p)))).every(Boolean))
+      base += 2;
     {
       await using rc = await startRedisCluster({ runtime: 'process', masters: 1, replicas: 1, basePort: base });
       expect(rc.nodes.map((n) => n.port)).toEqual([base, base + 1]);
@@ -255,12 +307,20 @@ describe('runtime "process": ports', () => {
     await new Promise<void>((done) => blocker.listen({ port: base + 10001, host: '127.0.0.1' }, done)); // the replica's bus port
     try {
       const events: ClusterLogEvent[] = [];
-      const error = await startRedisCluster({ runtime: 'process', masters: 1, replicas: 1, basePort: base, logger: logInto(events) }).catch((e: unknown) => e);
+      const error = await startRedisCluster({
+        runtime: 'process',
+        masters: 1,
+        replicas: 1,
+        basePort: base,
+        logger: logInto(events),
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ClusterStartError);
       expect((error as Error).message).toContain(
         `port ${base + 10001} of node "redis-node-2" is in use on 127.0.0.1 (redis-server: `,
       );
-      expect((error as Error).message).toContain(`; basePort ${base} was given: choose free ports, or leave basePort out so that the process runtime picks them.`);
+      expect((error as Error).message).toContain(
+        `; basePort ${base} was given: choose free ports, or leave basePort out so that the process runtime picks them.`,
+      );
       expect(events.filter((e) => e.message.startsWith('attempt '))).toEqual([]);
     } finally {
       await new Promise((done) => blocker.close(done));
@@ -272,12 +332,16 @@ describe('runtime "process": a test run killed while its cluster runs', () => {
   it('leaves redis-servers and a folder of a dead process, which the next start kills and removes', async () => {
     const name = `killed-owner-${process.pid}`;
     // A real Jest run in a process group of its own (so that a failure here can still end all of it).
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', INTERRUPTED_SUITE, '--runInBand', '--ci'], {
-      cwd: ROOT,
-      env: { ...process.env, SUITE_CLUSTER_NAME: name, REDIS_CLUSTER_RUNTIME: 'process' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', INTERRUPTED_SUITE, '--runInBand', '--ci'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SUITE_CLUSTER_NAME: name, REDIS_CLUSTER_RUNTIME: 'process' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -294,10 +358,17 @@ describe('runtime "process": a test run killed while its cluster runs', () => {
     let orphans: number[] = [];
     try {
       // As soon as its 3 masters run (a 3x1 start takes ~2 s more).
-      folder = await waitUntil(() => {
-        const found = folderOf();
-        return found !== undefined && redisServersUnder(`${found}/`).length >= 3 ? found : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 5, description: () => `the run to start its first redis-server; its output so far:\n${output.slice(-2000)}` });
+      folder = await waitUntil(
+        () => {
+          const found = folderOf();
+          return found !== undefined && redisServersUnder(`${found}/`).length >= 3 ? found : undefined;
+        },
+        {
+          timeoutMs: 60_000,
+          intervalMs: 5,
+          description: () => `the run to start its first redis-server; its output so far:\n${output.slice(-2000)}`,
+        },
+      );
       // Only the Jest process is killed: its redis-servers live on, as after a crash.
       process.kill(child.pid!, 'SIGKILL');
       await exited;
@@ -310,7 +381,9 @@ describe('runtime "process": a test run killed while its cluster runs', () => {
       await using next = await startRedisCluster({ runtime: 'process', masters: 1, logger: logInto(events) });
       expect(existsSync(folder)).toBe(false);
       expect(redisServersUnder(`${folder}/`)).toEqual([]);
-      expect(events.find((e) => e.phase === 'reap')?.message).toMatch(/^removed \d+ cluster folders and \d+ redis-server processes of dead processes$/);
+      expect(events.find((e) => e.phase === 'reap')?.message).toMatch(
+        /^removed \d+ cluster folders and \d+ redis-server processes of dead processes$/,
+      );
       await next.cluster.set('k', 'v');
     } finally {
       try {

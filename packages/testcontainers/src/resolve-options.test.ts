@@ -14,7 +14,12 @@ describe('fixture options', () => {
       announce: 'hostname',
       auth: false,
     });
-    expect(DEFAULT_FIXTURE_OPTIONS).toMatchObject({ masters: 3, replicas: 0, nodeTimeoutMs: 1000, startupTimeoutMs: 60_000 });
+    expect(DEFAULT_FIXTURE_OPTIONS).toMatchObject({
+      masters: 3,
+      replicas: 0,
+      nodeTimeoutMs: 1000,
+      startupTimeoutMs: 60_000,
+    });
     expect(startupTimeoutMs).toBe(DEFAULT_FIXTURE_OPTIONS.startupTimeoutMs);
     expect(password).toBeUndefined();
     expect(redisConfig).toEqual([]);
@@ -23,12 +28,23 @@ describe('fixture options', () => {
 
   it('take the image from the option, else REDIS_CLUSTER_IMAGE, else the plan default', () => {
     expect(resolveFixtureOptions({}, {}).plan.options.image).toBe(DEFAULT_PLAN_OPTIONS.image);
-    expect(resolveFixtureOptions({}, { REDIS_CLUSTER_IMAGE: 'local/redis:7.0.15' }).plan.options.image).toBe('local/redis:7.0.15');
-    expect(resolveFixtureOptions({ image: 'redis:7.2.4' }, { REDIS_CLUSTER_IMAGE: 'local/redis:7.0.15' }).plan.options.image).toBe('redis:7.2.4');
+    expect(resolveFixtureOptions({}, { REDIS_CLUSTER_IMAGE: 'local/redis:7.0.15' }).plan.options.image).toBe(
+      'local/redis:7.0.15',
+    );
+    expect(
+      resolveFixtureOptions({ image: 'redis:7.2.4' }, { REDIS_CLUSTER_IMAGE: 'local/redis:7.0.15' }).plan.options.image,
+    ).toBe('redis:7.2.4');
   });
 
   it('pass plan options through and turn a password on auth', () => {
-    const { plan, password } = resolveFixtureOptions({ masters: 1, replicas: 2, basePort: 30000, namePrefix: 'node', persistence: 'aof', password: 's3cret' });
+    const { plan, password } = resolveFixtureOptions({
+      masters: 1,
+      replicas: 2,
+      basePort: 30000,
+      namePrefix: 'node',
+      persistence: 'aof',
+      password: 's3cret',
+    });
     expect(plan.nodes.map((n) => `${n.name}:${n.port}`)).toEqual(['node-1:30000', 'node-2:30001', 'node-3:30002']);
     expect(plan.options.auth).toBe(true);
     expect(plan.options.persistence).toBe('aof');
@@ -37,29 +53,105 @@ describe('fixture options', () => {
 
   const invalid: [string, Record<string, unknown>, string][] = [
     ['masters 0 (through the plan)', { masters: 0 }, 'Invalid option masters 0. Expected an integer from 1 to 1000.'],
-    ['unknown option', { mastres: 3 }, 'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.'],
-    ['signal not an AbortSignal', { signal: { aborted: false } }, 'Invalid option signal {"aborted":false}. Expected an AbortSignal (e.g. new AbortController().signal).'],
-    ['announce is not the fixture\'s to change', { announce: 'loopback' }, 'Unknown option announce "loopback". Expected one of the known options:'],
-    ['startupTimeoutMs 0', { startupTimeoutMs: 0 }, 'Invalid option startupTimeoutMs 0. Expected an integer number of milliseconds from 1 to 3600000.'],
-    ['startupTimeoutMs as string', { startupTimeoutMs: '5000' }, 'Invalid option startupTimeoutMs "5000". Expected an integer number of milliseconds from 1 to 3600000.'],
-    ['empty password', { password: '' }, 'Invalid option password "". Expected a non-empty string of at most 512 characters without control characters.'],
-    ['password with a newline (value hidden)', { password: 'a\nb' }, 'Invalid option password "<hidden>". Expected a non-empty string'],
+    [
+      'unknown option',
+      { mastres: 3 },
+      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.',
+    ],
+    [
+      'signal not an AbortSignal',
+      { signal: { aborted: false } },
+      'Invalid option signal {"aborted":false}. Expected an AbortSignal (e.g. new AbortController().signal).',
+    ],
+    [
+      "announce is not the fixture's to change",
+      { announce: 'loopback' },
+      'Unknown option announce "loopback". Expected one of the known options:',
+    ],
+    [
+      'startupTimeoutMs 0',
+      { startupTimeoutMs: 0 },
+      'Invalid option startupTimeoutMs 0. Expected an integer number of milliseconds from 1 to 3600000.',
+    ],
+    [
+      'startupTimeoutMs as string',
+      { startupTimeoutMs: '5000' },
+      'Invalid option startupTimeoutMs "5000". Expected an integer number of milliseconds from 1 to 3600000.',
+    ],
+    [
+      'empty password',
+      { password: '' },
+      'Invalid option password "". Expected a non-empty string of at most 512 characters without control characters.',
+    ],
+    [
+      'password with a newline (value hidden)',
+      { password: 'a\nb' },
+      'Invalid option password "<hidden>". Expected a non-empty string',
+    ],
     ['password as number', { password: 1234 }, 'Invalid option password 1234. Expected a non-empty string'],
-    ['clusterOptions as array', { clusterOptions: [] }, 'Invalid option clusterOptions []. Expected an object of ioredis Cluster options.'],
-    ['logger not a function', { logger: 'console' }, 'Invalid option logger "console". Expected a function that receives each log event.'],
+    [
+      'clusterOptions as array',
+      { clusterOptions: [] },
+      'Invalid option clusterOptions []. Expected an object of ioredis Cluster options.',
+    ],
+    [
+      'logger not a function',
+      { logger: 'console' },
+      'Invalid option logger "console". Expected a function that receives each log event.',
+    ],
     ['name with a space', { name: 'my tests' }, 'Invalid option name "my tests". Expected a label value'],
-    ['redisConfig owned directive', { redisConfig: { port: 6379 } }, 'Invalid option redisConfig.port 6379. Expected no value: the fixture sets "port" itself; use basePort.'],
-    ['redisConfig node timeout', { redisConfig: { 'cluster-node-timeout': 5000 } }, 'Invalid option redisConfig.cluster-node-timeout 5000. Expected no value: the fixture sets "cluster-node-timeout" itself; use nodeTimeoutMs.'],
-    ['redisConfig requirepass', { redisConfig: { requirepass: 'x' } }, 'Invalid option redisConfig.requirepass "x". Expected no value: the fixture sets "requirepass" itself; use password.'],
-    ['redisConfig bad name', { redisConfig: { 'Max Memory': '1mb' } }, 'Invalid directive name in option redisConfig.Max Memory "1mb". Expected a redis.conf directive name'],
-    ['redisConfig newline in value', { redisConfig: { 'maxmemory-policy': 'noeviction\nport 1' } }, 'Invalid option redisConfig.maxmemory-policy "noeviction\\nport 1". Expected a string, a number, a boolean or an array'],
+    [
+      'redisConfig owned directive',
+      { redisConfig: { port: 6379 } },
+      'Invalid option redisConfig.port 6379. Expected no value: the fixture sets "port" itself; use basePort.',
+    ],
+    [
+      'redisConfig node timeout',
+      { redisConfig: { 'cluster-node-timeout': 5000 } },
+      'Invalid option redisConfig.cluster-node-timeout 5000. Expected no value: the fixture sets "cluster-node-timeout" itself; use nodeTimeoutMs.',
+    ],
+    [
+      'redisConfig requirepass',
+      { redisConfig: { requirepass: 'x' } },
+      'Invalid option redisConfig.requirepass "x". Expected no value: the fixture sets "requirepass" itself; use password.',
+    ],
+    [
+      'redisConfig bad name',
+      { redisConfig: { 'Max Memory': '1mb' } },
+      'Invalid directive name in option redisConfig.Max Memory "1mb". Expected a redis.conf directive name',
+    ],
+    [
+      'redisConfig newline in value',
+      { redisConfig: { 'maxmemory-policy': 'noeviction\nport 1' } },
+      'Invalid option redisConfig.maxmemory-policy "noeviction\\nport 1". Expected a string, a number, a boolean or an array',
+    ],
     ['reuse as string', { reuse: 'yes' }, 'Invalid option reuse "yes". Expected true or false.'],
-    ['redisConfig empty array', { redisConfig: { save: [] } }, 'Invalid option redisConfig.save []. Expected at least one argument.'],
-    ['redisConfig logfile (the fixture reads the log)', { redisConfig: { logfile: '/tmp/x.log' } }, 'Invalid option redisConfig.logfile "/tmp/x.log". Expected no value: the fixture sets "logfile" itself'],
-    ['an unknown runtime', { runtime: 'podman' }, 'Invalid option runtime "podman". Expected "docker", "process" or "auto".'],
+    [
+      'redisConfig empty array',
+      { redisConfig: { save: [] } },
+      'Invalid option redisConfig.save []. Expected at least one argument.',
+    ],
+    [
+      'redisConfig logfile (the fixture reads the log)',
+      { redisConfig: { logfile: '/tmp/x.log' } },
+      'Invalid option redisConfig.logfile "/tmp/x.log". Expected no value: the fixture sets "logfile" itself',
+    ],
+    [
+      'an unknown runtime',
+      { runtime: 'podman' },
+      'Invalid option runtime "podman". Expected "docker", "process" or "auto".',
+    ],
     ['runtime as boolean', { runtime: true }, 'Invalid option runtime true. Expected "docker", "process" or "auto".'],
-    ['an empty redisServerPath', { runtime: 'process', redisServerPath: '' }, 'Invalid option redisServerPath "". Expected a path to redis-server (Redis >= 7.0), or a command name on PATH, without control characters.'],
-    ['redisServerPath with a newline', { runtime: 'process', redisServerPath: 'redis-server\n' }, 'Invalid option redisServerPath "redis-server\\n". Expected a path to redis-server'],
+    [
+      'an empty redisServerPath',
+      { runtime: 'process', redisServerPath: '' },
+      'Invalid option redisServerPath "". Expected a path to redis-server (Redis >= 7.0), or a command name on PATH, without control characters.',
+    ],
+    [
+      'redisServerPath with a newline',
+      { runtime: 'process', redisServerPath: 'redis-server\n' },
+      'Invalid option redisServerPath "redis-server\\n". Expected a path to redis-server',
+    ],
     [
       'an image with runtime "process"',
       { runtime: 'process', image: 'redis:7.2' },
@@ -95,14 +187,26 @@ describe('fixture options', () => {
   });
 
   it('reject a bad REDIS_CLUSTER_IMAGE when no image option is given', () => {
-    expect(() => resolveFixtureOptions({}, { REDIS_CLUSTER_IMAGE: 'Bad Image' })).toThrow('Invalid environment variable REDIS_CLUSTER_IMAGE "Bad Image"');
-    expect(resolveFixtureOptions({ image: 'redis:7.2' }, { REDIS_CLUSTER_IMAGE: 'Bad Image' }).plan.options.image).toBe('redis:7.2');
+    expect(() => resolveFixtureOptions({}, { REDIS_CLUSTER_IMAGE: 'Bad Image' })).toThrow(
+      'Invalid environment variable REDIS_CLUSTER_IMAGE "Bad Image"',
+    );
+    expect(resolveFixtureOptions({ image: 'redis:7.2' }, { REDIS_CLUSTER_IMAGE: 'Bad Image' }).plan.options.image).toBe(
+      'redis:7.2',
+    );
   });
 });
 
 describe('redisConfig', () => {
   it('becomes directives: strings and numbers as one argument, booleans as yes/no, arrays as several arguments', () => {
-    expect(checkRedisConfig({ 'maxmemory-policy': 'allkeys-lru', maxmemory: 1048576, 'lazyfree-lazy-user-flush': true, save: ['900', 1], 'notify-keyspace-events': '' })).toEqual([
+    expect(
+      checkRedisConfig({
+        'maxmemory-policy': 'allkeys-lru',
+        maxmemory: 1048576,
+        'lazyfree-lazy-user-flush': true,
+        save: ['900', 1],
+        'notify-keyspace-events': '',
+      }),
+    ).toEqual([
       ['maxmemory-policy', 'allkeys-lru'],
       ['maxmemory', '1048576'],
       ['lazyfree-lazy-user-flush', 'yes'],
@@ -113,19 +217,44 @@ describe('redisConfig', () => {
 });
 
 describe('node command', () => {
-  it('is the plan\'s directives, then the password, then the user\'s directives', () => {
-    const resolved = resolveFixtureOptions({ masters: 1, password: 'pw', redisConfig: { 'maxmemory-policy': 'allkeys-lru' } });
+  it("is the plan's directives, then the password, then the user's directives", () => {
+    const resolved = resolveFixtureOptions({
+      masters: 1,
+      password: 'pw',
+      redisConfig: { 'maxmemory-policy': 'allkeys-lru' },
+    });
     const command = nodeCommand(resolved.plan, 'redis-node-1', resolved);
     expect(command[0]).toBe('redis-server');
     expect(command.slice(1, 3)).toEqual(['--port', '7101']);
-    expect(command).toEqual(expect.arrayContaining(['--cluster-announce-hostname', 'redis-node-1', '--cluster-node-timeout', '1000', '--save', '']));
-    expect(command.slice(-6)).toEqual(['--requirepass', 'pw', '--masterauth', 'pw', '--maxmemory-policy', 'allkeys-lru']);
+    expect(command).toEqual(
+      expect.arrayContaining([
+        '--cluster-announce-hostname',
+        'redis-node-1',
+        '--cluster-node-timeout',
+        '1000',
+        '--save',
+        '',
+      ]),
+    );
+    expect(command.slice(-6)).toEqual([
+      '--requirepass',
+      'pw',
+      '--masterauth',
+      'pw',
+      '--maxmemory-policy',
+      'allkeys-lru',
+    ]);
   });
 
   it('leaves automatic failover to Redis on the command line (the start holds it with CONFIG SET, so a restarted replica gets the default)', () => {
     const resolved = resolveFixtureOptions({ masters: 1, replicas: 1 });
-    for (const name of ['redis-node-1', 'redis-node-2']) expect(nodeCommand(resolved.plan, name, resolved)).not.toContain('--cluster-replica-no-failover');
-    const own = resolveFixtureOptions({ masters: 1, replicas: 1, redisConfig: { 'cluster-replica-no-failover': 'yes' } });
+    for (const name of ['redis-node-1', 'redis-node-2'])
+      expect(nodeCommand(resolved.plan, name, resolved)).not.toContain('--cluster-replica-no-failover');
+    const own = resolveFixtureOptions({
+      masters: 1,
+      replicas: 1,
+      redisConfig: { 'cluster-replica-no-failover': 'yes' },
+    });
     expect(nodeCommand(own.plan, 'redis-node-2', own).slice(-2)).toEqual(['--cluster-replica-no-failover', 'yes']);
   });
 });
@@ -144,7 +273,9 @@ describe('reuse', () => {
 
   it('keys kept clusters by what makes them interchangeable: plan, directives, password', () => {
     const key = (o: object) => reuseKey(resolveFixtureOptions(o, {}));
-    expect(key({ masters: 3 })).toBe(key({ masters: 3, logger: () => undefined, startupTimeoutMs: 5, clusterOptions: { scaleReads: 'slave' } }));
+    expect(key({ masters: 3 })).toBe(
+      key({ masters: 3, logger: () => undefined, startupTimeoutMs: 5, clusterOptions: { scaleReads: 'slave' } }),
+    );
     expect(key({ masters: 3 })).toMatch(/^[0-9a-f]{16}$/);
     const distinct = [
       key({ masters: 3 }),
@@ -163,37 +294,78 @@ describe('runtime', () => {
   it('is "docker" by default (as before the process runtime), from one constant', () => {
     const resolved = resolveFixtureOptions({}, {});
     expect(DEFAULT_FIXTURE_OPTIONS.runtime).toBe('docker');
-    expect(resolved).toMatchObject({ runtime: 'docker', runtimeFrom: 'default', redisServerPath: DEFAULT_FIXTURE_OPTIONS.redisServerPath, fixedPorts: false });
+    expect(resolved).toMatchObject({
+      runtime: 'docker',
+      runtimeFrom: 'default',
+      redisServerPath: DEFAULT_FIXTURE_OPTIONS.redisServerPath,
+      fixedPorts: false,
+    });
     expect(DEFAULT_FIXTURE_OPTIONS.redisServerPath).toBe('redis-server');
     expect(RUNTIME_CHOICES).toEqual(['docker', 'process', 'auto']);
   });
 
   it('comes from the option, else REDIS_CLUSTER_RUNTIME (read like REDIS_CLUSTER_REUSE: no guessing), else the default', () => {
-    expect(resolveFixtureOptions({ runtime: 'process' }, {})).toMatchObject({ runtime: 'process', runtimeFrom: 'option' });
-    expect(resolveFixtureOptions({}, { [RUNTIME_ENV_VAR]: 'auto' })).toMatchObject({ runtime: 'auto', runtimeFrom: 'environment' });
-    expect(resolveFixtureOptions({}, { [RUNTIME_ENV_VAR]: '' })).toMatchObject({ runtime: 'docker', runtimeFrom: 'default' });
-    expect(resolveFixtureOptions({ runtime: 'docker' }, { [RUNTIME_ENV_VAR]: 'process' })).toMatchObject({ runtime: 'docker', runtimeFrom: 'option' });
+    expect(resolveFixtureOptions({ runtime: 'process' }, {})).toMatchObject({
+      runtime: 'process',
+      runtimeFrom: 'option',
+    });
+    expect(resolveFixtureOptions({}, { [RUNTIME_ENV_VAR]: 'auto' })).toMatchObject({
+      runtime: 'auto',
+      runtimeFrom: 'environment',
+    });
+    expect(resolveFixtureOptions({}, { [RUNTIME_ENV_VAR]: '' })).toMatchObject({
+      runtime: 'docker',
+      runtimeFrom: 'default',
+    });
+    expect(resolveFixtureOptions({ runtime: 'docker' }, { [RUNTIME_ENV_VAR]: 'process' })).toMatchObject({
+      runtime: 'docker',
+      runtimeFrom: 'option',
+    });
     expect(() => resolveFixtureOptions({}, { [RUNTIME_ENV_VAR]: 'Process' })).toThrow(
       'Invalid environment variable REDIS_CLUSTER_RUNTIME "Process". Expected "docker", "process" or "auto" (or unset for "docker").',
     );
   });
 
   it('takes the redis-server path from the option, else REDIS_CLUSTER_SERVER_PATH, else "redis-server" on PATH', () => {
-    expect(resolveFixtureOptions({ runtime: 'process', redisServerPath: './bin/redis-server' }, { [SERVER_PATH_ENV_VAR]: '/usr/bin/redis-server' }).redisServerPath).toBe('./bin/redis-server');
-    expect(resolveFixtureOptions({ runtime: 'process' }, { [SERVER_PATH_ENV_VAR]: '/usr/bin/redis-server' }).redisServerPath).toBe('/usr/bin/redis-server');
+    expect(
+      resolveFixtureOptions(
+        { runtime: 'process', redisServerPath: './bin/redis-server' },
+        { [SERVER_PATH_ENV_VAR]: '/usr/bin/redis-server' },
+      ).redisServerPath,
+    ).toBe('./bin/redis-server');
+    expect(
+      resolveFixtureOptions({ runtime: 'process' }, { [SERVER_PATH_ENV_VAR]: '/usr/bin/redis-server' }).redisServerPath,
+    ).toBe('/usr/bin/redis-server');
     expect(resolveFixtureOptions({ runtime: 'process' }, {}).redisServerPath).toBe('redis-server');
-    expect(() => resolveFixtureOptions({}, { [SERVER_PATH_ENV_VAR]: ' ' })).toThrow('Invalid environment variable REDIS_CLUSTER_SERVER_PATH " ". Expected a path to redis-server');
+    expect(() => resolveFixtureOptions({}, { [SERVER_PATH_ENV_VAR]: ' ' })).toThrow(
+      'Invalid environment variable REDIS_CLUSTER_SERVER_PATH " ". Expected a path to redis-server',
+    );
   });
 
-  it('ignores (rather than refuses) the other runtime\'s options when the runtime comes from REDIS_CLUSTER_RUNTIME or auto', () => {
+  it("ignores (rather than refuses) the other runtime's options when the runtime comes from REDIS_CLUSTER_RUNTIME or auto", () => {
     const fromEnv = resolveFixtureOptions({ image: 'redis:7.2', reuse: true }, { [RUNTIME_ENV_VAR]: 'process' });
-    expect(fromEnv).toMatchObject({ runtime: 'process', reuse: true, given: { image: true, reuse: true, redisServerPath: false } });
-    expect(resolveFixtureOptions({ redisServerPath: '/x/redis-server' }, { [RUNTIME_ENV_VAR]: 'docker' }).given.redisServerPath).toBe(true);
-    expect(resolveFixtureOptions({ runtime: 'auto', image: 'redis:7.2', redisServerPath: '/x/redis-server', reuse: true }, {}).runtime).toBe('auto');
+    expect(fromEnv).toMatchObject({
+      runtime: 'process',
+      reuse: true,
+      given: { image: true, reuse: true, redisServerPath: false },
+    });
+    expect(
+      resolveFixtureOptions({ redisServerPath: '/x/redis-server' }, { [RUNTIME_ENV_VAR]: 'docker' }).given
+        .redisServerPath,
+    ).toBe(true);
+    expect(
+      resolveFixtureOptions(
+        { runtime: 'auto', image: 'redis:7.2', redisServerPath: '/x/redis-server', reuse: true },
+        {},
+      ).runtime,
+    ).toBe('auto');
   });
 
   it('lets the process runtime pick free ports unless basePort is given', () => {
     expect(resolveFixtureOptions({ runtime: 'process' }, {}).fixedPorts).toBe(false);
-    expect(resolveFixtureOptions({ runtime: 'process', basePort: 20000 }, {})).toMatchObject({ fixedPorts: true, plan: { options: { basePort: 20000 } } });
+    expect(resolveFixtureOptions({ runtime: 'process', basePort: 20000 }, {})).toMatchObject({
+      fixedPorts: true,
+      plan: { options: { basePort: 20000 } },
+    });
   });
 });

@@ -5,7 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClusterOptions } from 'ioredis';
-import { createPlan, imageFromEnv, InvalidOptionError, type ClusterPlan, type Directive, oneOf, type PlanOptions } from '@redis-cluster-kit/plan';
+import {
+  createPlan,
+  imageFromEnv,
+  InvalidOptionError,
+  type ClusterPlan,
+  type Directive,
+  oneOf,
+  type PlanOptions,
+} from '@redis-cluster-kit/plan';
 import {
   DEFAULT_FIXTURE_OPTIONS,
   REUSE_ENV_VAR,
@@ -44,7 +52,18 @@ export interface ResolvedFixtureOptions {
 /** Options that go into the plan unchanged. */
 const PLAN_KEYS = ['masters', 'replicas', 'image', 'nodeTimeoutMs', 'basePort', 'namePrefix', 'persistence'] as const;
 /** Options only the fixture has. */
-const FIXTURE_KEYS = ['password', 'startupTimeoutMs', 'clusterOptions', 'redisConfig', 'logger', 'name', 'reuse', 'runtime', 'redisServerPath', 'signal'] as const;
+const FIXTURE_KEYS = [
+  'password',
+  'startupTimeoutMs',
+  'clusterOptions',
+  'redisConfig',
+  'logger',
+  'name',
+  'reuse',
+  'runtime',
+  'redisServerPath',
+  'signal',
+] as const;
 
 export const FIXTURE_OPTION_NAMES: readonly (keyof RedisClusterOptions)[] = [...PLAN_KEYS, ...FIXTURE_KEYS];
 
@@ -73,8 +92,8 @@ const OWNED_DIRECTIVES: Readonly<Record<string, string>> = {
   replicaof: 'replicas',
   slaveof: 'replicas',
   include: 'redisConfig entries themselves',
-  logfile: 'nothing (the fixture reads each node\'s log to see it start)',
-  pidfile: 'nothing (the process runtime owns each node\'s pid file)',
+  logfile: "nothing (the fixture reads each node's log to see it start)",
+  pidfile: "nothing (the process runtime owns each node's pid file)",
 };
 
 const DIRECTIVE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -97,7 +116,12 @@ export function resolveFixtureOptions(
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (!(FIXTURE_OPTION_NAMES as readonly string[]).includes(key)) {
-      throw new InvalidOptionError(key, record[key], `one of the known options: ${FIXTURE_OPTION_NAMES.join(', ')}`, 'Unknown option');
+      throw new InvalidOptionError(
+        key,
+        record[key],
+        `one of the known options: ${FIXTURE_OPTION_NAMES.join(', ')}`,
+        'Unknown option',
+      );
     }
   }
 
@@ -118,14 +142,29 @@ export function resolveFixtureOptions(
 
   // Fixture-only options first: they are cheap and their errors should not wait for the plan's.
   const password = checkPassword(input.password);
-  const startupTimeoutMs = checkInteger('startupTimeoutMs', input.startupTimeoutMs, DEFAULT_FIXTURE_OPTIONS.startupTimeoutMs, 1, 3_600_000, 'milliseconds');
-  const clusterOptions = checkPlainObject('clusterOptions', input.clusterOptions, 'an object of ioredis Cluster options');
+  const startupTimeoutMs = checkInteger(
+    'startupTimeoutMs',
+    input.startupTimeoutMs,
+    DEFAULT_FIXTURE_OPTIONS.startupTimeoutMs,
+    1,
+    3_600_000,
+    'milliseconds',
+  );
+  const clusterOptions = checkPlainObject(
+    'clusterOptions',
+    input.clusterOptions,
+    'an object of ioredis Cluster options',
+  );
   const redisConfig = checkRedisConfig(input.redisConfig);
   if (input.logger !== undefined && typeof input.logger !== 'function') {
     throw new InvalidOptionError('logger', input.logger, 'a function that receives each log event');
   }
   if (input.name !== undefined && (typeof input.name !== 'string' || !CLUSTER_NAME.test(input.name))) {
-    throw new InvalidOptionError('name', input.name, 'a label value: letters, digits, ".", "_" or "-", at most 63 characters, starting with a letter or digit');
+    throw new InvalidOptionError(
+      'name',
+      input.name,
+      'a label value: letters, digits, ".", "_" or "-", at most 63 characters, starting with a letter or digit',
+    );
   }
 
   if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) {
@@ -141,19 +180,33 @@ export function resolveFixtureOptions(
   const runtime = input.runtime ?? fromEnv ?? DEFAULT_FIXTURE_OPTIONS.runtime;
   const runtimeFrom = input.runtime !== undefined ? 'option' : fromEnv !== undefined ? 'environment' : 'default';
   const redisServerPath =
-    input.redisServerPath === undefined ? serverPathFromEnv(env) : checkServerPath('redisServerPath', input.redisServerPath, 'Invalid option');
+    input.redisServerPath === undefined
+      ? serverPathFromEnv(env)
+      : checkServerPath('redisServerPath', input.redisServerPath, 'Invalid option');
   // Options of the other runtime: refused when the runtime is fixed here (or by the default);
   // REDIS_CLUSTER_RUNTIME and `auto` may pick either runtime, so there they are ignored instead.
   if (runtimeFrom !== 'environment') {
     const fixedBy = runtimeFrom === 'option' ? `runtime "${runtime}"` : `runtime "${runtime}" (the default)`;
     if (runtime === 'docker' && input.redisServerPath !== undefined) {
-      throw new InvalidOptionError('redisServerPath', input.redisServerPath, `no redis-server path with ${fixedBy}: nodes run in containers of the image; set runtime "process" or "auto" to run redis-server itself`);
+      throw new InvalidOptionError(
+        'redisServerPath',
+        input.redisServerPath,
+        `no redis-server path with ${fixedBy}: nodes run in containers of the image; set runtime "process" or "auto" to run redis-server itself`,
+      );
     }
     if (runtime === 'process' && input.image !== undefined) {
-      throw new InvalidOptionError('image', input.image, `no image with ${fixedBy}: it runs redis-server from PATH or redisServerPath; leave image out, or set runtime "docker" or "auto"`);
+      throw new InvalidOptionError(
+        'image',
+        input.image,
+        `no image with ${fixedBy}: it runs redis-server from PATH or redisServerPath; leave image out, or set runtime "docker" or "auto"`,
+      );
     }
     if (runtime === 'process' && input.reuse === true) {
-      throw new InvalidOptionError('reuse', input.reuse, `false with ${fixedBy}: only the Docker runtime keeps clusters between runs (a process cluster starts in about 2 s anyway)`);
+      throw new InvalidOptionError(
+        'reuse',
+        input.reuse,
+        `false with ${fixedBy}: only the Docker runtime keeps clusters between runs (a process cluster starts in about 2 s anyway)`,
+      );
     }
   }
 
@@ -172,7 +225,11 @@ export function resolveFixtureOptions(
     runtimeFrom,
     redisServerPath,
     fixedPorts: input.basePort !== undefined,
-    given: { image: input.image !== undefined, redisServerPath: input.redisServerPath !== undefined, reuse: input.reuse !== undefined },
+    given: {
+      image: input.image !== undefined,
+      redisServerPath: input.redisServerPath !== undefined,
+      reuse: input.reuse !== undefined,
+    },
   };
 }
 
@@ -181,7 +238,12 @@ export function runtimeFromEnv(env: Readonly<Record<string, string | undefined>>
   const value = env[RUNTIME_ENV_VAR];
   if (value === undefined || value === '') return undefined;
   if ((RUNTIME_CHOICES as readonly string[]).includes(value)) return value as RuntimeChoice;
-  throw new InvalidOptionError(RUNTIME_ENV_VAR, value, `${oneOf(RUNTIME_CHOICES)} (or unset for "${DEFAULT_FIXTURE_OPTIONS.runtime}")`, 'Invalid environment variable');
+  throw new InvalidOptionError(
+    RUNTIME_ENV_VAR,
+    value,
+    `${oneOf(RUNTIME_CHOICES)} (or unset for "${DEFAULT_FIXTURE_OPTIONS.runtime}")`,
+    'Invalid environment variable',
+  );
 }
 
 /** `REDIS_CLUSTER_SERVER_PATH`, checked like the option; unset or "" for "redis-server" on PATH. */
@@ -193,7 +255,12 @@ export function serverPathFromEnv(env: Readonly<Record<string, string | undefine
 
 function checkServerPath(option: string, value: unknown, prefix: string): string {
   if (typeof value !== 'string' || value.trim() === '' || value.length > 4096 || CONTROL_CHARS.test(value)) {
-    throw new InvalidOptionError(option, value, 'a path to redis-server (Redis >= 7.0), or a command name on PATH, without control characters', prefix);
+    throw new InvalidOptionError(
+      option,
+      value,
+      'a path to redis-server (Redis >= 7.0), or a command name on PATH, without control characters',
+      prefix,
+    );
   }
   return value;
 }
@@ -204,7 +271,12 @@ export function reuseFromEnv(env: Readonly<Record<string, string | undefined>>):
   if (value === undefined || value === '') return DEFAULT_FIXTURE_OPTIONS.reuse;
   if (value === '0' || value === 'false') return false;
   if (value === '1' || value === 'true') return true;
-  throw new InvalidOptionError(REUSE_ENV_VAR, value, '"1" or "true" to reuse clusters, "0" or "false" (or unset) not to', 'Invalid environment variable');
+  throw new InvalidOptionError(
+    REUSE_ENV_VAR,
+    value,
+    '"1" or "true" to reuse clusters, "0" or "false" (or unset) not to',
+    'Invalid environment variable',
+  );
 }
 
 /** Bump when a kept cluster of an older version of this package must not be attached to. */
@@ -229,12 +301,23 @@ function checkPassword(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0 || value.length > 512 || CONTROL_CHARS.test(value)) {
     // A password is never printed; only its absence or wrong type is.
-    throw new InvalidOptionError('password', typeof value === 'string' && value !== '' ? '<hidden>' : value, 'a non-empty string of at most 512 characters without control characters');
+    throw new InvalidOptionError(
+      'password',
+      typeof value === 'string' && value !== '' ? '<hidden>' : value,
+      'a non-empty string of at most 512 characters without control characters',
+    );
   }
   return value;
 }
 
-function checkInteger(option: string, value: unknown, fallback: number, min: number, max: number, unit: string): number {
+function checkInteger(
+  option: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max: number,
+  unit: string,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOptionError(option, value, `an integer number of ${unit} from ${min} to ${max}`);
@@ -244,19 +327,29 @@ function checkInteger(option: string, value: unknown, fallback: number, min: num
 
 function checkPlainObject(option: string, value: unknown, allowed: string): object | undefined {
   if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionError(option, value, allowed);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidOptionError(option, value, allowed);
   return value;
 }
 
 /** Turn `redisConfig` into directives, refusing names the fixture owns and values that cannot be passed safely. */
 export function checkRedisConfig(value: unknown): Directive[] {
   if (value === undefined) return [];
-  checkPlainObject('redisConfig', value, 'an object of redis.conf directives, e.g. { "maxmemory-policy": "allkeys-lru" }');
+  checkPlainObject(
+    'redisConfig',
+    value,
+    'an object of redis.conf directives, e.g. { "maxmemory-policy": "allkeys-lru" }',
+  );
   const directives: Directive[] = [];
   for (const [name, raw] of Object.entries(value as Record<string, unknown>)) {
     const option = `redisConfig.${name}`;
     if (!DIRECTIVE_NAME.test(name)) {
-      throw new InvalidOptionError(option, raw, 'a redis.conf directive name: lower-case letters, digits and "-"', 'Invalid directive name in option');
+      throw new InvalidOptionError(
+        option,
+        raw,
+        'a redis.conf directive name: lower-case letters, digits and "-"',
+        'Invalid directive name in option',
+      );
     }
     const owner = OWNED_DIRECTIVES[name];
     if (owner !== undefined) {
@@ -267,7 +360,11 @@ export function checkRedisConfig(value: unknown): Directive[] {
       if (typeof item === 'boolean' && !Array.isArray(raw)) return item ? 'yes' : 'no';
       if (typeof item === 'number' && Number.isFinite(item)) return String(item);
       if (typeof item === 'string' && !CONTROL_CHARS.test(item)) return item;
-      throw new InvalidOptionError(option, raw, 'a string, a number, a boolean or an array of strings and numbers, without control characters');
+      throw new InvalidOptionError(
+        option,
+        raw,
+        'a string, a number, a boolean or an array of strings and numbers, without control characters',
+      );
     });
     if (args.length === 0) throw new InvalidOptionError(option, raw, 'at least one argument');
     directives.push([name, ...args]);

@@ -20,7 +20,10 @@ describe('reuse: true (or REDIS_CLUSTER_REUSE=1)', () => {
     const kept = await resourcesOfCluster(first.id);
     expect(kept.containers).toHaveLength(4);
     // Kept clusters carry no pid: the stale-resource reaper must not take them.
-    const [info] = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABELS.cluster}=${first.id}`] }) });
+    const [info] = await docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`${LABELS.cluster}=${first.id}`] }),
+    });
     expect(info!.Labels[LABELS.pid]).toBeUndefined();
     expect(info!.Labels[LABELS.reuse]).toMatch(/^[0-9a-f]{16}$/);
 
@@ -41,7 +44,10 @@ describe('reuse: true (or REDIS_CLUSTER_REUSE=1)', () => {
     await first.stop();
     // Break it: a node's container is gone.
     const { containers } = await labelled(LABELS.cluster, first.id);
-    const [one] = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABELS.cluster}=${first.id}`, `${LABELS.node}=reuse-test-3`] }) });
+    const [one] = await docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`${LABELS.cluster}=${first.id}`, `${LABELS.node}=reuse-test-3`] }),
+    });
     await docker.getContainer(one!.Id).stop({ t: 0 });
     expect(containers).toHaveLength(4);
 

@@ -43,12 +43,20 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       expect(logged.filter((l) => l.includes(password))).toEqual([]);
       // What another process needs to connect (the Jest workers): the one place it is, on purpose.
       expect(rc.connectionInfo().password).toBe(password);
-      expect(JSON.stringify(rc.nodes) + JSON.stringify(rc.natMap) + JSON.stringify(rc.startupNodes)).not.toContain(password);
+      expect(JSON.stringify(rc.nodes) + JSON.stringify(rc.natMap) + JSON.stringify(rc.startupNodes)).not.toContain(
+        password,
+      );
     });
 
     it('leaves it out of the error of a start that fails (a node refuses a directive) and of its log', async () => {
       logged.length = 0;
-      const error = (await startRedisCluster({ runtime, masters: 1, password, logger, redisConfig: { 'maxmemory-policy': 'not-a-policy' } }).catch((e: unknown) => e)) as Error;
+      const error = (await startRedisCluster({
+        runtime,
+        masters: 1,
+        password,
+        logger,
+        redisConfig: { 'maxmemory-policy': 'not-a-policy' },
+      }).catch((e: unknown) => e)) as Error;
       expect(error).toBeInstanceOf(ClusterStartError);
       expect(error.message).toContain('FATAL CONFIG FILE ERROR');
       expect(error.message).not.toContain(password);
@@ -61,7 +69,12 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       // a config line or an argument escapes it ("\"" and "\\").
       const tricky = `Tricky-"pass\\word-${randomBytes(6).toString('hex')}`;
       const escaped = tricky.replace(/[\\"]/g, (c) => `\\${c}`);
-      const error = (await startRedisCluster({ runtime, masters: 1, password: tricky, redisConfig: { 'maxmemory-policy': tricky } }).catch((e: unknown) => e)) as Error & {
+      const error = (await startRedisCluster({
+        runtime,
+        masters: 1,
+        password: tricky,
+        redisConfig: { 'maxmemory-policy': tricky },
+      }).catch((e: unknown) => e)) as Error & {
         cause: Error & { lastLines?: string[] };
       };
       expect(error).toBeInstanceOf(ClusterStartError);

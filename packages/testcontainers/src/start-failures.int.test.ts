@@ -28,7 +28,9 @@ afterEach(async () => {
 describe('a start that cannot succeed', () => {
   it('rejects invalid options before any container exists', async () => {
     const t0 = performance.now();
-    await expect(startRedisCluster({ masters: 0 })).rejects.toThrow(new InvalidOptionError('masters', 0, 'an integer from 1 to 1000'));
+    await expect(startRedisCluster({ masters: 0 })).rejects.toThrow(
+      new InvalidOptionError('masters', 0, 'an integer from 1 to 1000'),
+    );
     await expect(startRedisCluster({ startupTimeoutMs: -1 })).rejects.toThrow(InvalidOptionError);
     await expect(startRedisCluster({ redisConfig: { port: 1 } })).rejects.toThrow('Invalid option redisConfig.port 1');
     await expect(startRedisCluster({ mastres: 3 } as never)).rejects.toThrow('Unknown option mastres 3');
@@ -46,10 +48,14 @@ describe('a start that cannot succeed', () => {
   });
 
   it('says which directive redis-server refused when a node exits at start', async () => {
-    const error = await startRedisCluster({ masters: 1, redisConfig: { 'maxmemory-policy': 'not-a-policy' } }).catch((e: unknown) => e);
+    const error = await startRedisCluster({ masters: 1, redisConfig: { 'maxmemory-policy': 'not-a-policy' } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ClusterStartError);
     const message = (error as Error).message;
-    expect(message).toContain('redis-server of node "redis-node-1" exited before it accepted connections: *** FATAL CONFIG FILE ERROR');
+    expect(message).toContain(
+      'redis-server of node "redis-node-1" exited before it accepted connections: *** FATAL CONFIG FILE ERROR',
+    );
     expect(message).toContain(`'maxmemory-policy "not-a-policy"'`);
     expect(message).not.toContain('\n');
   });
@@ -90,11 +96,23 @@ describe('clean-up of a crashed run (no Ryuk)', () => {
     });
     const staleCluster = `stale-${dead}`;
     const liveCluster = `live-${process.pid}`;
-    const staleNetwork = await docker.createNetwork({ Name: `redis-cluster-kit-test-${staleCluster}`, Labels: labels(dead, staleCluster) });
-    const stale = await docker.createContainer({ Image: IMAGE, Cmd: ['redis-server'], Labels: labels(dead, staleCluster), HostConfig: { NetworkMode: staleNetwork.id } });
+    const staleNetwork = await docker.createNetwork({
+      Name: `redis-cluster-kit-test-${staleCluster}`,
+      Labels: labels(dead, staleCluster),
+    });
+    const stale = await docker.createContainer({
+      Image: IMAGE,
+      Cmd: ['redis-server'],
+      Labels: labels(dead, staleCluster),
+      HostConfig: { NetworkMode: staleNetwork.id },
+    });
     await stale.start();
     // Another cluster of a live process (this one) must survive.
-    const live = await docker.createContainer({ Image: IMAGE, Cmd: ['redis-server'], Labels: labels(process.pid, liveCluster) });
+    const live = await docker.createContainer({
+      Image: IMAGE,
+      Cmd: ['redis-server'],
+      Labels: labels(process.pid, liveCluster),
+    });
     try {
       const rc = await startRedisCluster({ masters: 1 });
       await rc.stop();

@@ -23,7 +23,10 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
 
     it('logs each phase through the logger hook', () => {
       expect(rc.runtime).toBe(runtime);
-      const phases = runtime === 'docker' ? ['runtime', 'docker', 'containers', 'formed', 'ready'] : ['runtime', 'processes', 'formed', 'ready'];
+      const phases =
+        runtime === 'docker'
+          ? ['runtime', 'docker', 'containers', 'formed', 'ready']
+          : ['runtime', 'processes', 'formed', 'ready'];
       expect(events).toEqual(expect.arrayContaining(phases));
     });
 
@@ -49,8 +52,12 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
         expect(rc.natMap[n.announced]).toEqual({ host: n.host, port: n.port });
       }
       expect(new Set(nodes.map((n) => n.port)).size).toBe(6);
-      expect(rc.startupNodes).toEqual(nodes.filter((n) => n.role === 'master').map(({ host, port }) => ({ host, port })));
-      expect(Object.keys(rc.natMap).sort()).toEqual(nodes.map((n) => `${n.name}:${rc.plan.nodes.find((p) => p.name === n.name)!.port}`).sort());
+      expect(rc.startupNodes).toEqual(
+        nodes.filter((n) => n.role === 'master').map(({ host, port }) => ({ host, port })),
+      );
+      expect(Object.keys(rc.natMap).sort()).toEqual(
+        nodes.map((n) => `${n.name}:${rc.plan.nodes.find((p) => p.name === n.name)!.port}`).sort(),
+      );
     });
 
     it('is ready: every node agrees, and the client writes to every master', async () => {
@@ -73,13 +80,17 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     });
 
     it('leaves automatic failover on for replicas (held only while starting), also for a replica restarted later', async () => {
-      const noFailover = (node: { host: string; port: number }) => withNode(node, (r) => r.call('CONFIG', 'GET', 'cluster-replica-no-failover'));
+      const noFailover = (node: { host: string; port: number }) =>
+        withNode(node, (r) => r.call('CONFIG', 'GET', 'cluster-replica-no-failover'));
       for (const replica of rc.nodes.filter((n) => n.role === 'replica')) {
         expect(await noFailover(replica)).toEqual(['cluster-replica-no-failover', 'no']);
       }
       await rc.stopNode('redis-node-6');
       await rc.startNode('redis-node-6'); // new host port; rc.nodes follows it
-      expect(await noFailover(rc.nodes.find((n) => n.name === 'redis-node-6')!)).toEqual(['cluster-replica-no-failover', 'no']);
+      expect(await noFailover(rc.nodes.find((n) => n.name === 'redis-node-6')!)).toEqual([
+        'cluster-replica-no-failover',
+        'no',
+      ]);
     });
 
     it('createClient() gives another client wired the same way, closed by stop()', async () => {
@@ -113,16 +124,20 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
         expect(await execIn(container!, ['redis-cli', '-h', 'redis-node-5', '-p', '7105', 'PING'])).toBe('PONG');
       });
     } else {
-      it('nodes listen on 127.0.0.1 only (protected mode on), at the plan\'s ports, and know each other there by name', async () => {
+      it("nodes listen on 127.0.0.1 only (protected mode on), at the plan's ports, and know each other there by name", async () => {
         for (const [i, node] of rc.nodes.entries()) {
           const planned = rc.plan.nodes[i]!;
           expect(node.port).toBe(planned.port); // a node's real port is the plan's: replicas follow the port their master announces
           expect(await withNode(node, (r) => r.call('CONFIG', 'GET', 'bind'))).toEqual(['bind', '127.0.0.1']);
-          expect(await withNode(node, (r) => r.call('CONFIG', 'GET', 'protected-mode'))).toEqual(['protected-mode', 'yes']);
+          expect(await withNode(node, (r) => r.call('CONFIG', 'GET', 'protected-mode'))).toEqual([
+            'protected-mode',
+            'yes',
+          ]);
         }
         // CLUSTER NODES of one node lists every node at 127.0.0.1:<port>@<bus port> with its name.
         const seen = String(await withNode(rc.nodes[4]!, (r) => r.call('CLUSTER', 'NODES')));
-        for (const planned of rc.plan.nodes) expect(seen).toContain(` 127.0.0.1:${planned.port}@${planned.busPort},${planned.name} `);
+        for (const planned of rc.plan.nodes)
+          expect(seen).toContain(` 127.0.0.1:${planned.port}@${planned.busPort},${planned.name} `);
       });
     }
 
@@ -181,7 +196,9 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       await expect(withNode(node, (r) => r.ping(), { protocol: 2, enableReadyCheck: false })).rejects.toThrow(/NOAUTH/);
       expect(await withNode(node, (r) => r.get('k'), { password: 'test-secret' })).toBe('v');
       const replica = rc.nodes[1]!;
-      expect(await withNode(replica, (r) => r.call('INFO', 'replication'), { password: 'test-secret' })).toContain('master_link_status:up');
+      expect(await withNode(replica, (r) => r.call('INFO', 'replication'), { password: 'test-secret' })).toContain(
+        'master_link_status:up',
+      );
       const other = rc.createClient();
       expect(await other.get('k')).toBe('v');
     });

@@ -96,7 +96,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     dispose();
     throw new ClusterStartAbortedError('nothing was started yet', resolved.signal.reason);
   }
-  const opening = { docker: 'connecting to Docker', process: 'looking for redis-server', auto: 'choosing a runtime (Docker or redis-server)' }[resolved.runtime];
+  const opening = {
+    docker: 'connecting to Docker',
+    process: 'looking for redis-server',
+    auto: 'choosing a runtime (Docker or redis-server)',
+  }[resolved.runtime];
 
   try {
     let engine: RuntimeEngine;
@@ -119,7 +123,10 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         return await startOn(engine, key, context, attempt);
       } catch (err) {
         if (!(err instanceof RetryWithOtherPorts)) throw err;
-        log.event(engine.kind === 'process' ? 'processes' : 'containers', `attempt ${attempt}: ${err.failure.message}; trying other ports`);
+        log.event(
+          engine.kind === 'process' ? 'processes' : 'containers',
+          `attempt ${attempt}: ${err.failure.message}; trying other ports`,
+        );
       }
     }
   } finally {
@@ -128,7 +135,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 }
 
 /** Attach to a cluster kept for reuse, if there is one (Docker). */
-async function attach(engine: RuntimeEngine, key: string, { resolved, log, signal, t0 }: StartContext): Promise<StartedRedisCluster | undefined> {
+async function attach(
+  engine: RuntimeEngine,
+  key: string,
+  { resolved, log, signal, t0 }: StartContext,
+): Promise<StartedRedisCluster | undefined> {
   const phase = 'looking for a kept cluster to reuse';
   try {
     const reused = await withTimeout(attachToKept(engine, key, resolved, signal), Infinity, signal);
@@ -146,7 +157,12 @@ async function attach(engine: RuntimeEngine, key: string, { resolved, log, signa
  * still as planned, empty it, connect a client. A kept cluster that is not as planned any more
  * (a node stopped, a failover) is removed. Undefined when there is none to reuse.
  */
-async function attachToKept(engine: RuntimeEngine, key: string, resolved: ResolvedFixtureOptions, signal: AbortSignal): Promise<StartedRedisCluster | undefined> {
+async function attachToKept(
+  engine: RuntimeEngine,
+  key: string,
+  resolved: ResolvedFixtureOptions,
+  signal: AbortSignal,
+): Promise<StartedRedisCluster | undefined> {
   const { plan } = resolved;
   for (const kept of await engine.keptClusters!(key, plan)) {
     const log = new PhaseLog(kept.id, resolved.logger);
@@ -179,7 +195,12 @@ async function attachToKept(engine: RuntimeEngine, key: string, resolved: Resolv
 }
 
 /** One attempt: open a host, start its nodes, form the cluster, wait until it is ready. */
-async function startOn(engine: RuntimeEngine, key: string | undefined, context: StartContext, attempt: number): Promise<StartedRedisCluster> {
+async function startOn(
+  engine: RuntimeEngine,
+  key: string | undefined,
+  context: StartContext,
+  attempt: number,
+): Promise<StartedRedisCluster> {
   const { resolved, clusterId, log, deadline, signal, t0 } = context;
   let plan: ClusterPlan = resolved.plan;
   let phase = engine.opening;
@@ -262,7 +283,11 @@ async function startOn(engine: RuntimeEngine, key: string | undefined, context: 
     }
 
     if (holdFailover) {
-      await withTimeout(Promise.all(replicas.map((r) => admins.get(r.name)!.redis.call('CONFIG', 'SET', NO_FAILOVER, 'no'))), Infinity, signal);
+      await withTimeout(
+        Promise.all(replicas.map((r) => admins.get(r.name)!.redis.call('CONFIG', 'SET', NO_FAILOVER, 'no'))),
+        Infinity,
+        signal,
+      );
     }
 
     phase = 'connecting the cluster client';
@@ -282,7 +307,11 @@ async function startOn(engine: RuntimeEngine, key: string | undefined, context: 
     phase = 'writing to every master';
     await probeWrites(started.cluster, plan, signal);
     await nodeHost.settled;
-    log.event('ready', `${plan.options.masters} masters x ${plan.options.replicas} replicas ready after ${polls} polls`, performance.now() - tReady);
+    log.event(
+      'ready',
+      `${plan.options.masters} masters x ${plan.options.replicas} replicas ready after ${polls} polls`,
+      performance.now() - tReady,
+    );
     log.event('ready', 'cluster ready', performance.now() - t0);
     return started;
   } catch (err) {
@@ -297,7 +326,14 @@ async function startOn(engine: RuntimeEngine, key: string | undefined, context: 
       await cleanUp(host, creating, admins, started);
       throw new RetryWithOtherPorts(err);
     }
-    const cause = retry ? new PortInUseError(err.node, err.port, err.lastLines, `${attempt} blocks of ports were found free and each lost a port to another process before its node listened`) : err;
+    const cause = retry
+      ? new PortInUseError(
+          err.node,
+          err.port,
+          err.lastLines,
+          `${attempt} blocks of ports were found free and each lost a port to another process before its node listened`,
+        )
+      : err;
     const failure = describeFailure(cause, signal, phase, resolved.startupTimeoutMs, lastVerdict, resolved.signal);
     log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
     await cleanUp(host, creating, admins, started);
@@ -348,14 +384,24 @@ function describeFailure(
   if (err instanceof DeadlineExceeded || (signal.aborted && signal.reason === err)) {
     const slowest = verdict?.waiting[0];
     return slowest
-      ? new ClusterStartupTimeoutError(timeoutMs, phase, slowest.name, `${slowest.problems.join(', ')}; last CLUSTER INFO: ${compactClusterInfo(slowest.clusterInfo)}`)
+      ? new ClusterStartupTimeoutError(
+          timeoutMs,
+          phase,
+          slowest.name,
+          `${slowest.problems.join(', ')}; last CLUSTER INFO: ${compactClusterInfo(slowest.clusterInfo)}`,
+        )
       : new ClusterStartupTimeoutError(timeoutMs, phase, undefined, 'no node was polled yet');
   }
   return new ClusterStartError(phase, err);
 }
 
 /** Remove whatever a failed attempt made: clients, connections, nodes (also those still starting) and the rest of the host. */
-async function cleanUp(host: NodeHost | undefined, creating: Promise<unknown>[], admins: Map<string, AdminConnection>, started: StartedRedisCluster | undefined): Promise<void> {
+async function cleanUp(
+  host: NodeHost | undefined,
+  creating: Promise<unknown>[],
+  admins: Map<string, AdminConnection>,
+  started: StartedRedisCluster | undefined,
+): Promise<void> {
   try {
     if (started) {
       await started.stop();

@@ -4,7 +4,13 @@
  */
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { Cluster as IoredisCluster } from 'ioredis';
-import { announcedAddress, type ClusterPlan, type NodeRole, type PlanOptions, type SlotRange } from '@redis-cluster-kit/plan';
+import {
+  announcedAddress,
+  type ClusterPlan,
+  type NodeRole,
+  type PlanOptions,
+  type SlotRange,
+} from '@redis-cluster-kit/plan';
 import { closeAdminConnections, type AdminConnection, type TrackedNode } from './cluster/admin';
 import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
 import { clientOptions, closeClient, liveStartupNodes } from './cluster/clients';
@@ -15,7 +21,14 @@ import type { FailoverResult } from './faults/failover';
 import { ClusterFaults } from './faults/faults';
 import type { MigrationResult } from './faults/migration';
 import type { PendingMigration } from './faults/node-state';
-import { DEFAULT_FIXTURE_OPTIONS, type FailoverOptions, type MigrateSlotOptions, type StartNodeOptions, type StopNodeOptions, type WaitOptions } from './options';
+import {
+  DEFAULT_FIXTURE_OPTIONS,
+  type FailoverOptions,
+  type MigrateSlotOptions,
+  type StartNodeOptions,
+  type StopNodeOptions,
+  type WaitOptions,
+} from './options';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
 import type { PhaseLog } from './util/log';
 
@@ -84,7 +97,9 @@ export function assembleStartedCluster(parts: ClusterParts): StartedRedisCluster
     const id = parts.ids.get(planned.name);
     const admin = parts.admins.get(planned.name);
     if (id === undefined || admin === undefined) {
-      throw new Error(`No ${id === undefined ? 'node id' : 'connection'} for node "${planned.name}" of Redis Cluster "${parts.id}"`);
+      throw new Error(
+        `No ${id === undefined ? 'node id' : 'connection'} for node "${planned.name}" of Redis Cluster "${parts.id}"`,
+      );
     }
     return { planned, id, admin };
   });
@@ -169,7 +184,14 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.kept = init.kept;
     this.reused = init.reused;
     this.runtime = init.runtime.kind;
-    this.#faults = new ClusterFaults({ plan: init.plan, nodes: init.nodes, table: init.table, password: init.password, runtime: init.runtime.nodes, log: init.log });
+    this.#faults = new ClusterFaults({
+      plan: init.plan,
+      nodes: init.nodes,
+      table: init.table,
+      password: init.password,
+      runtime: init.runtime.nodes,
+      log: init.log,
+    });
     this.cluster = this.createClient();
     this.#clients.add(this.cluster);
   }
@@ -218,8 +240,13 @@ export class StartedRedisCluster implements AsyncDisposable {
     if (this.#stopped) throw new Error(`Cannot create a client: Redis Cluster "${this.id}" is stopped`);
     // Startup nodes read the live table too: after every node was lost, ioredis reconnects
     // through them, and a restarted node listens on a new port.
-    const masters = this.#nodes.filter((n) => n.planned.role === 'master').map((n) => announcedAddress(this.plan, n.planned));
-    const client = new IoredisCluster(liveStartupNodes(this.#table, masters), clientOptions(this.#table, this.#password, this.#clusterOptions, options));
+    const masters = this.#nodes
+      .filter((n) => n.planned.role === 'master')
+      .map((n) => announcedAddress(this.plan, n.planned));
+    const client = new IoredisCluster(
+      liveStartupNodes(this.#table, masters),
+      clientOptions(this.#table, this.#password, this.#clusterOptions, options),
+    );
     this.#clients.add(client);
     client.once('end', () => this.#clients.delete(client));
     return client;
@@ -235,7 +262,11 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.#assertRunning('reset');
     const t0 = performance.now();
     await emptyNodes(this.plan, this.#nodes, options, DEFAULT_FIXTURE_OPTIONS.resetReplicaTimeoutMs);
-    this.#log.event('reset', `emptied ${options.match === undefined ? '' : `keys ${options.match} of `}${this.#nodes.length} nodes`, performance.now() - t0);
+    this.#log.event(
+      'reset',
+      `emptied ${options.match === undefined ? '' : `keys ${options.match} of `}${this.#nodes.length} nodes`,
+      performance.now() - t0,
+    );
   }
 
   /**
@@ -377,7 +408,11 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.#clients.clear();
     closeAdminConnections(this.#nodes.map((n) => n.admin));
     if (this.kept) {
-      this.#log.event('stop', `closed clients; ${this.#nodes.length} nodes kept running for reuse`, performance.now() - t0);
+      this.#log.event(
+        'stop',
+        `closed clients; ${this.#nodes.length} nodes kept running for reuse`,
+        performance.now() - t0,
+      );
       return;
     }
     await this.#runtime.remove();

@@ -34,7 +34,10 @@ describe('AddressTable', () => {
   it('asks the user natMap (object or function) only for addresses it does not know', () => {
     const table = new AddressTable();
     table.set('redis-node-1:7101', { host: '127.0.0.1', port: 32768 });
-    const fromObject = table.natMap({ 'redis-node-1:7101': { host: 'wrong', port: 1 }, 'other:1': { host: 'h', port: 2 } });
+    const fromObject = table.natMap({
+      'redis-node-1:7101': { host: 'wrong', port: 1 },
+      'other:1': { host: 'h', port: 2 },
+    });
     expect(fromObject('redis-node-1:7101')).toEqual({ host: '127.0.0.1', port: 32768 });
     expect(fromObject('other:1')).toEqual({ host: 'h', port: 2 });
     expect(fromObject('toString')).toBeNull();
@@ -44,6 +47,8 @@ describe('AddressTable', () => {
   });
 
   it('refuses a port that is not a TCP port', () => {
-    expect(() => new AddressTable().set('a:1', { host: '127.0.0.1', port: 0 })).toThrow('Cannot map "a:1" to port 0: not a TCP port');
+    expect(() => new AddressTable().set('a:1', { host: '127.0.0.1', port: 0 })).toThrow(
+      'Cannot map "a:1" to port 0: not a TCP port',
+    );
   });
 });

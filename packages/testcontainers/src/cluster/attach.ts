@@ -19,7 +19,11 @@ export interface NodeConnections {
  * A connection to each node of `plan`, at the address `reach` gives for it, and the address
  * table (announced address -> that address). Connections are lazy: nothing is sent yet.
  */
-export function connectNodes(plan: ClusterPlan, reach: ReadonlyMap<string, HostPort>, password: string | undefined): NodeConnections {
+export function connectNodes(
+  plan: ClusterPlan,
+  reach: ReadonlyMap<string, HostPort>,
+  password: string | undefined,
+): NodeConnections {
   const table = new AddressTable();
   const admins = new Map<string, AdminConnection>();
   for (const node of plan.nodes) {
@@ -27,7 +31,10 @@ export function connectNodes(plan: ClusterPlan, reach: ReadonlyMap<string, HostP
     if (!at) throw new Error(`No address known for node "${node.name}"`);
     table.set(announcedAddress(plan, node), at);
     // The internal IP is only needed to form a cluster; this one is formed already.
-    admins.set(node.name, openAdminConnection({ name: node.name, host: at.host, port: at.port, internalIp: '' }, { password }));
+    admins.set(
+      node.name,
+      openAdminConnection({ name: node.name, host: at.host, port: at.port, internalIp: '' }, { password }),
+    );
   }
   return { table, admins };
 }
@@ -44,8 +51,15 @@ export async function attachFormed(
 ): Promise<(NodeConnections & { ids: Map<string, string> }) | undefined> {
   const { table, admins } = connectNodes(plan, reach, password);
   try {
-    const ids = new Map(await Promise.all(plan.nodes.map(async (n) => [n.name, String(await admins.get(n.name)!.redis.call('CLUSTER', 'MYID'))] as const)));
-    const verdict = await checkHealth(plan.nodes.map((n) => ({ name: n.name, admin: admins.get(n.name) })), readyExpectation(plan, ids));
+    const ids = new Map(
+      await Promise.all(
+        plan.nodes.map(async (n) => [n.name, String(await admins.get(n.name)!.redis.call('CLUSTER', 'MYID'))] as const),
+      ),
+    );
+    const verdict = await checkHealth(
+      plan.nodes.map((n) => ({ name: n.name, admin: admins.get(n.name) })),
+      readyExpectation(plan, ids),
+    );
     if (!verdict.ok) {
       closeAdminConnections(admins.values());
       return undefined;

@@ -48,7 +48,12 @@ export async function meet(from: AdminConnection, to: AdminConnection, toNode: P
  * is its first replication PING, `repl-ping-replica-period` (10 s) later. A FLUSHALL on the
  * just-created (empty) master moves the offset at once.
  */
-export async function attachReplica(replica: AdminConnection, master: AdminConnection, masterId: string, signal?: AbortSignal): Promise<void> {
+export async function attachReplica(
+  replica: AdminConnection,
+  master: AdminConnection,
+  masterId: string,
+  signal?: AbortSignal,
+): Promise<void> {
   for (;;) {
     try {
       await replica.redis.call('CLUSTER', 'REPLICATE', masterId);
@@ -115,13 +120,28 @@ export async function announceReplica(
     await delay(REPLICATE_RETRY_MS, signal);
   }
   const others = [...connections.values()].filter((c) => c !== replica && c.endpoint.internalIp !== '');
-  await Promise.all(others.map((c) => meet(replica, c, plan.nodes.find((n) => n.name === c.endpoint.name)!)));
+  await Promise.all(
+    others.map((c) =>
+      meet(
+        replica,
+        c,
+        plan.nodes.find((n) => n.name === c.endpoint.name)!,
+      ),
+    ),
+  );
 }
 
 /** Prepare every master, then have the first one MEET the others. Returns name -> id of the masters. */
-export async function formMasters(plan: ClusterPlan, connections: ReadonlyMap<string, AdminConnection>): Promise<Map<string, string>> {
+export async function formMasters(
+  plan: ClusterPlan,
+  connections: ReadonlyMap<string, AdminConnection>,
+): Promise<Map<string, string>> {
   const masters = plan.nodes.filter((n) => n.role === 'master');
-  const ids = new Map(await Promise.all(masters.map(async (n) => [n.name, await prepareNode(n, connectionOf(connections, n.name))] as const)));
+  const ids = new Map(
+    await Promise.all(
+      masters.map(async (n) => [n.name, await prepareNode(n, connectionOf(connections, n.name))] as const),
+    ),
+  );
   const [first, ...others] = masters;
   const from = connectionOf(connections, first!.name);
   await Promise.all(others.map((n) => meet(from, connectionOf(connections, n.name), n)));
@@ -129,7 +149,11 @@ export async function formMasters(plan: ClusterPlan, connections: ReadonlyMap<st
 }
 
 /** The whole cluster at once, when every node is already up. Returns name -> node id. */
-export async function formCluster(plan: ClusterPlan, connections: ReadonlyMap<string, AdminConnection>, signal?: AbortSignal): Promise<Map<string, string>> {
+export async function formCluster(
+  plan: ClusterPlan,
+  connections: ReadonlyMap<string, AdminConnection>,
+  signal?: AbortSignal,
+): Promise<Map<string, string>> {
   const ids = await formMasters(plan, connections);
   const replicas = plan.nodes.filter((n) => n.role === 'replica');
   const replicaIds = await Promise.all(replicas.map((n) => joinReplica(plan, n, connections, ids, signal)));

@@ -14,7 +14,11 @@ export function clientOptions(
   options: ClusterOptions = {},
 ): ClusterOptions {
   const userNatMap = (options.natMap ?? base.natMap) as NatMapObject | ((key: string) => HostPort | null) | undefined;
-  const redisOptions = { ...(password === undefined ? {} : { password }), ...base.redisOptions, ...options.redisOptions };
+  const redisOptions = {
+    ...(password === undefined ? {} : { password }),
+    ...base.redisOptions,
+    ...options.redisOptions,
+  };
   return { ...base, ...options, redisOptions, natMap: table.natMap(userNatMap) };
 }
 

@@ -16,7 +16,9 @@ function fakeNode(port: number): EventEmitter {
 describe('recordEvents', () => {
   it('records cluster events in order with their node, name and error message', () => {
     const cluster = fakeCluster();
-    const recording = recordEvents(cluster, { nodeName: (a) => (a === '127.0.0.1:32001' ? 'redis-node-1' : undefined) });
+    const recording = recordEvents(cluster, {
+      nodeName: (a) => (a === '127.0.0.1:32001' ? 'redis-node-1' : undefined),
+    });
     const node = fakeNode(32001);
     cluster.emit('-node', node, '127.0.0.1:32001');
     cluster.emit('node error', new Error('connect ECONNREFUSED'), '127.0.0.1:32001');
@@ -25,8 +27,17 @@ describe('recordEvents', () => {
     cluster.emit('error', new Error('Failed to refresh slots cache.'));
     cluster.emit('+node', fakeNode(32009));
     expect(recording.names()).toEqual(['-node', 'node error', 'close', 'reconnecting', 'error', '+node']);
-    expect(recording.events[0]).toMatchObject({ name: '-node', address: '127.0.0.1:32001', node: 'redis-node-1', detail: '' });
-    expect(recording.events[1]).toMatchObject({ name: 'node error', node: 'redis-node-1', detail: 'connect ECONNREFUSED' });
+    expect(recording.events[0]).toMatchObject({
+      name: '-node',
+      address: '127.0.0.1:32001',
+      node: 'redis-node-1',
+      detail: '',
+    });
+    expect(recording.events[1]).toMatchObject({
+      name: 'node error',
+      node: 'redis-node-1',
+      detail: 'connect ECONNREFUSED',
+    });
     expect(recording.events[5]!.node).toBeUndefined();
     expect(recording.names((e) => e.node === 'redis-node-1')).toEqual(['-node', 'node error']);
     expect(recording.describe().split('\n')[0]).toMatch(/^\+\d+ms -node 127\.0\.0\.1:32001 \(redis-node-1\)$/);
@@ -48,7 +59,9 @@ describe('recordEvents', () => {
     cluster.emit('ready');
     await expect(next).resolves.toMatchObject({ name: 'ready' });
     // 'close' before 'ready' does not count any more.
-    await expect(recording.waitFor('close', { timeoutMs: 20 })).rejects.toThrow('No "close" event within 20 ms after "ready"; events since: none');
+    await expect(recording.waitFor('close', { timeoutMs: 20 })).rejects.toThrow(
+      'No "close" event within 20 ms after "ready"; events since: none',
+    );
     recording.stop();
   });
 
@@ -57,7 +70,9 @@ describe('recordEvents', () => {
     const recording = recordEvents(cluster);
     cluster.emit('+node', fakeNode(32001));
     const waiting = recording.waitFor('+node', { where: (e) => e.address === '127.0.0.1:32002', timeoutMs: 30 });
-    await expect(waiting).rejects.toThrow(/^No "\+node" event matching the condition within 30 ms; events since: \n\+\d+ms \+node 127\.0\.0\.1:32001$/);
+    await expect(waiting).rejects.toThrow(
+      /^No "\+node" event matching the condition within 30 ms; events since: \n\+\d+ms \+node 127\.0\.0\.1:32001$/,
+    );
     recording.stop();
   });
 
@@ -79,7 +94,12 @@ describe('recordEvents', () => {
     added.emit('connect');
     added.emit('end');
     expect(recording.names()).toEqual(['node close', '+node', 'node connect', 'node end']);
-    expect(recording.events.map((e) => e.address)).toEqual(['127.0.0.1:32001', '127.0.0.1:32002', '127.0.0.1:32002', '127.0.0.1:32002']);
+    expect(recording.events.map((e) => e.address)).toEqual([
+      '127.0.0.1:32001',
+      '127.0.0.1:32002',
+      '127.0.0.1:32002',
+      '127.0.0.1:32002',
+    ]);
     recording.stop();
     expect(added.listenerCount('close')).toBe(0);
   });

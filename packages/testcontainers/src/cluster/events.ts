@@ -7,13 +7,28 @@ import type { Cluster, Redis } from 'ioredis';
 import { DEFAULT_FIXTURE_OPTIONS } from '../options';
 
 /** The events an ioredis `Cluster` emits about its connections, recorded by default. */
-export const CLUSTER_EVENTS = Object.freeze(['connect', 'ready', 'error', 'close', 'reconnecting', 'end', '+node', '-node', 'node error', 'refresh'] as const);
+export const CLUSTER_EVENTS = Object.freeze([
+  'connect',
+  'ready',
+  'error',
+  'close',
+  'reconnecting',
+  'end',
+  '+node',
+  '-node',
+  'node error',
+  'refresh',
+] as const);
 
 /**
  * Events of each node's own ioredis connection, recorded with `nodeEvents: true` under these
  * names (the Cluster does not re-emit them): the connection opened, closed, or gave up.
  */
-export const NODE_CONNECTION_EVENTS = Object.freeze({ connect: 'node connect', close: 'node close', end: 'node end' } as const);
+export const NODE_CONNECTION_EVENTS = Object.freeze({
+  connect: 'node connect',
+  close: 'node close',
+  end: 'node end',
+} as const);
 
 export interface RecordedEvent {
   /** The event's name (`-node`, `close`, ... or `node close` for a node connection's own event). */
@@ -138,7 +153,10 @@ export function recordEvents(cluster: Cluster, options: RecordEventsOptions = {}
 
   const describe = (list: readonly RecordedEvent[] = events) =>
     list
-      .map((e) => `+${Math.round(e.sinceStartMs)}ms ${e.name}${e.address ? ` ${e.address}` : ''}${e.node ? ` (${e.node})` : ''}${e.detail ? `: ${e.detail}` : ''}`)
+      .map(
+        (e) =>
+          `+${Math.round(e.sinceStartMs)}ms ${e.name}${e.address ? ` ${e.address}` : ''}${e.node ? ` (${e.node})` : ''}${e.detail ? `: ${e.detail}` : ''}`,
+      )
       .join('\n');
 
   return {

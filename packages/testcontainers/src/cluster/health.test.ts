@@ -1,12 +1,28 @@
-import { CLUSTER_INFO_OK, ID1, ID2, ID3, ID4, IDS, INFO_REPLICATION_UP, PLAN, slotsReply } from '../../test/helpers/replies';
-import { evaluateHealth, healthProblems, readyExpectation, type HealthExpectation, type HealthSnapshot } from './health';
+import {
+  CLUSTER_INFO_OK,
+  ID1,
+  ID2,
+  ID3,
+  ID4,
+  IDS,
+  INFO_REPLICATION_UP,
+  PLAN,
+  slotsReply,
+} from '../../test/helpers/replies';
+import {
+  evaluateHealth,
+  healthProblems,
+  readyExpectation,
+  type HealthExpectation,
+  type HealthSnapshot,
+} from './health';
 import { parseClusterNodes, parseClusterSlots } from './replies';
 
 // One rule, two expectations: ready after start (the plan's slot map) and ok again after a fault.
 const expected = readyExpectation(PLAN, IDS);
 const NAMES = new Map([...IDS].map(([name, id]) => [id, name]));
 
-describe('ready after start: the plan\'s slot map everywhere, planned replicas linked', () => {
+describe("ready after start: the plan's slot map everywhere, planned replicas linked", () => {
   const ready = (name: string, role: 'master' | 'replica'): HealthSnapshot => ({
     name,
     clusterInfo: CLUSTER_INFO_OK,
@@ -15,30 +31,72 @@ describe('ready after start: the plan\'s slot map everywhere, planned replicas l
   });
 
   it('passes when every node is ok, knows all nodes, shows the planned map, and replicas are linked', () => {
-    const verdict = evaluateHealth([ready('redis-node-1', 'master'), ready('redis-node-2', 'master'), ready('redis-node-3', 'replica'), ready('redis-node-4', 'replica')], expected);
+    const verdict = evaluateHealth(
+      [
+        ready('redis-node-1', 'master'),
+        ready('redis-node-2', 'master'),
+        ready('redis-node-3', 'replica'),
+        ready('redis-node-4', 'replica'),
+      ],
+      expected,
+    );
     expect(verdict).toEqual({ ok: true, waiting: [] });
   });
 
   it('lists what each node lacks', () => {
-    expect(healthProblems({ ...ready('redis-node-1', 'master'), clusterInfo: CLUSTER_INFO_OK.replace('cluster_state:ok', 'cluster_state:fail') }, expected)).toEqual(['cluster_state:fail']);
-    expect(healthProblems({ ...ready('redis-node-1', 'master'), clusterInfo: CLUSTER_INFO_OK.replace('cluster_known_nodes:4', 'cluster_known_nodes:3') }, expected)).toEqual([
-      'knows 3 of 4 nodes',
+    expect(
+      healthProblems(
+        {
+          ...ready('redis-node-1', 'master'),
+          clusterInfo: CLUSTER_INFO_OK.replace('cluster_state:ok', 'cluster_state:fail'),
+        },
+        expected,
+      ),
+    ).toEqual(['cluster_state:fail']);
+    expect(
+      healthProblems(
+        {
+          ...ready('redis-node-1', 'master'),
+          clusterInfo: CLUSTER_INFO_OK.replace('cluster_known_nodes:4', 'cluster_known_nodes:3'),
+        },
+        expected,
+      ),
+    ).toEqual(['knows 3 of 4 nodes']);
+    expect(
+      healthProblems(
+        {
+          ...ready('redis-node-3', 'replica'),
+          replication: INFO_REPLICATION_UP.replace('link_status:up', 'link_status:down'),
+        },
+        expected,
+      ),
+    ).toEqual(['replication link is down']);
+    expect(
+      healthProblems(
+        { ...ready('redis-node-3', 'replica'), replication: '# Replication\r\nrole:master\r\n' },
+        expected,
+      ),
+    ).toEqual(['is not a replica yet (role:master)']);
+    expect(healthProblems({ name: 'redis-node-2', error: 'connect ECONNREFUSED' }, expected)).toEqual([
+      'does not answer (connect ECONNREFUSED)',
     ]);
-    expect(healthProblems({ ...ready('redis-node-3', 'replica'), replication: INFO_REPLICATION_UP.replace('link_status:up', 'link_status:down') }, expected)).toEqual([
-      'replication link is down',
-    ]);
-    expect(healthProblems({ ...ready('redis-node-3', 'replica'), replication: '# Replication\r\nrole:master\r\n' }, expected)).toEqual(['is not a replica yet (role:master)']);
-    expect(healthProblems({ name: 'redis-node-2', error: 'connect ECONNREFUSED' }, expected)).toEqual(['does not answer (connect ECONNREFUSED)']);
-    expect(healthProblems({ name: 'redis-node-2', clusterInfo: 'cluster_state:fail\r\ncluster_known_nodes:1\r\n' }, expected)).toEqual([
-      'cluster_state:fail',
-      'knows 1 of 4 nodes',
-      'no slot map yet',
-    ]);
+    expect(
+      healthProblems(
+        { name: 'redis-node-2', clusterInfo: 'cluster_state:fail\r\ncluster_known_nodes:1\r\n' },
+        expected,
+      ),
+    ).toEqual(['cluster_state:fail', 'knows 1 of 4 nodes', 'no slot map yet']);
   });
 
   it('names a replica that is ok while masters are not (a replica has no writable delay): every node counts', () => {
-    const masterFail = { ...ready('redis-node-1', 'master'), clusterInfo: CLUSTER_INFO_OK.replace('cluster_state:ok', 'cluster_state:fail') };
-    const verdict = evaluateHealth([masterFail, ready('redis-node-2', 'master'), ready('redis-node-3', 'replica'), ready('redis-node-4', 'replica')], expected);
+    const masterFail = {
+      ...ready('redis-node-1', 'master'),
+      clusterInfo: CLUSTER_INFO_OK.replace('cluster_state:ok', 'cluster_state:fail'),
+    };
+    const verdict = evaluateHealth(
+      [masterFail, ready('redis-node-2', 'master'), ready('redis-node-3', 'replica'), ready('redis-node-4', 'replica')],
+      expected,
+    );
     expect(verdict.ok).toBe(false);
     expect(verdict.waiting.map((w) => w.name)).toEqual(['redis-node-1']);
   });
@@ -46,7 +104,10 @@ describe('ready after start: the plan\'s slot map everywhere, planned replicas l
   it('puts the slowest node first: silent nodes, then the one lacking most', () => {
     const verdict = evaluateHealth(
       [
-        { ...ready('redis-node-1', 'master'), clusterInfo: CLUSTER_INFO_OK.replace('cluster_state:ok', 'cluster_state:fail') },
+        {
+          ...ready('redis-node-1', 'master'),
+          clusterInfo: CLUSTER_INFO_OK.replace('cluster_state:ok', 'cluster_state:fail'),
+        },
         { name: 'redis-node-2', clusterInfo: 'cluster_state:fail\r\ncluster_known_nodes:1\r\n' },
         { name: 'redis-node-3', error: 'timeout' },
         ready('redis-node-4', 'replica'),
@@ -79,12 +140,25 @@ describe('ok again after a fault: one slot map, the nodes that are down failed a
   const expectation = (down: string[] = []): HealthExpectation => ({ nodeCount: 4, names: NAMES, down: new Set(down) });
 
   it('is ok when every running node is ok, agrees, and sees no failure', () => {
-    const snapshot: HealthSnapshot = { name: 'redis-node-1', clusterInfo: infoOk(), slots: slots(ID3, 'redis-node-3'), nodes: healthyNodes('master') };
-    expect(evaluateHealth([snapshot, { ...snapshot, name: 'redis-node-2' }], expectation())).toEqual({ ok: true, waiting: [] });
+    const snapshot: HealthSnapshot = {
+      name: 'redis-node-1',
+      clusterInfo: infoOk(),
+      slots: slots(ID3, 'redis-node-3'),
+      nodes: healthyNodes('master'),
+    };
+    expect(evaluateHealth([snapshot, { ...snapshot, name: 'redis-node-2' }], expectation())).toEqual({
+      ok: true,
+      waiting: [],
+    });
   });
 
   it('is not ok while a node that is down still serves slots or is not marked failed', () => {
-    const snapshot: HealthSnapshot = { name: 'redis-node-1', clusterInfo: infoOk(), slots: slots(ID3, 'redis-node-3'), nodes: healthyNodes('master,fail?') };
+    const snapshot: HealthSnapshot = {
+      name: 'redis-node-1',
+      clusterInfo: infoOk(),
+      slots: slots(ID3, 'redis-node-3'),
+      nodes: healthyNodes('master,fail?'),
+    };
     const verdict = evaluateHealth([snapshot], expectation(['redis-node-3']));
     expect(verdict.ok).toBe(false);
     expect(verdict.waiting[0]!.problems).toEqual([
@@ -94,7 +168,12 @@ describe('ok again after a fault: one slot map, the nodes that are down failed a
   });
 
   it('names a running node that another sees as failed, a slot map that differs, a fail state and a replica link down', () => {
-    const first: HealthSnapshot = { name: 'redis-node-1', clusterInfo: infoOk(), slots: slots(ID3, 'redis-node-3'), nodes: healthyNodes('master,fail') };
+    const first: HealthSnapshot = {
+      name: 'redis-node-1',
+      clusterInfo: infoOk(),
+      slots: slots(ID3, 'redis-node-3'),
+      nodes: healthyNodes('master,fail'),
+    };
     const second: HealthSnapshot = {
       name: 'redis-node-4',
       clusterInfo: 'cluster_state:fail\r\ncluster_known_nodes:3\r\n',

@@ -85,7 +85,11 @@ export interface HealthVerdict {
  * - no running node marked `fail` or `fail?`, none in handshake: a restarted node has rejoined;
  * - a node the expected map lists as a replica is one, and a replica's link to its master is up.
  */
-export function healthProblems(snapshot: HealthSnapshot, expected: HealthExpectation, reference?: { name: string; slots: readonly SlotMapEntry[] }): string[] {
+export function healthProblems(
+  snapshot: HealthSnapshot,
+  expected: HealthExpectation,
+  reference?: { name: string; slots: readonly SlotMapEntry[] },
+): string[] {
   if (snapshot.error !== undefined) return [`does not answer (${snapshot.error})`];
   const problems: string[] = [];
   const info = parseInfo(snapshot.clusterInfo ?? '');
@@ -102,8 +106,14 @@ export function healthProblems(snapshot: HealthSnapshot, expected: HealthExpecta
   } else {
     const covered = slotsCovered(slots);
     if (covered !== SLOT_COUNT) problems.push(`its slot map covers ${covered} of ${SLOT_COUNT} slots`);
-    else if (reference !== undefined && snapshot.name !== reference.name && canonicalSlotMap(slots) !== canonicalSlotMap(reference.slots)) {
-      problems.push(`its slot map differs from "${reference.name}"'s (${describeSlotMapDifference(slots, reference.slots)})`);
+    else if (
+      reference !== undefined &&
+      snapshot.name !== reference.name &&
+      canonicalSlotMap(slots) !== canonicalSlotMap(reference.slots)
+    ) {
+      problems.push(
+        `its slot map differs from "${reference.name}"'s (${describeSlotMapDifference(slots, reference.slots)})`,
+      );
     }
   }
   const nameOf = (id: string) => expected.names.get(id) ?? id;
@@ -111,7 +121,8 @@ export function healthProblems(snapshot: HealthSnapshot, expected: HealthExpecta
   for (const entry of slots ?? []) {
     for (const ref of [entry.master, ...entry.replicas]) {
       const name = nameOf(ref.id);
-      if (expected.down.has(name)) listedDown.add(`${name}${ref === entry.master ? ` (master of ${entry.start}-${entry.end})` : ''}`);
+      if (expected.down.has(name))
+        listedDown.add(`${name}${ref === entry.master ? ` (master of ${entry.start}-${entry.end})` : ''}`);
     }
   }
   for (const name of listedDown) problems.push(`its slot map still lists "${name}", which is down`);
@@ -141,10 +152,19 @@ export function healthProblems(snapshot: HealthSnapshot, expected: HealthExpecta
 
 /** The rule over one poll of every node polled. */
 export function evaluateHealth(snapshots: readonly HealthSnapshot[], expected: HealthExpectation): HealthVerdict {
-  const referenceSnapshot = expected.slotMap === undefined ? snapshots.find((s) => s.slots !== undefined && slotsCovered(s.slots) === SLOT_COUNT) : undefined;
+  const referenceSnapshot =
+    expected.slotMap === undefined
+      ? snapshots.find((s) => s.slots !== undefined && slotsCovered(s.slots) === SLOT_COUNT)
+      : undefined;
   const reference = referenceSnapshot ? { name: referenceSnapshot.name, slots: referenceSnapshot.slots! } : undefined;
   const waiting = snapshots
-    .map((s, order) => ({ name: s.name, problems: healthProblems(s, expected, reference), clusterInfo: s.clusterInfo, order, silent: s.error !== undefined }))
+    .map((s, order) => ({
+      name: s.name,
+      problems: healthProblems(s, expected, reference),
+      clusterInfo: s.clusterInfo,
+      order,
+      silent: s.error !== undefined,
+    }))
     .filter((w) => w.problems.length > 0)
     // A node that does not answer is the furthest from ok; then the one that lacks the most.
     .sort((a, b) => Number(b.silent) - Number(a.silent) || b.problems.length - a.problems.length || a.order - b.order)
@@ -163,12 +183,27 @@ export function readyExpectation(plan: ClusterPlan, ids: ReadonlyMap<string, str
 }
 
 /** Ask one node what the rule needs, in one round trip. */
-export async function snapshotNode(name: string, connection: AdminConnection, signal?: AbortSignal): Promise<HealthSnapshot> {
+export async function snapshotNode(
+  name: string,
+  connection: AdminConnection,
+  signal?: AbortSignal,
+): Promise<HealthSnapshot> {
   const { redis } = connection;
-  const asked = Promise.all([redis.call('CLUSTER', 'INFO'), redis.call('CLUSTER', 'SLOTS'), redis.call('CLUSTER', 'NODES'), redis.call('INFO', 'replication')]);
+  const asked = Promise.all([
+    redis.call('CLUSTER', 'INFO'),
+    redis.call('CLUSTER', 'SLOTS'),
+    redis.call('CLUSTER', 'NODES'),
+    redis.call('INFO', 'replication'),
+  ]);
   try {
     const [info, slots, nodes, replication] = await withTimeout(asked, NODE_ANSWER_TIMEOUT_MS, signal);
-    return { name, clusterInfo: String(info), slots: parseClusterSlots(slots), nodes: parseClusterNodes(String(nodes)), replication: String(replication) };
+    return {
+      name,
+      clusterInfo: String(info),
+      slots: parseClusterSlots(slots),
+      nodes: parseClusterNodes(String(nodes)),
+      replication: String(replication),
+    };
   } catch (err) {
     if (signal?.aborted) throw err;
     asked.catch(() => undefined);
@@ -183,7 +218,9 @@ export async function checkHealth(
   signal?: AbortSignal,
 ): Promise<HealthVerdict> {
   const snapshots = await Promise.all(
-    nodes.map(({ name, admin }) => (admin ? snapshotNode(name, admin, signal) : Promise.resolve<HealthSnapshot>({ name, error: 'no connection' }))),
+    nodes.map(({ name, admin }) =>
+      admin ? snapshotNode(name, admin, signal) : Promise.resolve<HealthSnapshot>({ name, error: 'no connection' }),
+    ),
   );
   return evaluateHealth(snapshots, expected);
 }
@@ -214,7 +251,10 @@ export interface WaitForHealthOptions {
  * {@link NotHealthyError} with the last verdict when `timeoutMs` passes or `signal` aborts.
  * Returns the number of polls it took.
  */
-export async function waitForHealth(check: () => Promise<HealthVerdict>, options: WaitForHealthOptions = {}): Promise<number> {
+export async function waitForHealth(
+  check: () => Promise<HealthVerdict>,
+  options: WaitForHealthOptions = {},
+): Promise<number> {
   const { signal, intervalMs = HEALTH_POLL_MS } = options;
   const until = performance.now() + (options.timeoutMs ?? Infinity);
   let last: HealthVerdict | undefined;
@@ -224,7 +264,11 @@ export async function waitForHealth(check: () => Promise<HealthVerdict>, options
       const previous = last;
       last = await check();
       if (debug.enabled && JSON.stringify(previous?.waiting) !== JSON.stringify(last.waiting)) {
-        debug('poll %d: %s', polls, last.ok ? 'ok' : last.waiting.map((w) => `${w.name}: ${w.problems.join(', ')}`).join('; '));
+        debug(
+          'poll %d: %s',
+          polls,
+          last.ok ? 'ok' : last.waiting.map((w) => `${w.name}: ${w.problems.join(', ')}`).join('; '),
+        );
       }
       if (last.ok) return polls;
     } catch (err) {

@@ -1,11 +1,23 @@
 import { CLUSTER_INFO_OK, ID1, IDS, INFO_REPLICATION_UP, PLAN, slotsReply } from '../../test/helpers/replies';
-import { canonicalSlotMap, compactClusterInfo, describeSlotMapDifference, expectedSlotMap, parseClusterSlots, parseInfo, slotsCovered } from './replies';
+import {
+  canonicalSlotMap,
+  compactClusterInfo,
+  describeSlotMapDifference,
+  expectedSlotMap,
+  parseClusterSlots,
+  parseInfo,
+  slotsCovered,
+} from './replies';
 
 const expected = { nodeCount: 4, slotMap: expectedSlotMap(PLAN, IDS) };
 
 describe('parsing node replies', () => {
   it('reads INFO and CLUSTER INFO texts, skipping sections', () => {
-    expect(parseInfo(INFO_REPLICATION_UP)).toMatchObject({ role: 'slave', master_link_status: 'up', slave_repl_offset: '14' });
+    expect(parseInfo(INFO_REPLICATION_UP)).toMatchObject({
+      role: 'slave',
+      master_link_status: 'up',
+      slave_repl_offset: '14',
+    });
     expect(parseInfo(CLUSTER_INFO_OK)['cluster_state']).toBe('ok');
   });
 
@@ -44,12 +56,16 @@ describe('slot map comparison', () => {
 
   it('says how a map differs: coverage, ranges, owners, replicas', () => {
     const full = parseClusterSlots(slotsReply());
-    expect(describeSlotMapDifference(full.slice(0, 1), expected.slotMap)).toBe('its slot map covers 8192 of 16384 slots');
+    expect(describeSlotMapDifference(full.slice(0, 1), expected.slotMap)).toBe(
+      'its slot map covers 8192 of 16384 slots',
+    );
     expect(describeSlotMapDifference(parseClusterSlots(slotsReply('?')), expected.slotMap)).toBe(
       'its slot map gives 8192-16383 to ?:7102, expected redis-node-2:7102',
     );
     const noReplica = full.map((e, i) => (i === 1 ? { ...e, replicas: [] } : e));
-    expect(describeSlotMapDifference(noReplica, expected.slotMap)).toBe('its slot map lists replicas [] for 8192-16383, expected [redis-node-4:7104]');
+    expect(describeSlotMapDifference(noReplica, expected.slotMap)).toBe(
+      'its slot map lists replicas [] for 8192-16383, expected [redis-node-4:7104]',
+    );
     const shifted = [
       { ...full[0]!, end: 8000 },
       { ...full[1]!, start: 8001 },

@@ -43,7 +43,8 @@ export interface SlotMapEntry {
 export function parseClusterSlots(reply: unknown): SlotMapEntry[] {
   if (!Array.isArray(reply)) throw new TypeError(`CLUSTER SLOTS reply is not an array: ${String(reply)}`);
   const entries: SlotMapEntry[] = reply.map((item: unknown) => {
-    if (!Array.isArray(item) || item.length < 3) throw new TypeError(`Unexpected CLUSTER SLOTS entry: ${JSON.stringify(item)}`);
+    if (!Array.isArray(item) || item.length < 3)
+      throw new TypeError(`Unexpected CLUSTER SLOTS entry: ${JSON.stringify(item)}`);
     const [start, end, ...nodes] = item as [unknown, unknown, ...unknown[]];
     const refs = nodes.map(nodeRef);
     return {
@@ -57,7 +58,8 @@ export function parseClusterSlots(reply: unknown): SlotMapEntry[] {
 }
 
 function nodeRef(node: unknown): SlotNodeRef {
-  if (!Array.isArray(node) || node.length < 3) throw new TypeError(`Unexpected CLUSTER SLOTS node: ${JSON.stringify(node)}`);
+  if (!Array.isArray(node) || node.length < 3)
+    throw new TypeError(`Unexpected CLUSTER SLOTS node: ${JSON.stringify(node)}`);
   const host = String(node[0] instanceof Uint8Array ? Buffer.from(node[0]).toString() : node[0]);
   const id = String(node[2] instanceof Uint8Array ? Buffer.from(node[2]).toString() : node[2]);
   return { endpoint: `${host === '' ? '?' : host}:${Number(node[1])}`, id };
@@ -66,7 +68,10 @@ function nodeRef(node: unknown): SlotNodeRef {
 /** One line per range, so two maps are the same map exactly when these strings are equal. */
 export function canonicalSlotMap(entries: readonly SlotMapEntry[]): string {
   return entries
-    .map((e) => `${e.start}-${e.end} ${e.master.endpoint}@${e.master.id}${e.replicas.map((r) => ` ${r.endpoint}@${r.id}`).join('')}`)
+    .map(
+      (e) =>
+        `${e.start}-${e.end} ${e.master.endpoint}@${e.master.id}${e.replicas.map((r) => ` ${r.endpoint}@${r.id}`).join('')}`,
+    )
     .join('\n');
 }
 
@@ -92,7 +97,10 @@ export function expectedSlotMap(plan: ClusterPlan, ids: ReadonlyMap<string, stri
 }
 
 /** The first way `actual` differs from `expected`, in words (or undefined when they are the same). */
-export function describeSlotMapDifference(actual: readonly SlotMapEntry[], expected: readonly SlotMapEntry[]): string | undefined {
+export function describeSlotMapDifference(
+  actual: readonly SlotMapEntry[],
+  expected: readonly SlotMapEntry[],
+): string | undefined {
   if (canonicalSlotMap(actual) === canonicalSlotMap(expected)) return undefined;
   const covered = slotsCovered(actual);
   if (covered !== SLOT_COUNT) return `its slot map covers ${covered} of ${SLOT_COUNT} slots`;
@@ -100,7 +108,8 @@ export function describeSlotMapDifference(actual: readonly SlotMapEntry[], expec
     const a = actual[i];
     const e = expected[i];
     if (!a || !e) return `its slot map has ${actual.length} ranges, expected ${expected.length}`;
-    if (a.start !== e.start || a.end !== e.end) return `its slot map has range ${a.start}-${a.end}, expected ${e.start}-${e.end}`;
+    if (a.start !== e.start || a.end !== e.end)
+      return `its slot map has range ${a.start}-${a.end}, expected ${e.start}-${e.end}`;
     if (a.master.endpoint !== e.master.endpoint || a.master.id !== e.master.id) {
       return `its slot map gives ${a.start}-${a.end} to ${a.master.endpoint}, expected ${e.master.endpoint}`;
     }
@@ -142,7 +151,13 @@ export function parseClusterNodes(text: string): ClusterNodesEntry[] {
     .filter((line) => line.trim() !== '')
     .map((line) => {
       const [id, address, flags, master, , , epoch, linkState, ...slotTokens] = line.trim().split(' ');
-      if (id === undefined || address === undefined || flags === undefined || master === undefined || linkState === undefined) {
+      if (
+        id === undefined ||
+        address === undefined ||
+        flags === undefined ||
+        master === undefined ||
+        linkState === undefined
+      ) {
         throw new TypeError(`Unexpected CLUSTER NODES line: ${line}`);
       }
       const [endpoint = '', hostname] = address.split(',');

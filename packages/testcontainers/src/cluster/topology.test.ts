@@ -21,7 +21,9 @@ const NODES_OF_1 = [
   '',
 ].join('\n');
 
-const NODES_OF_2 = [`${ID2} 172.18.0.3:7102@17102,redis-node-2 myself,master - 0 1700000000000 2 connected 5461-10922 [100-<-${ID1}]`].join('\n');
+const NODES_OF_2 = [
+  `${ID2} 172.18.0.3:7102@17102,redis-node-2 myself,master - 0 1700000000000 2 connected 5461-10922 [100-<-${ID1}]`,
+].join('\n');
 
 const naming = {
   nameOf: (id: string) => NAMES.get(id),
@@ -54,7 +56,15 @@ describe('parseClusterNodes', () => {
 
   it('reads single slots, no hostname, an unknown address and noflags', () => {
     const [entry] = parseClusterNodes(`${ID1} :0@0 noflags - 0 0 0 connected 7 9-10`);
-    expect(entry).toMatchObject({ ip: '', port: 0, flags: [], slots: [{ start: 7, end: 7 }, { start: 9, end: 10 }] });
+    expect(entry).toMatchObject({
+      ip: '',
+      port: 0,
+      flags: [],
+      slots: [
+        { start: 7, end: 7 },
+        { start: 9, end: 10 },
+      ],
+    });
     expect(entry!.hostname).toBeUndefined();
   });
 
@@ -85,6 +95,8 @@ describe('buildTopology', () => {
     expect(topology.masterOf(16383)!.name).toBe('redis-node-3');
     expect(topology.masters.map((m) => m.name)).toEqual(['redis-node-1', 'redis-node-2', 'redis-node-3']);
     expect(topology.replicasOf('redis-node-1').map((r) => r.name)).toEqual(['redis-node-4']);
-    expect(() => topology.node('redis-node-9')).toThrow('No node "redis-node-9" in this topology. Nodes are: redis-node-1, redis-node-2, redis-node-3, redis-node-4');
+    expect(() => topology.node('redis-node-9')).toThrow(
+      'No node "redis-node-9" in this topology. Nodes are: redis-node-1, redis-node-2, redis-node-3, redis-node-4',
+    );
   });
 });

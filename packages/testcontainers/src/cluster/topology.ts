@@ -46,7 +46,8 @@ export class Topology {
   /** The node named `name`; throws listing the names when there is none. */
   node(name: string): TopologyNode {
     const found = this.nodes.find((n) => n.name === name);
-    if (!found) throw new Error(`No node "${name}" in this topology. Nodes are: ${this.nodes.map((n) => n.name).join(', ')}`);
+    if (!found)
+      throw new Error(`No node "${name}" in this topology. Nodes are: ${this.nodes.map((n) => n.name).join(', ')}`);
     return found;
   }
 
@@ -93,7 +94,9 @@ export function buildTopology(
     const nodeName = name(entry.id, entry);
     const announced = naming.announcedOf(nodeName);
     const target = naming.reach(announced) ?? { host: '', port: 0 };
-    const self = own.get(nodeName)?.find((e) => e.id === entry.id && e.flags.includes('myself')) ?? (entry.flags.includes('myself') ? entry : undefined);
+    const self =
+      own.get(nodeName)?.find((e) => e.id === entry.id && e.flags.includes('myself')) ??
+      (entry.flags.includes('myself') ? entry : undefined);
     const node: TopologyNode = {
       id: entry.id,
       name: nodeName,

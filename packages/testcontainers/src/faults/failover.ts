@@ -26,7 +26,11 @@ export interface FailoverResult {
  * Promote the replica `replicaName` with CLUSTER FAILOVER [FORCE|TAKEOVER] and resolve when
  * every running node sees it as the master of its former master's slots.
  */
-export async function failover(state: NodeState, replicaName: string, options: FailoverOptions = {}): Promise<FailoverResult> {
+export async function failover(
+  state: NodeState,
+  replicaName: string,
+  options: FailoverOptions = {},
+): Promise<FailoverResult> {
   const mode = options.mode ?? 'default';
   if (!(FAILOVER_MODES as readonly string[]).includes(mode)) {
     throw new InvalidOptionError('mode', mode, `one of ${FAILOVER_MODES.map((m) => `"${m}"`).join(', ')}`);
@@ -38,7 +42,9 @@ export async function failover(state: NodeState, replicaName: string, options: F
   const self = topology.node(replicaName);
   if (self.role !== 'replica' || self.masterId === undefined) {
     const replicas = topology.nodes.filter((n) => n.role === 'replica').map((n) => n.name);
-    throw new Error(`Cannot fail over to "${replicaName}": it is a master. Name a replica: ${replicas.join(', ') || 'there is none'}`);
+    throw new Error(
+      `Cannot fail over to "${replicaName}": it is a master. Name a replica: ${replicas.join(', ') || 'there is none'}`,
+    );
   }
   const master = topology.nodes.find((n) => n.id === self.masterId);
   const masterName = master?.name ?? self.masterId;
@@ -56,10 +62,16 @@ export async function failover(state: NodeState, replicaName: string, options: F
     // still (re)syncing (e.g. right after an earlier failover) would see it aborted after 5 s.
     await waitUntil(
       async () => {
-        const repl = parseInfo(String(await withTimeout(replica.admin.redis.call('INFO', 'replication'), NODE_ANSWER_TIMEOUT_MS)));
+        const repl = parseInfo(
+          String(await withTimeout(replica.admin.redis.call('INFO', 'replication'), NODE_ANSWER_TIMEOUT_MS)),
+        );
         return repl['master_link_status'] === 'up' && repl['master_sync_in_progress'] === '0';
       },
-      { timeoutMs, intervalMs: FAULT_POLL_MS, description: `replica "${replicaName}" to be in sync with "${masterName}" (a default failover needs it)` },
+      {
+        timeoutMs,
+        intervalMs: FAULT_POLL_MS,
+        description: `replica "${replicaName}" to be in sync with "${masterName}" (a default failover needs it)`,
+      },
     );
   }
   const command = ['FAILOVER', ...(mode === 'default' ? [] : [mode.toUpperCase()])];
@@ -79,7 +91,11 @@ export async function failover(state: NodeState, replicaName: string, options: F
           }
           if (!entry.flags.includes('master') || describeRanges(entry.slots) !== slots) {
             lagging = `node "${view.name}" sees it as ${entry.flags.includes('master') ? `master of ${describeRanges(entry.slots) || 'no slots'}` : 'a replica'}`;
-            if (view.name === replicaName && !entry.flags.includes('master') && performance.now() - sent > MANUAL_FAILOVER_RETRY_MS) {
+            if (
+              view.name === replicaName &&
+              !entry.flags.includes('master') &&
+              performance.now() - sent > MANUAL_FAILOVER_RETRY_MS
+            ) {
               // Redis gives up a manual failover silently after 5 s (e.g. votes lost on a busy machine): ask again.
               await replica.admin.redis.call('CLUSTER', ...command);
               sent = performance.now();
@@ -99,7 +115,9 @@ export async function failover(state: NodeState, replicaName: string, options: F
     );
   } catch (err) {
     if (err instanceof WaitTimeoutError) {
-      throw new Error(`Failover to "${replicaName}" (mode "${mode}") did not complete within ${timeoutMs} ms: ${lagging}, expected master of ${slots || 'no slots'}`);
+      throw new Error(
+        `Failover to "${replicaName}" (mode "${mode}") did not complete within ${timeoutMs} ms: ${lagging}, expected master of ${slots || 'no slots'}`,
+      );
     }
     throw err;
   }

@@ -19,7 +19,10 @@ function faults(runtime?: NodeRuntime): ClusterFaults {
   };
   const nodes = plan.nodes.map((planned, i) => {
     table.set(`${planned.name}:${planned.port}`, { host: '127.0.0.1', port: 32000 + i });
-    const admin = { endpoint: { name: planned.name, host: '127.0.0.1', port: 32000 + i, internalIp: '' }, redis: unused } as unknown as AdminConnection;
+    const admin = {
+      endpoint: { name: planned.name, host: '127.0.0.1', port: 32000 + i, internalIp: '' },
+      redis: unused,
+    } as unknown as AdminConnection;
     return { planned, id: String(i).repeat(40), admin };
   });
   return new ClusterFaults({ plan, nodes, table, password: undefined, runtime, log: new PhaseLog('test', undefined) });
@@ -28,20 +31,30 @@ function faults(runtime?: NodeRuntime): ClusterFaults {
 describe('ClusterFaults: wrong arguments fail at once, with what is allowed', () => {
   it('names the nodes there are', async () => {
     const f = faults();
-    await expect(f.failover('redis-node-9')).rejects.toThrow('No node "redis-node-9" in this cluster. Nodes are: redis-node-1, redis-node-2, redis-node-3, redis-node-4, redis-node-5, redis-node-6');
+    await expect(f.failover('redis-node-9')).rejects.toThrow(
+      'No node "redis-node-9" in this cluster. Nodes are: redis-node-1, redis-node-2, redis-node-3, redis-node-4, redis-node-5, redis-node-6',
+    );
     expect(() => f.stateOf('nope')).toThrow('No node "nope" in this cluster');
   });
 
   it('lists the failover modes', async () => {
-    await expect(faults().failover('redis-node-4', { mode: 'soft' as never })).rejects.toThrow('Invalid option mode "soft". Expected one of "default", "force", "takeover".');
+    await expect(faults().failover('redis-node-4', { mode: 'soft' as never })).rejects.toThrow(
+      'Invalid option mode "soft". Expected one of "default", "force", "takeover".',
+    );
   });
 
   it('checks slots and keys', async () => {
     const f = faults();
-    await expect(f.migrateSlot(16384, 'redis-node-2')).rejects.toThrow('Slot 16384 does not exist: slots are 0 to 16383');
+    await expect(f.migrateSlot(16384, 'redis-node-2')).rejects.toThrow(
+      'Slot 16384 does not exist: slots are 0 to 16383',
+    );
     await expect(f.migrateSlot(1.5, 'redis-node-2')).rejects.toThrow('Slot 1.5 does not exist');
-    await expect(f.migrateSlot(0, 'redis-node-2', { keys: ['{a}x'] })).rejects.toThrow('Cannot move key "{a}x" with slot 0: it hashes to slot 15495');
-    await expect(f.migrateSlot(0, 'redis-node-2', { keys: 'some' as never })).rejects.toThrow('Invalid option keys "some". Expected "all", "none" or an array of key names.');
+    await expect(f.migrateSlot(0, 'redis-node-2', { keys: ['{a}x'] })).rejects.toThrow(
+      'Cannot move key "{a}x" with slot 0: it hashes to slot 15495',
+    );
+    await expect(f.migrateSlot(0, 'redis-node-2', { keys: 'some' as never })).rejects.toThrow(
+      'Invalid option keys "some". Expected "all", "none" or an array of key names.',
+    );
     await expect(f.finishMigration(5)).rejects.toThrow('Slot 5 is not half-way migrated');
   });
 
@@ -58,7 +71,9 @@ describe('ClusterFaults: wrong arguments fail at once, with what is allowed', ()
       unpause: async () => undefined,
     };
     const g = faults(runtime);
-    await expect(g.stopNode('redis-node-1', { timeoutSeconds: -1 })).rejects.toThrow('Invalid option timeoutSeconds -1');
+    await expect(g.stopNode('redis-node-1', { timeoutSeconds: -1 })).rejects.toThrow(
+      'Invalid option timeoutSeconds -1',
+    );
     await g.stopNode('redis-node-1');
     expect(stopped).toEqual(['redis-node-1']);
     expect(g.stateOf('redis-node-1')).toBe('stopped');
@@ -68,15 +83,22 @@ describe('ClusterFaults: wrong arguments fail at once, with what is allowed', ()
     await expect(g.startNode('redis-node-2')).rejects.toThrow('Cannot start node "redis-node-2": it is running');
     await expect(g.failover('redis-node-1')).rejects.toThrow('Cannot fail over to node "redis-node-1": it is stopped');
     await g.pauseNode('redis-node-2');
-    await expect(g.startNode('redis-node-2')).rejects.toThrow('Cannot start node "redis-node-2": it is paused (use unpauseNode)');
+    await expect(g.startNode('redis-node-2')).rejects.toThrow(
+      'Cannot start node "redis-node-2": it is paused (use unpauseNode)',
+    );
   });
 
   it('wait as long as WaitOptions.timeoutMs documents when not told otherwise, heal() too', async () => {
     // These nodes answer nothing, so the wait gives up at its first poll, naming its time bound.
     const { faultTimeoutMs } = DEFAULT_FIXTURE_OPTIONS;
-    await expect(faults().waitForClusterOk()).rejects.toMatchObject({ name: 'ClusterNotOkError', timeoutMs: faultTimeoutMs });
+    await expect(faults().waitForClusterOk()).rejects.toMatchObject({
+      name: 'ClusterNotOkError',
+      timeoutMs: faultTimeoutMs,
+    });
     // heal() shares one budget out among its steps: its first wait gets what is left of it.
-    const healed = (await faults().heal().catch((e: unknown) => e)) as { name: string; timeoutMs: number };
+    const healed = (await faults()
+      .heal()
+      .catch((e: unknown) => e)) as { name: string; timeoutMs: number };
     expect(healed.name).toBe('ClusterNotOkError');
     expect(healed.timeoutMs).toBeLessThanOrEqual(faultTimeoutMs);
     expect(healed.timeoutMs).toBeGreaterThan(faultTimeoutMs / 2);

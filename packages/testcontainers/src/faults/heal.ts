@@ -30,7 +30,12 @@ export async function heal(state: NodeState, options: WaitOptions = {}): Promise
   // Replicas that follow another master than planned (e.g. a planned master that lost its slots).
   for (const planned of state.plan.nodes) {
     const now = topology.node(planned.name);
-    if (planned.role === 'replica' && now.role === 'replica' && now.masterName !== planned.masterName && topology.node(planned.masterName!).role === 'master') {
+    if (
+      planned.role === 'replica' &&
+      now.role === 'replica' &&
+      now.masterName !== planned.masterName &&
+      topology.node(planned.masterName!).role === 'master'
+    ) {
       await state.node(planned.name).admin.redis.call('CLUSTER', 'REPLICATE', state.node(planned.masterName!).id);
     }
   }
@@ -54,8 +59,10 @@ export async function heal(state: NodeState, options: WaitOptions = {}): Promise
   const unlike = state.plan.nodes.flatMap((planned) => {
     const now = topology.node(planned.name);
     if (now.role !== planned.role) return [`"${planned.name}" is a ${now.role}`];
-    if (planned.role === 'replica' && now.masterName !== planned.masterName) return [`"${planned.name}" follows "${now.masterName}"`];
-    if (planned.slots && describeRanges(now.slots) !== describeRanges([planned.slots])) return [`"${planned.name}" serves ${describeRanges(now.slots)}`];
+    if (planned.role === 'replica' && now.masterName !== planned.masterName)
+      return [`"${planned.name}" follows "${now.masterName}"`];
+    if (planned.slots && describeRanges(now.slots) !== describeRanges([planned.slots]))
+      return [`"${planned.name}" serves ${describeRanges(now.slots)}`];
     return [];
   });
   if (unlike.length > 0) throw new Error(`heal() left the cluster unlike its plan: ${unlike.join('; ')}`);

@@ -32,7 +32,12 @@ export interface MigrationResult {
  * MIGRATING on the owner, MIGRATE of the keys (to the target's address on the cluster network),
  * then, when finishing, SETSLOT NODE on every master and a wait until every running node agrees.
  */
-export async function migrateSlot(state: NodeState, slot: number, to: string, options: MigrateSlotOptions = {}): Promise<MigrationResult> {
+export async function migrateSlot(
+  state: NodeState,
+  slot: number,
+  to: string,
+  options: MigrateSlotOptions = {},
+): Promise<MigrationResult> {
   checkSlot(slot);
   const target = state.node(to);
   state.requireRunning(to, 'migrate a slot to');
@@ -43,14 +48,18 @@ export async function migrateSlot(state: NodeState, slot: number, to: string, op
       throw new InvalidOptionError('keys', keys, '"all", "none" or an array of key names');
     }
     const stray = keys.find((k) => keyHashSlot(k) !== slot);
-    if (stray !== undefined) throw new Error(`Cannot move key "${stray}" with slot ${slot}: it hashes to slot ${keyHashSlot(stray)}`);
+    if (stray !== undefined)
+      throw new Error(`Cannot move key "${stray}" with slot ${slot}: it hashes to slot ${keyHashSlot(stray)}`);
   }
   const topology = await readTopology(state);
   let pending = state.migrations.get(slot);
   if (pending && pending.to !== to) {
-    throw new Error(`Slot ${slot} is half-way from "${pending.from}" to "${pending.to}": finish it first (finishMigration(${slot}))`);
+    throw new Error(
+      `Slot ${slot} is half-way from "${pending.from}" to "${pending.to}": finish it first (finishMigration(${slot}))`,
+    );
   }
-  if (topology.node(to).role !== 'master') throw new Error(`Cannot migrate slot ${slot} to "${to}": it is a replica; name a master`);
+  if (topology.node(to).role !== 'master')
+    throw new Error(`Cannot migrate slot ${slot} to "${to}": it is a replica; name a master`);
   if (!pending) {
     const owner = topology.masterOf(slot);
     if (!owner) throw new Error(`Cannot migrate slot ${slot}: no master serves it`);
@@ -69,12 +78,21 @@ export async function migrateSlot(state: NodeState, slot: number, to: string, op
   if (keys === 'all') movedKeys += await moveAllKeys(state, pending, destination);
   else if (keys !== 'none') movedKeys += await moveKeys(state, pending, destination, [...keys]);
   if (!finish) return { slot, from: pending.from, to, movedKeys, finished: false };
-  movedKeys += await finishSlot(state, pending, destination, options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs);
+  movedKeys += await finishSlot(
+    state,
+    pending,
+    destination,
+    options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs,
+  );
   return { slot, from: pending.from, to, movedKeys, finished: true };
 }
 
 /** Complete the half-way migration of `slot`, or of every slot left half-way when none is named. */
-export async function finishMigration(state: NodeState, slot?: number, options: WaitOptions = {}): Promise<MigrationResult[]> {
+export async function finishMigration(
+  state: NodeState,
+  slot?: number,
+  options: WaitOptions = {},
+): Promise<MigrationResult[]> {
   const pending = slot === undefined ? [...state.migrations.values()] : [state.migrations.get(slot)];
   if (slot !== undefined && pending[0] === undefined) {
     const open = [...state.migrations.keys()];
@@ -84,14 +102,24 @@ export async function finishMigration(state: NodeState, slot?: number, options: 
   for (const migration of pending) {
     if (!migration) continue;
     const topology = await readTopology(state);
-    const movedKeys = await finishSlot(state, migration, topology.node(migration.to), options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs);
+    const movedKeys = await finishSlot(
+      state,
+      migration,
+      topology.node(migration.to),
+      options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs,
+    );
     results.push({ slot: migration.slot, from: migration.from, to: migration.to, movedKeys, finished: true });
   }
   return results;
 }
 
 /** Move the keys left, assign the slot to the target on every running master, and wait until every running node agrees. */
-async function finishSlot(state: NodeState, migration: PendingMigration, destination: TopologyNode, timeoutMs: number): Promise<number> {
+async function finishSlot(
+  state: NodeState,
+  migration: PendingMigration,
+  destination: TopologyNode,
+  timeoutMs: number,
+): Promise<number> {
   const { slot } = migration;
   const source = state.node(migration.from);
   const target = state.node(migration.to);
@@ -102,15 +130,21 @@ async function finishSlot(state: NodeState, migration: PendingMigration, destina
   await target.admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id);
   await source.admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id);
   const topology = await readTopology(state);
-  const others = topology.masters.filter((m) => m.name !== migration.from && m.name !== migration.to && !state.down.has(m.name));
-  await Promise.all(others.map((m) => state.node(m.name).admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id)));
+  const others = topology.masters.filter(
+    (m) => m.name !== migration.from && m.name !== migration.to && !state.down.has(m.name),
+  );
+  await Promise.all(
+    others.map((m) => state.node(m.name).admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id)),
+  );
   state.migrations.delete(slot);
   let lagging = '';
   try {
     await waitUntil(
       async () => {
         for (const node of state.running()) {
-          const slots = parseClusterSlots(await withTimeout(node.admin.redis.call('CLUSTER', 'SLOTS'), NODE_ANSWER_TIMEOUT_MS));
+          const slots = parseClusterSlots(
+            await withTimeout(node.admin.redis.call('CLUSTER', 'SLOTS'), NODE_ANSWER_TIMEOUT_MS),
+          );
           const owner = slots.find((r) => slot >= r.start && slot <= r.end)?.master.id;
           if (owner !== target.id) {
             lagging = `node "${node.planned.name}" gives it to ${owner === undefined ? 'no one' : `"${state.names.get(owner) ?? owner}"`}`;
@@ -122,10 +156,16 @@ async function finishSlot(state: NodeState, migration: PendingMigration, destina
       { timeoutMs, intervalMs: FAULT_POLL_MS, description: `slot ${slot} to belong to "${migration.to}" everywhere` },
     );
   } catch (err) {
-    if (err instanceof WaitTimeoutError) throw new Error(`Slot ${slot} was assigned to "${migration.to}", but not every node agreed within ${timeoutMs} ms: ${lagging}`);
+    if (err instanceof WaitTimeoutError)
+      throw new Error(
+        `Slot ${slot} was assigned to "${migration.to}", but not every node agreed within ${timeoutMs} ms: ${lagging}`,
+      );
     throw err;
   }
-  state.log.event('fault', `slot ${slot} moved from "${migration.from}" to "${migration.to}" (${movedKeys} keys in the last step)`);
+  state.log.event(
+    'fault',
+    `slot ${slot} moved from "${migration.from}" to "${migration.to}" (${movedKeys} keys in the last step)`,
+  );
   return movedKeys;
 }
 
@@ -140,7 +180,12 @@ async function moveAllKeys(state: NodeState, migration: PendingMigration, destin
 }
 
 /** MIGRATE the keys that still exist on the source; returns how many were asked for. */
-async function moveKeys(state: NodeState, migration: PendingMigration, destination: TopologyNode, keys: string[]): Promise<number> {
+async function moveKeys(
+  state: NodeState,
+  migration: PendingMigration,
+  destination: TopologyNode,
+  keys: string[],
+): Promise<number> {
   const source = state.node(migration.from);
   const planned = state.node(migration.to).planned;
   // The source reaches the target on the cluster's network: at the IP the cluster knows, or by its name.

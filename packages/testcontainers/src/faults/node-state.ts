@@ -89,7 +89,9 @@ export class NodeState {
 
   requireRuntime(action: string): NodeRuntime {
     if (!this.#runtime) {
-      throw new Error(`${action}() needs the nodes themselves (containers or processes): it works on a cluster this process started, not on one it connected to`);
+      throw new Error(
+        `${action}() needs the nodes themselves (containers or processes): it works on a cluster this process started, not on one it connected to`,
+      );
     }
     return this.#runtime;
   }

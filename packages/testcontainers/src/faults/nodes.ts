@@ -55,13 +55,20 @@ export async function startNode(state: NodeState, name: string, options: StartNo
 
   const id = await waitUntil(
     async () => String(await withTimeout(node.admin.redis.call('CLUSTER', 'MYID'), NODE_ANSWER_TIMEOUT_MS)),
-    { timeoutMs, intervalMs: FAULT_POLL_MS, description: `node "${name}" to answer at ${host}:${port} after its restart` },
+    {
+      timeoutMs,
+      intervalMs: FAULT_POLL_MS,
+      description: `node "${name}" to answer at ${host}:${port} after its restart`,
+    },
   );
   if (id !== node.id) {
-    throw new Error(`Node "${name}" came back with id ${id} instead of ${node.id}: its nodes.conf did not survive the restart`);
+    throw new Error(
+      `Node "${name}" came back with id ${id} instead of ${node.id}: its nodes.conf did not survive the restart`,
+    );
   }
   state.log.event('fault', `started node "${name}" (now at ${host}:${port})`, performance.now() - t0);
-  if (options.waitForClusterOk ?? true) await waitForClusterOk(state, { timeoutMs: Math.max(1, timeoutMs - (performance.now() - t0)) });
+  if (options.waitForClusterOk ?? true)
+    await waitForClusterOk(state, { timeoutMs: Math.max(1, timeoutMs - (performance.now() - t0)) });
 }
 
 export async function pauseNode(state: NodeState, name: string): Promise<void> {

@@ -3,7 +3,13 @@
  * the CLUSTER NODES of every running node, and waiting until the health rule says it is ok
  * again on every running node.
  */
-import { checkHealth, NODE_ANSWER_TIMEOUT_MS, NotHealthyError, waitForHealth, type HealthVerdict } from '../cluster/health';
+import {
+  checkHealth,
+  NODE_ANSWER_TIMEOUT_MS,
+  NotHealthyError,
+  waitForHealth,
+  type HealthVerdict,
+} from '../cluster/health';
 import { parseClusterNodes, type ClusterNodesEntry } from '../cluster/replies';
 import { buildTopology, type Topology } from '../cluster/topology';
 import { ClusterNotOkError } from '../errors';
@@ -23,10 +29,13 @@ export async function readTopology(state: NodeState, options: { from?: string } 
   const replies = await clusterNodesOfRunning(state);
   const own = new Map<string, ClusterNodesEntry[]>();
   for (const r of replies) if (r.entries) own.set(r.name, r.entries);
-  const base = options.from !== undefined ? replies.find((r) => r.name === options.from) : replies.find((r) => r.entries);
+  const base =
+    options.from !== undefined ? replies.find((r) => r.name === options.from) : replies.find((r) => r.entries);
   if (!base?.entries) {
     const why = replies.map((r) => `"${r.name}": ${r.error ?? 'no reply'}`).join('; ');
-    throw new Error(`Cannot read the topology: ${options.from !== undefined ? `node "${options.from}" did not answer CLUSTER NODES` : 'no running node answered CLUSTER NODES'} (${why || 'every node is down'})`);
+    throw new Error(
+      `Cannot read the topology: ${options.from !== undefined ? `node "${options.from}" did not answer CLUSTER NODES` : 'no running node answered CLUSTER NODES'} (${why || 'every node is down'})`,
+    );
   }
   return buildTopology(
     base.name,
@@ -45,11 +54,18 @@ export async function readTopology(state: NodeState, options: { from?: string } 
 }
 
 /** The CLUSTER NODES of every running node (or why it did not answer), in plan order. */
-export async function clusterNodesOfRunning(state: NodeState): Promise<{ name: string; entries?: ClusterNodesEntry[]; error?: string }[]> {
+export async function clusterNodesOfRunning(
+  state: NodeState,
+): Promise<{ name: string; entries?: ClusterNodesEntry[]; error?: string }[]> {
   return Promise.all(
     state.running().map(async (node) => {
       try {
-        return { name: node.planned.name, entries: parseClusterNodes(String(await withTimeout(node.admin.redis.call('CLUSTER', 'NODES'), NODE_ANSWER_TIMEOUT_MS))) };
+        return {
+          name: node.planned.name,
+          entries: parseClusterNodes(
+            String(await withTimeout(node.admin.redis.call('CLUSTER', 'NODES'), NODE_ANSWER_TIMEOUT_MS)),
+          ),
+        };
       } catch (err) {
         return { name: node.planned.name, error: err instanceof Error ? err.message : String(err) };
       }
@@ -69,7 +85,8 @@ export async function waitForClusterOk(state: NodeState, options: WaitOptions = 
   try {
     await waitForHealth(() => checkClusterOk(state), { timeoutMs, intervalMs: FAULT_POLL_MS });
   } catch (err) {
-    if (err instanceof NotHealthyError) throw new ClusterNotOkError(timeoutMs, err.verdict?.waiting[0]?.name, err.verdict?.waiting ?? []);
+    if (err instanceof NotHealthyError)
+      throw new ClusterNotOkError(timeoutMs, err.verdict?.waiting[0]?.name, err.verdict?.waiting ?? []);
     throw err;
   }
   state.log.event('fault', 'cluster ok on every running node', performance.now() - t0);
@@ -78,7 +95,11 @@ export async function waitForClusterOk(state: NodeState, options: WaitOptions = 
 /** One poll of the health rule over the running nodes: those down must be marked failed and serve nothing. */
 function checkClusterOk(state: NodeState): Promise<HealthVerdict> {
   const running = state.running().map((node) => ({ name: node.planned.name, admin: node.admin }));
-  return checkHealth(running, { nodeCount: state.plan.nodes.length, names: state.names, down: new Set(state.down.keys()) });
+  return checkHealth(running, {
+    nodeCount: state.plan.nodes.length,
+    names: state.names,
+    down: new Set(state.down.keys()),
+  });
 }
 
 /** `0-5460,6000` for comparing slot sets. */

@@ -38,7 +38,10 @@ type JestProjectConfig = { globals?: Record<string, unknown> } | undefined;
  * With `REDIS_CLUSTER_REUSE=1`, it attaches to the cluster the previous run kept.
  */
 export function createGlobalSetup(options: RedisClusterOptions = {}) {
-  return async function globalSetup(_globalConfig?: JestGlobalConfig, projectConfig?: JestProjectConfig): Promise<void> {
+  return async function globalSetup(
+    _globalConfig?: JestGlobalConfig,
+    projectConfig?: JestProjectConfig,
+  ): Promise<void> {
     const fromConfig = (projectConfig?.globals?.['redisCluster'] ?? {}) as RedisClusterOptions;
     const rc = await startRedisCluster({ ...fromConfig, ...options });
     (globalThis as Record<string, unknown>)[GLOBAL_KEY] = { rc } satisfies GlobalState;
@@ -99,7 +102,10 @@ export interface RedisClusterHandle {
 /** The namespace of a test file: short, stable, readable (`t<hash>-<file>:`). */
 export function namespaceFor(testPath: string): string {
   const hash = createHash('sha256').update(testPath).digest('hex').slice(0, 8);
-  const name = basename(testPath).replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 24);
+  const name = basename(testPath)
+    .replace(/\.[cm]?[jt]sx?$/, '')
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .slice(0, 24);
   return `t${hash}-${name}:`;
 }
 
@@ -131,7 +137,10 @@ export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClus
   let namespace = '';
   let shared = false;
   const need = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`useRedisCluster(): ${what} is available from beforeAll to afterAll only (use it inside tests or hooks)`);
+    if (value === undefined)
+      throw new Error(
+        `useRedisCluster(): ${what} is available from beforeAll to afterAll only (use it inside tests or hooks)`,
+      );
     return value;
   };
 
@@ -139,13 +148,20 @@ export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClus
     const info = process.env[CONNECTION_ENV_VAR];
     shared = info !== undefined && info !== '';
     if (shared) {
-      rc = await connectToCluster(parseConnectionInfo(info), options.clusterOptions === undefined ? {} : { clusterOptions: options.clusterOptions });
+      rc = await connectToCluster(
+        parseConnectionInfo(info),
+        options.clusterOptions === undefined ? {} : { clusterOptions: options.clusterOptions },
+      );
       namespace = options.namespace === false ? '' : namespaceFor(currentTestPath());
     } else {
       const controller = new AbortController();
       const own = options.start?.signal;
       const signal = own === undefined ? controller.signal : AbortSignal.any([own, controller.signal]);
-      const promise = startRedisCluster({ ...options.start, ...(options.clusterOptions ? { clusterOptions: options.clusterOptions } : {}), signal });
+      const promise = startRedisCluster({
+        ...options.start,
+        ...(options.clusterOptions ? { clusterOptions: options.clusterOptions } : {}),
+        signal,
+      });
       starting = { controller, promise };
       rc = await promise;
     }
@@ -164,7 +180,11 @@ export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClus
     // one stops.
     let late: StartedRedisCluster | undefined;
     if (rc === undefined && starting !== undefined) {
-      starting.controller.abort(new Error('the test file ended before its cluster was ready (did beforeAll time out? see useRedisCluster({ timeoutMs }))'));
+      starting.controller.abort(
+        new Error(
+          'the test file ended before its cluster was ready (did beforeAll time out? see useRedisCluster({ timeoutMs }))',
+        ),
+      );
       late = await starting.promise.catch(() => undefined);
     }
     await (rc ?? late)?.stop();
@@ -193,7 +213,9 @@ export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClus
       return need(rc, 'the cluster');
     },
     createClient(clientOptions: ClusterOptions = {}) {
-      return need(rc, 'createClient()').createClient(namespace === '' ? clientOptions : { keyPrefix: namespace, ...clientOptions });
+      return need(rc, 'createClient()').createClient(
+        namespace === '' ? clientOptions : { keyPrefix: namespace, ...clientOptions },
+      );
     },
     reset() {
       return need(rc, 'reset()').reset(namespace === '' ? {} : { match: `${namespace}*` });

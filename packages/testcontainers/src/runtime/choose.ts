@@ -21,7 +21,10 @@ import type { RuntimeEngine, RuntimeKind } from './types';
 export const AUTO_DOCKER_TIMEOUT_MS = 2000;
 
 /** Does a Docker daemon answer, within `timeoutMs`? With DOCKER_HOST set to a socket, that socket must answer. */
-export async function dockerAnswers(env: Readonly<Record<string, string | undefined>>, timeoutMs = AUTO_DOCKER_TIMEOUT_MS): Promise<{ ok: true } | { ok: false; problem: string }> {
+export async function dockerAnswers(
+  env: Readonly<Record<string, string | undefined>>,
+  timeoutMs = AUTO_DOCKER_TIMEOUT_MS,
+): Promise<{ ok: true } | { ok: false; problem: string }> {
   const host = env['DOCKER_HOST'];
   try {
     if (host !== undefined && /^(unix|npipe):\/\//.test(host)) {
@@ -43,12 +46,22 @@ export async function dockerAnswers(env: Readonly<Record<string, string | undefi
  * found, else {@link NoRuntimeAvailableError}), opened: connected to Docker, or with
  * redis-server found and checked. Logs the choice (phase `runtime`) and the options it ignores.
  */
-export async function openRuntime(resolved: ResolvedFixtureOptions, env: Readonly<Record<string, string | undefined>>, log: PhaseLog, signal: AbortSignal): Promise<RuntimeEngine> {
-  const from = { option: 'the runtime option', environment: 'REDIS_CLUSTER_RUNTIME', default: 'the default' }[resolved.runtimeFrom];
+export async function openRuntime(
+  resolved: ResolvedFixtureOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  log: PhaseLog,
+  signal: AbortSignal,
+): Promise<RuntimeEngine> {
+  const from = { option: 'the runtime option', environment: 'REDIS_CLUSTER_RUNTIME', default: 'the default' }[
+    resolved.runtimeFrom
+  ];
   const ignored = (kind: RuntimeKind) => {
     const names =
       kind === 'process'
-        ? [...(resolved.given.image ? ['image'] : []), ...(resolved.reuse ? [resolved.given.reuse ? 'reuse' : 'REDIS_CLUSTER_REUSE'] : [])]
+        ? [
+            ...(resolved.given.image ? ['image'] : []),
+            ...(resolved.reuse ? [resolved.given.reuse ? 'reuse' : 'REDIS_CLUSTER_REUSE'] : []),
+          ]
         : resolved.given.redisServerPath
           ? ['redisServerPath']
           : [];
@@ -80,10 +93,16 @@ export async function openRuntime(resolved: ResolvedFixtureOptions, env: Readonl
     engine = await processEngine(resolved.redisServerPath, env);
   } catch (err) {
     if (signal.aborted) throw err;
-    const problem = err instanceof Error && 'reason' in err ? `"${resolved.redisServerPath}": ${String((err as { reason: unknown }).reason)}` : causeMessage(err);
+    const problem =
+      err instanceof Error && 'reason' in err
+        ? `"${resolved.redisServerPath}": ${String((err as { reason: unknown }).reason)}`
+        : causeMessage(err);
     throw new NoRuntimeAvailableError(describeDockerHost(env), docker.problem, problem, SERVER_PATH_ENV_VAR);
   }
-  log.event('runtime', `runtime "process" (auto: no Docker daemon answered at ${describeDockerHost(env)}: ${docker.problem}): ${engine.describe}${ignored('process')}`);
+  log.event(
+    'runtime',
+    `runtime "process" (auto: no Docker daemon answered at ${describeDockerHost(env)}: ${docker.problem}): ${engine.describe}${ignored('process')}`,
+  );
   return engine;
 }
 

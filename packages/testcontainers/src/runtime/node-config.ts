@@ -5,7 +5,15 @@
  * writes it to the node's `redis.conf` (mode 0600: the password is not on any command line a
  * `ps` on the machine shows).
  */
-import { directivesToArgs, findNode, nodeDirectives, renderDirectives, type ClusterPlan, type Directive, type NodeDirectiveOptions } from '@redis-cluster-kit/plan';
+import {
+  directivesToArgs,
+  findNode,
+  nodeDirectives,
+  renderDirectives,
+  type ClusterPlan,
+  type Directive,
+  type NodeDirectiveOptions,
+} from '@redis-cluster-kit/plan';
 import type { ResolvedFixtureOptions } from '../resolve-options';
 
 /** Every directive of node `name`, in the order redis-server applies them (later wins). */
@@ -18,17 +26,25 @@ export function nodeConfig(
   runtimeDirectives: readonly Directive[] = [],
 ): Directive[] {
   const directives: Directive[] = [...nodeDirectives(plan, findNode(plan, name), where)];
-  if (resolved.password !== undefined) directives.push(['requirepass', resolved.password], ['masterauth', resolved.password]);
+  if (resolved.password !== undefined)
+    directives.push(['requirepass', resolved.password], ['masterauth', resolved.password]);
   directives.push(...runtimeDirectives, ...resolved.redisConfig);
   return directives;
 }
 
 /** A redis.conf file of these directives (the plan's renderDirectives: a password with spaces or quotes stays one argument). */
-export function renderConfigFile(directives: readonly Directive[], header = '# written by redis-cluster-kit (process runtime) - do not edit'): string {
+export function renderConfigFile(
+  directives: readonly Directive[],
+  header = '# written by redis-cluster-kit (process runtime) - do not edit',
+): string {
   return `${header}\n${renderDirectives(directives)}\n`;
 }
 
 /** The redis-server command line of one node (the Docker runtime's container command). */
-export function nodeCommand(plan: ClusterPlan, name: string, resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig'>): string[] {
+export function nodeCommand(
+  plan: ClusterPlan,
+  name: string,
+  resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig'>,
+): string[] {
   return ['redis-server', ...directivesToArgs(nodeConfig(plan, name, resolved))];
 }

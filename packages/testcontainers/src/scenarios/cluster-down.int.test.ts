@@ -28,7 +28,13 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
   /** `cluster_state` as one node reports it (CLUSTER INFO over a plain connection). */
   async function clusterState(name: string): Promise<string> {
     const node = rc.nodes.find((n) => n.name === name)!; // host/port follow restarts
-    const redis = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis({
+      host: node.host,
+      port: node.port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     try {
       await redis.connect();
       return /cluster_state:(\w+)/.exec(String(await redis.call('CLUSTER', 'INFO')))?.[1] ?? 'unknown';
@@ -60,7 +66,9 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       // maxRedirections (16). ioredis 6 sends each retry to a *random* node (tryConnection(random)):
       // when that is the stopped one, the try fails with "Connection is closed." (retried too), so
       // the error quoted at the end is whichever the last try met.
-      await expect(rc.cluster.get(key)).rejects.toThrow(/^Too many Cluster redirections\. Last error: (ReplyError: CLUSTERDOWN|Error: Connection is closed\.)/);
+      await expect(rc.cluster.get(key)).rejects.toThrow(
+        /^Too many Cluster redirections\. Last error: (ReplyError: CLUSTERDOWN|Error: Connection is closed\.)/,
+      );
       // A command sent now with a long enough budget waits for the cluster to come back.
       const waitingWrite = patient.set(key, 'written while the cluster was down');
 
@@ -72,7 +80,8 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       // The same clients, never recreated, work again.
       expect(await rc.cluster.get(key)).toBe('written while the cluster was down');
       expect(await failFast.get(key)).toBe('written while the cluster was down');
-      for (const master of ['redis-node-1', 'redis-node-2', 'redis-node-3']) expect(await clusterState(master)).toBe('ok');
+      for (const master of ['redis-node-1', 'redis-node-2', 'redis-node-3'])
+        expect(await clusterState(master)).toBe('ok');
     });
   });
 
@@ -87,9 +96,16 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       await rc.startNode('redis-node-2');
 
       const after = await rc.topology();
-      expect(after.node('redis-node-2')).toMatchObject({ id: before.node('redis-node-2').id, role: 'master', slots: before.node('redis-node-2').slots });
+      expect(after.node('redis-node-2')).toMatchObject({
+        id: before.node('redis-node-2').id,
+        role: 'master',
+        slots: before.node('redis-node-2').slots,
+      });
       // The address table (natMap) follows the container's new published port (a process keeps its port).
-      expect(rc.natMap[announced]).toEqual({ host: after.node('redis-node-2').host, port: after.node('redis-node-2').port });
+      expect(rc.natMap[announced]).toEqual({
+        host: after.node('redis-node-2').host,
+        port: after.node('redis-node-2').port,
+      });
       console.log(`redis-node-2 restarted: host port ${portBefore} -> ${rc.natMap[announced]!.port}`);
       for (const node of rc.nodes) expect(await clusterState(node.name)).toBe('ok');
 
@@ -100,7 +116,9 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     });
 
     it('names the nodes there are when a name is wrong', async () => {
-      await expect(rc.stopNode('redis-node-9')).rejects.toThrow('No node "redis-node-9" in this cluster. Nodes are: redis-node-1, redis-node-2, redis-node-3');
+      await expect(rc.stopNode('redis-node-9')).rejects.toThrow(
+        'No node "redis-node-9" in this cluster. Nodes are: redis-node-1, redis-node-2, redis-node-3',
+      );
       await expect(rc.startNode('redis-node-1')).rejects.toThrow('Cannot start node "redis-node-1": it is running');
     });
   });

@@ -52,7 +52,13 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
           await client.set(key, String(i));
           writes.push({ key, start, end: performance.now(), ok: true });
         } catch (err) {
-          writes.push({ key, start, end: performance.now(), ok: false, error: err instanceof Error ? err.message : String(err) });
+          writes.push({
+            key,
+            start,
+            end: performance.now(),
+            ok: false,
+            error: err instanceof Error ? err.message : String(err),
+          });
           await new Promise((resolve) => setTimeout(resolve, 10)); // a client that fails at once must not spin
         }
       }
@@ -65,7 +71,10 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       async stop() {
         running = false;
         writers.delete(writer);
-        await waitUntil(() => settled, { timeoutMs: 10_000, description: `the write in flight (${client.status}) to settle` });
+        await waitUntil(() => settled, {
+          timeoutMs: 10_000,
+          description: `the write in flight (${client.status}) to settle`,
+        });
       },
     };
     writers.add(writer);
@@ -113,23 +122,31 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       await rc.stopNode('redis-node-1');
       // The replica is promoted once the masters agree redis-node-1 failed (node timeout 1 s,
       // then the replica's election delay of 0.5-1 s) ...
-      await waitUntil(async () => (await rc.topology({ from: 'redis-node-4' })).node('redis-node-4').role === 'master', {
-        timeoutMs: 30_000,
-        description: 'redis-node-4 to be promoted',
-      });
+      await waitUntil(
+        async () => (await rc.topology({ from: 'redis-node-4' })).node('redis-node-4').role === 'master',
+        {
+          timeoutMs: 30_000,
+          description: 'redis-node-4 to be promoted',
+        },
+      );
       const promotedMs = Math.round(performance.now() - t0);
       // ... and waitForClusterOk() waits until every node agrees that redis-node-4 serves the slots.
       await rc.waitForClusterOk();
       const failoverMs = Math.round(performance.now() - t0);
       const tOk = performance.now();
-      await waitUntil(() => writer.okSince(tOk) >= 20, { timeoutMs: 20_000, description: 'writes to succeed after the failover' });
+      await waitUntil(() => writer.okSince(tOk) >= 20, {
+        timeoutMs: 20_000,
+        description: 'writes to succeed after the failover',
+      });
       await writer.stop();
 
       const topology = await rc.topology();
       expect(topology.node('redis-node-4')).toMatchObject({ role: 'master', slots: [rc.plan.shards[0]!.slots] });
       expect(topology.node('redis-node-1').flags).toContain('fail');
       const seen = outage(writer.writes);
-      console.log(`[failover] stop -> replica promoted: ${promotedMs} ms, -> cluster ok on every node: ${failoverMs} ms; writer: ${JSON.stringify(seen)}`);
+      console.log(
+        `[failover] stop -> replica promoted: ${promotedMs} ms, -> cluster ok on every node: ${failoverMs} ms; writer: ${JSON.stringify(seen)}`,
+      );
       // Bounded errors: the client fails writes only during the fault. Its own slot map catches up
       // with the nodes' a moment after they agree (it refreshes it when a redirection tells it
       // to), so a write started just after tOk may still spend its redirections: at most one
@@ -165,17 +182,25 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
 
       const t0 = performance.now();
       await rc.pauseNode('redis-node-2');
-      await waitUntil(async () => (await rc.topology({ from: 'redis-node-5' })).node('redis-node-5').role === 'master', {
-        timeoutMs: 30_000,
-        description: 'redis-node-5 to be promoted',
-      });
+      await waitUntil(
+        async () => (await rc.topology({ from: 'redis-node-5' })).node('redis-node-5').role === 'master',
+        {
+          timeoutMs: 30_000,
+          description: 'redis-node-5 to be promoted',
+        },
+      );
       const promotedMs = Math.round(performance.now() - t0);
       await rc.waitForClusterOk(); // every running node agrees
       const failoverMs = Math.round(performance.now() - t0);
       const tOk = performance.now();
-      await waitUntil(() => writer.okSince(tOk) >= 20, { timeoutMs: 20_000, description: 'writes to succeed after the failover' });
+      await waitUntil(() => writer.okSince(tOk) >= 20, {
+        timeoutMs: 20_000,
+        description: 'writes to succeed after the failover',
+      });
       const seen = outage(writer.writes);
-      console.log(`[failover] pause -> replica promoted: ${promotedMs} ms, -> cluster ok on every node: ${failoverMs} ms; writer: ${JSON.stringify(seen)}`);
+      console.log(
+        `[failover] pause -> replica promoted: ${promotedMs} ms, -> cluster ok on every node: ${failoverMs} ms; writer: ${JSON.stringify(seen)}`,
+      );
       // Writes to the hung master time out (commandTimeout) until the client's slot map moves on;
       // once a write got through, none fails any more.
       expect(seen.failedWrites).toBeGreaterThan(0);
@@ -184,7 +209,10 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       await rc.unpauseNode('redis-node-2'); // resolves when it has rejoined as a replica and the cluster is ok
       expect((await rc.topology()).node('redis-node-2')).toMatchObject({ role: 'replica', masterName: 'redis-node-5' });
       const tBack = performance.now();
-      await waitUntil(() => writer.okSince(tBack) >= 5, { timeoutMs: 10_000, description: 'writes to succeed after the unpause' });
+      await waitUntil(() => writer.okSince(tBack) >= 5, {
+        timeoutMs: 10_000,
+        description: 'writes to succeed after the unpause',
+      });
       await writer.stop();
 
       await rc.failover('redis-node-2');
@@ -202,18 +230,26 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       const takenOver = await rc.failover('redis-node-3', { mode: 'takeover' });
       topology = await rc.topology();
       expect(topology.node('redis-node-3')).toMatchObject({ role: 'master', slots: [rc.plan.shards[2]!.slots] });
-      console.log(`[failover] manual: force ${Math.round(forced.durationMs)} ms, takeover ${Math.round(takenOver.durationMs)} ms`);
+      console.log(
+        `[failover] manual: force ${Math.round(forced.durationMs)} ms, takeover ${Math.round(takenOver.durationMs)} ms`,
+      );
       await rc.waitForClusterOk();
 
-      await expect(rc.failover('redis-node-3')).rejects.toThrow('Cannot fail over to "redis-node-3": it is a master. Name a replica: redis-node-4, redis-node-5, redis-node-6');
-      await expect(rc.failover('redis-node-6', { mode: 'fast' as never })).rejects.toThrow('Invalid option mode "fast". Expected one of "default", "force", "takeover".');
+      await expect(rc.failover('redis-node-3')).rejects.toThrow(
+        'Cannot fail over to "redis-node-3": it is a master. Name a replica: redis-node-4, redis-node-5, redis-node-6',
+      );
+      await expect(rc.failover('redis-node-6', { mode: 'fast' as never })).rejects.toThrow(
+        'Invalid option mode "fast". Expected one of "default", "force", "takeover".',
+      );
     });
 
     it('a stopped replica is marked failed, leaves the slot map, and rejoins when started', async () => {
       await rc.stopNode('redis-node-6');
       await rc.waitForClusterOk(); // every running node marked it failed; CLUSTER SLOTS no longer lists it
       expect((await rc.topology()).node('redis-node-6').flags).toContain('fail');
-      await expect(rc.failover('redis-node-4', { mode: 'default' })).resolves.toMatchObject({ newMaster: 'redis-node-4' });
+      await expect(rc.failover('redis-node-4', { mode: 'default' })).resolves.toMatchObject({
+        newMaster: 'redis-node-4',
+      });
       await rc.failover('redis-node-1');
       await rc.startNode('redis-node-6'); // back as a replica, linked to its master
       expect((await rc.topology()).node('redis-node-6')).toMatchObject({ role: 'replica', masterName: 'redis-node-3' });

@@ -61,7 +61,9 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       const added = await events.waitFor('+node', { where: (e) => e.address === address });
       expect(added.node).toBe(lost);
       await events.waitFor('node connect', { where: (e) => e.address === address && e.at >= restarted });
-      console.log(`[lost connections] one node lost (${oldAddress} -> ${added.address}):\n${events.describe(events.events.filter(aboutLost))}`);
+      console.log(
+        `[lost connections] one node lost (${oldAddress} -> ${added.address}):\n${events.describe(events.events.filter(aboutLost))}`,
+      );
       events.stop();
     });
   });

@@ -76,7 +76,12 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
   describe('ASK: a slot is half-way through its migration', () => {
     it('keys already moved and keys not yet moved both work through the cluster client, whose slot map does not change', async () => {
       const slot = 200;
-      const [moved1, moved2, stayed1, stayed2] = ['a', 'b', 'c', 'd'].map((name) => keyForSlot(slot, `:${name}`)) as [string, string, string, string];
+      const [moved1, moved2, stayed1, stayed2] = ['a', 'b', 'c', 'd'].map((name) => keyForSlot(slot, `:${name}`)) as [
+        string,
+        string,
+        string,
+        string,
+      ];
       for (const key of [moved1, moved2, stayed1, stayed2]) await rc.cluster.set(key, `value of ${key}`);
       const mapBefore = [...rc.cluster.slots[slot]!];
 
@@ -108,7 +113,10 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
         await expect(source.get(moved1)).rejects.toThrow(`ASK ${slot} ${announced('redis-node-2')}`);
         expect(await source.get(stayed1)).toBe(`value of ${stayed1}`);
         await expect(target.get(moved1)).rejects.toThrow(`MOVED ${slot} ${announced('redis-node-1')}`); // without ASKING
-        const [[, ok], [, value]] = (await target.pipeline().asking().get(moved1).exec()) as [[null, string], [null, string]];
+        const [[, ok], [, value]] = (await target.pipeline().asking().get(moved1).exec()) as [
+          [null, string],
+          [null, string],
+        ];
         expect([ok, value]).toEqual(['OK', `value of ${moved1}`]);
       } finally {
         source.disconnect();
@@ -145,14 +153,19 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
         // ioredis retries TRYAGAIN every retryDelayOnTryAgain ms (on a random node, which
         // redirects it back with MOVED), and gives up after maxRedirections redirections.
         const impatient = rc.createClient({ retryDelayOnTryAgain: 10, maxRedirections: 3 });
-        await expect(impatient.mget(keys[0], keys[2])).rejects.toThrow(/^Too many Cluster redirections\. Last error: .*(TRYAGAIN|MOVED)/);
+        await expect(impatient.mget(keys[0], keys[2])).rejects.toThrow(
+          /^Too many Cluster redirections\. Last error: .*(TRYAGAIN|MOVED)/,
+        );
         await expect(impatient.mset(keys[1], 'x', keys[3], 'y')).rejects.toThrow(/^Too many Cluster redirections/);
 
         // With a budget longer than the migration, the same MGET simply waits it out.
         const patient = rc.createClient({ retryDelayOnTryAgain: 50, maxRedirections: 1000 });
         const seen = await tryAgainCount(source);
         const answer = patient.mget(keys[0], keys[2]);
-        await waitUntil(async () => (await tryAgainCount(source)) > seen, { timeoutMs: 5000, description: 'the MGET to meet TRYAGAIN' });
+        await waitUntil(async () => (await tryAgainCount(source)) > seen, {
+          timeoutMs: 5000,
+          description: 'the MGET to meet TRYAGAIN',
+        });
         await rc.finishMigration(slot);
         expect(await answer).toEqual(['one', 'three']);
       } finally {
@@ -187,7 +200,10 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       try {
         const seen = await tryAgainCount(source);
         const result = retryWhileSlotMoves(() => client.mget(keys[0], keys[1]));
-        await waitUntil(async () => (await tryAgainCount(source)) > seen, { timeoutMs: 5000, description: 'the MGET to meet TRYAGAIN' });
+        await waitUntil(async () => (await tryAgainCount(source)) > seen, {
+          timeoutMs: 5000,
+          description: 'the MGET to meet TRYAGAIN',
+        });
         await rc.finishMigration(slot);
         expect(await result).toEqual(['one', 'two']);
       } finally {

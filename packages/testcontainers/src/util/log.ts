@@ -17,7 +17,8 @@ export class PhaseLog {
       debug = createDebug(`redis-cluster-kit:${phase}`);
       debugByPhase.set(phase, debug);
     }
-    if (debug.enabled) debug('%s %s%s', this.cluster, message, durationMs === undefined ? '' : ` (${Math.round(durationMs)} ms)`);
+    if (debug.enabled)
+      debug('%s %s%s', this.cluster, message, durationMs === undefined ? '' : ` (${Math.round(durationMs)} ms)`);
     if (this.hook) {
       const event: ClusterLogEvent = { cluster: this.cluster, phase, message };
       if (durationMs !== undefined) event.durationMs = durationMs;

@@ -49,7 +49,10 @@ export class Deadline {
     const controller = new AbortController();
     // Every pending step of a start (one per node and more) listens to this one signal.
     setMaxListeners(0, controller.signal);
-    const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`deadline of ${this.budgetMs} ms passed`)), this.remaining());
+    const timer = setTimeout(
+      () => controller.abort(new DeadlineExceeded(`deadline of ${this.budgetMs} ms passed`)),
+      this.remaining(),
+    );
     return { signal: controller.signal, dispose: () => clearTimeout(timer) };
   }
 }
@@ -61,7 +64,9 @@ export class Deadline {
 export function withTimeout<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => finish(() => reject(signal!.reason));
-    const timer = Number.isFinite(ms) ? setTimeout(() => finish(() => reject(new Error(`no answer within ${ms} ms`))), ms) : undefined;
+    const timer = Number.isFinite(ms)
+      ? setTimeout(() => finish(() => reject(new Error(`no answer within ${ms} ms`))), ms)
+      : undefined;
     timer?.unref();
     let done = false;
     function finish(settle: () => void) {

@@ -25,7 +25,9 @@ export class WaitTimeoutError extends Error {
     /** The last error the check threw, if its last call threw. */
     readonly lastError?: unknown,
   ) {
-    super(`Timed out after ${timeoutMs} ms waiting for ${description}${lastError === undefined ? '' : ` (last check failed: ${causeMessage(lastError)})`}`);
+    super(
+      `Timed out after ${timeoutMs} ms waiting for ${description}${lastError === undefined ? '' : ` (last check failed: ${causeMessage(lastError)})`}`,
+    );
   }
 }
 
@@ -40,7 +42,10 @@ export class WaitTimeoutError extends Error {
  *   description: 'the cluster to notice that a master is gone',
  * });
  */
-export async function waitUntil<T>(check: () => Promise<T | undefined | false> | T | undefined | false, options: WaitUntilOptions): Promise<T> {
+export async function waitUntil<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  options: WaitUntilOptions,
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.waitTimeoutMs;
   const intervalMs = options.intervalMs ?? DEFAULT_FIXTURE_OPTIONS.waitIntervalMs;
   const until = performance.now() + timeoutMs;

@@ -11,7 +11,10 @@ export const docker = new Dockerode();
 /** Containers and networks carrying `label=value`, whatever their state. */
 export async function labelled(label: string, value: string): Promise<{ containers: string[]; networks: string[] }> {
   const filters = JSON.stringify({ label: [`${label}=${value}`] });
-  const [containers, networks] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
+  const [containers, networks] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+  ]);
   return { containers: containers.map((c) => c.Id), networks: networks.map((n) => n.Id) };
 }
 
@@ -31,7 +34,14 @@ export async function withNode<T>(
   fn: (redis: Redis) => Promise<T>,
   options: RedisOptions = {},
 ): Promise<T> {
-  const redis = new Redis({ host: node.host, port: node.port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...options });
+  const redis = new Redis({
+    host: node.host,
+    port: node.port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    ...options,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();

@@ -25,7 +25,15 @@ export const CLUSTER_INFO_OK = [
   '',
 ].join('\r\n');
 
-export const INFO_REPLICATION_UP = ['# Replication', 'role:slave', 'master_host:172.18.0.2', 'master_port:7101', 'master_link_status:up', 'slave_repl_offset:14', ''].join('\r\n');
+export const INFO_REPLICATION_UP = [
+  '# Replication',
+  'role:slave',
+  'master_host:172.18.0.2',
+  'master_port:7101',
+  'master_link_status:up',
+  'slave_repl_offset:14',
+  '',
+].join('\r\n');
 
 // What ioredis returns for CLUSTER SLOTS of a 2x1 cluster announcing hostnames (RESP2).
 export function slotsReply(endpoint2 = 'redis-node-2'): unknown {

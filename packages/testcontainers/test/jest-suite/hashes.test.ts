@@ -15,7 +15,9 @@ test('hashes, multi-key commands within a hash tag, and pipelines', async () => 
 });
 
 test('a multi-key command across slots is refused (CROSSSLOT), as on any real cluster', async () => {
-  await expect(redis.cluster.mget('a', 'b', 'c')).rejects.toThrow(/CROSSSLOT|All keys in the pipeline should belong to the same slot/);
+  await expect(redis.cluster.mget('a', 'b', 'c')).rejects.toThrow(
+    /CROSSSLOT|All keys in the pipeline should belong to the same slot/,
+  );
 });
 
 test('starts empty after the reset', async () => {

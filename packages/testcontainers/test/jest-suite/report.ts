@@ -6,6 +6,14 @@ import type { RedisClusterHandle } from '@redis-cluster-kit/testcontainers/jest'
 export function report(file: string, redis: RedisClusterHandle): void {
   const dir = process.env['SUITE_REPORT_DIR'];
   if (!dir) return;
-  const line = { file, worker: process.env['JEST_WORKER_ID'], pid: process.pid, cluster: redis.redisCluster.id, shared: redis.shared, namespace: redis.namespace, ports: redis.nodes.map((n) => n.port) };
+  const line = {
+    file,
+    worker: process.env['JEST_WORKER_ID'],
+    pid: process.pid,
+    cluster: redis.redisCluster.id,
+    shared: redis.shared,
+    namespace: redis.namespace,
+    ports: redis.nodes.map((n) => n.port),
+  };
   appendFileSync(join(dir, 'files.jsonl'), `${JSON.stringify(line)}\n`);
 }

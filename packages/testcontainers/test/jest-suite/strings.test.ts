@@ -16,7 +16,7 @@ test('writes and reads keys on every master', async () => {
   expect(await redis.cluster.incr('counter')).toBe(42);
 });
 
-test('starts empty: the previous test\'s keys were reset', async () => {
+test("starts empty: the previous test's keys were reset", async () => {
   expect(await redis.cluster.get('counter')).toBeNull();
   expect(await redis.cluster.exists(keyForSlot(0, ':s'))).toBe(0);
 });

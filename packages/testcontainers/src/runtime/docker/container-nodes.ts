@@ -15,7 +15,11 @@ export interface NodeContainer {
 }
 
 /** The {@link NodeRuntime} of a cluster's containers on `networkName`, by node name. */
-export function containerNodeRuntime(docker: Dockerode, networkName: string, containers: ReadonlyMap<string, NodeContainer>): NodeRuntime {
+export function containerNodeRuntime(
+  docker: Dockerode,
+  networkName: string,
+  containers: ReadonlyMap<string, NodeContainer>,
+): NodeRuntime {
   const container = (name: string) => {
     const c = containers.get(name);
     if (!c) throw new Error(`No container for node "${name}"`);
@@ -40,12 +44,19 @@ export function containerNodeRuntime(docker: Dockerode, networkName: string, con
 }
 
 /** The host port `port/tcp` is published on (IPv4 binding first) and the IP on `networkName`. */
-export function publishedAddress(info: Dockerode.ContainerInspectInfo, port: number, networkName: string, name: string): { port: number; internalIp: string } {
+export function publishedAddress(
+  info: Dockerode.ContainerInspectInfo,
+  port: number,
+  networkName: string,
+  name: string,
+): { port: number; internalIp: string } {
   const bindings = info.NetworkSettings.Ports?.[`${port}/tcp`] ?? [];
   const binding = bindings.find((b) => net.isIP(b.HostIp) !== 6) ?? bindings[0];
   const hostPort = Number(binding?.HostPort);
   if (!Number.isInteger(hostPort) || hostPort <= 0) {
-    throw new Error(`Node "${name}" started, but port ${port}/tcp is not published (bindings: ${JSON.stringify(bindings)})`);
+    throw new Error(
+      `Node "${name}" started, but port ${port}/tcp is not published (bindings: ${JSON.stringify(bindings)})`,
+    );
   }
   const internalIp = info.NetworkSettings.Networks?.[networkName]?.IPAddress;
   if (!internalIp) throw new Error(`Node "${name}" started, but has no IP on network "${networkName}"`);

@@ -20,7 +20,11 @@ describe('demuxedLines', () => {
       header.writeUInt32BE(Buffer.byteLength(text), 4);
       return Buffer.concat([header, Buffer.from(text)]);
     };
-    const raw = Buffer.concat([frame(1, '1:C # Redis is starting\n'), frame(2, '*** FATAL CONFIG FILE ERROR ***\n'), frame(2, ">>> 'save \"x\"'\n")]);
+    const raw = Buffer.concat([
+      frame(1, '1:C # Redis is starting\n'),
+      frame(2, '*** FATAL CONFIG FILE ERROR ***\n'),
+      frame(2, '>>> \'save "x"\'\n'),
+    ]);
     expect(demuxedLines(raw)).toEqual(['1:C # Redis is starting', '*** FATAL CONFIG FILE ERROR ***', `>>> 'save "x"'`]);
     expect(demuxedLines('a\n\nb\n')).toEqual(['a', 'b']);
   });

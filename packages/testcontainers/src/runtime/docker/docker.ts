@@ -6,7 +6,13 @@ import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
-import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
+import {
+  GenericContainer,
+  getContainerRuntimeClient,
+  ImageName,
+  type ContainerRuntimeClient,
+  type WaitStrategy,
+} from 'testcontainers';
 import { DockerUnavailableError, ImageUnavailableError, NodeExitedError } from '../../errors';
 import { processAlive } from '../../util/liveness';
 import { hideSecret } from '../../util/messages';
@@ -26,7 +32,12 @@ export const LABELS = Object.freeze({
 });
 
 /** The labels that say who owns a cluster's resources: this process on this machine. */
-export function ownerLabels(clusterId: string, name: string | undefined, pid = process.pid, host = hostname()): Record<string, string> {
+export function ownerLabels(
+  clusterId: string,
+  name: string | undefined,
+  pid = process.pid,
+  host = hostname(),
+): Record<string, string> {
   const labels: Record<string, string> = {
     [LABELS.kit]: 'true',
     [LABELS.pid]: String(pid),
@@ -41,7 +52,12 @@ export function ownerLabels(clusterId: string, name: string | undefined, pid = p
  * The labels of a cluster kept for reuse: no pid (it is meant to outlive the process, so the
  * stale-resource reaper leaves it alone), the reuse key instead.
  */
-export function keptLabels(clusterId: string, name: string | undefined, key: string, host = hostname()): Record<string, string> {
+export function keptLabels(
+  clusterId: string,
+  name: string | undefined,
+  key: string,
+  host = hostname(),
+): Record<string, string> {
   const labels: Record<string, string> = {
     [LABELS.kit]: 'true',
     [LABELS.host]: host,
@@ -79,7 +95,11 @@ export function canConnect(host: string, port: number, timeoutMs = 500): Promise
  * (172.17.0.1) whenever the test process runs in a container with its own daemon, although
  * loopback works and is what the published addresses should be.
  */
-export async function reachableHost(runtimeHost: string, probePort: number, env: Readonly<Record<string, string | undefined>> = process.env): Promise<string> {
+export async function reachableHost(
+  runtimeHost: string,
+  probePort: number,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<string> {
   const override = env['TESTCONTAINERS_HOST_OVERRIDE'];
   if (override) return override;
   if (await canConnect('127.0.0.1', probePort)) return '127.0.0.1';
@@ -117,7 +137,8 @@ export async function ensureImage(client: ContainerRuntimeClient, image: string,
   } catch {
     present = false;
   }
-  if (!present) throw new ImageUnavailableError(image, envVar, pullError ?? new Error('the pull did not produce the image'));
+  if (!present)
+    throw new ImageUnavailableError(image, envVar, pullError ?? new Error('the pull did not produce the image'));
 }
 
 /** How many listings {@link reapStale} makes at most: one more after each that found something. */
@@ -170,7 +191,11 @@ export async function reapStale(
  * Testcontainers' `new Network()`, which cannot label a network: the labels (owner pid, host,
  * cluster id) are what lets a later start remove the network of a crashed run.
  */
-export async function createNetwork(client: ContainerRuntimeClient, name: string, labels: Record<string, string>): Promise<{ id: string; name: string }> {
+export async function createNetwork(
+  client: ContainerRuntimeClient,
+  name: string,
+  labels: Record<string, string>,
+): Promise<{ id: string; name: string }> {
   const network = await client.network.create({
     Name: name,
     CheckDuplicate: true,
@@ -271,7 +296,12 @@ export class RedisReadyWaitStrategy implements WaitStrategy {
       let done = false;
       // Ref'd on purpose: while a start is awaited, the process must not exit under it.
       const timer = setTimeout(
-        () => finish(new Error(`redis-server of node "${this.node}" did not accept connections within ${this.#timeoutMs} ms; last lines: ${lines.slice(-4).join(' | ')}`)),
+        () =>
+          finish(
+            new Error(
+              `redis-server of node "${this.node}" did not accept connections within ${this.#timeoutMs} ms; last lines: ${lines.slice(-4).join(' | ')}`,
+            ),
+          ),
         this.#timeoutMs,
       );
       // The log stream does not always end when the process exits: look at the container too.
@@ -279,7 +309,9 @@ export class RedisReadyWaitStrategy implements WaitStrategy {
         container.inspect().then(
           async (info) => {
             if (done || info.State.Running || info.State.Status === 'created') return;
-            const tail = await container.logs({ stdout: true, stderr: true, follow: false, tail: 20 }).catch(() => Buffer.alloc(0));
+            const tail = await container
+              .logs({ stdout: true, stderr: true, follow: false, tail: 20 })
+              .catch(() => Buffer.alloc(0));
             finish(new NodeExitedError(this.node, hideSecret(demuxedLines(tail), this.secret)));
           },
           (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
@@ -322,7 +354,8 @@ export function demuxedLines(raw: Buffer | string): string[] {
   const buffer = typeof raw === 'string' ? Buffer.from(raw) : raw;
   const parts: Buffer[] = [];
   let offset = 0;
-  const framed = buffer.length >= 8 && (buffer[0] === 1 || buffer[0] === 2) && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
+  const framed =
+    buffer.length >= 8 && (buffer[0] === 1 || buffer[0] === 2) && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
   if (framed) {
     while (offset + 8 <= buffer.length) {
       const size = buffer.readUInt32BE(offset + 4);
@@ -340,7 +373,9 @@ export function demuxedLines(raw: Buffer | string): string[] {
 }
 
 function statusOf(err: unknown): number | undefined {
-  return typeof err === 'object' && err !== null && 'statusCode' in err ? Number((err as { statusCode: unknown }).statusCode) : undefined;
+  return typeof err === 'object' && err !== null && 'statusCode' in err
+    ? Number((err as { statusCode: unknown }).statusCode)
+    : undefined;
 }
 
 /** Force-remove a container with its volumes; a container that is already gone (or going) is fine. */
@@ -368,7 +403,11 @@ export async function removeNetwork(docker: Dockerode, id: string): Promise<void
  * Remove every container and network labelled with this cluster id, whatever state they are in
  * (the safety net after a failed start: containers can exist that no start() call returned).
  */
-export async function removeCluster(client: ContainerRuntimeClient, clusterId: string, knownContainerIds: readonly string[] = []): Promise<void> {
+export async function removeCluster(
+  client: ContainerRuntimeClient,
+  clusterId: string,
+  knownContainerIds: readonly string[] = [],
+): Promise<void> {
   const docker = dockerode(client);
   const filters = JSON.stringify({ label: [`${LABELS.cluster}=${clusterId}`] });
   const listed = await docker.listContainers({ all: true, filters });

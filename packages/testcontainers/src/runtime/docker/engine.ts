@@ -37,14 +37,20 @@ export async function dockerEngine(log: PhaseLog, signal: AbortSignal): Promise<
   };
 }
 
-async function openDockerHost(client: ContainerRuntimeClient, { clusterId, resolved, reuseKey: key, log, deadline, signal }: OpenContext): Promise<NodeHost> {
+async function openDockerHost(
+  client: ContainerRuntimeClient,
+  { clusterId, resolved, reuseKey: key, log, deadline, signal }: OpenContext,
+): Promise<NodeHost> {
   const { plan } = resolved;
   const labels = key === undefined ? ownerLabels(clusterId, resolved.name) : keptLabels(clusterId, resolved.name, key);
   const networkName = `redis-cluster-kit-${clusterId}`;
   const reaped = reapStale(client).then(
     (r) => {
       if (r.containers.length + r.networks.length > 0) {
-        log.event('reap', `removed ${r.containers.length} containers and ${r.networks.length} networks of dead processes`);
+        log.event(
+          'reap',
+          `removed ${r.containers.length} containers and ${r.networks.length} networks of dead processes`,
+        );
       }
     },
     (err: unknown) => log.event('reap', `could not look for stale resources: ${String(err)}`),
@@ -59,7 +65,11 @@ async function openDockerHost(client: ContainerRuntimeClient, { clusterId, resol
   creatingNetwork.catch(() => undefined);
   let network: { id: string; name: string };
   try {
-    [, network] = await withTimeout(Promise.all([ensureImage(client, plan.options.image, IMAGE_ENV_VAR), creatingNetwork]), Infinity, signal);
+    [, network] = await withTimeout(
+      Promise.all([ensureImage(client, plan.options.image, IMAGE_ENV_VAR), creatingNetwork]),
+      Infinity,
+      signal,
+    );
   } catch (err) {
     // A network created a moment after the failure would be left: wait for it, then remove.
     await Promise.allSettled([creatingNetwork]);

@@ -25,7 +25,10 @@ export async function findKeptClusters(
   plan: ClusterPlan,
   settledAfterMs = 120_000,
 ): Promise<{ complete: KeptContainers[]; broken: string[] }> {
-  const listed = await dockerode(client).listContainers({ all: true, filters: JSON.stringify({ label: [`${LABELS.reuse}=${key}`] }) });
+  const listed = await dockerode(client).listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`${LABELS.reuse}=${key}`] }),
+  });
   const byCluster = new Map<string, Dockerode.ContainerInfo[]>();
   for (const c of listed.sort((a, b) => b.Created - a.Created)) {
     const id = c.Labels[LABELS.cluster];
@@ -38,11 +41,18 @@ export async function findKeptClusters(
     const nodes = new Map<string, { containerId: string; hostPort: number }>();
     for (const c of containers) {
       const planned = plan.nodes.find((n) => n.name === c.Labels[LABELS.node]);
-      const published = c.Ports.find((p) => p.PrivatePort === planned?.port && p.PublicPort !== undefined && p.PublicPort > 0);
-      if (planned && c.State === 'running' && published) nodes.set(planned.name, { containerId: c.Id, hostPort: published.PublicPort });
+      const published = c.Ports.find(
+        (p) => p.PrivatePort === planned?.port && p.PublicPort !== undefined && p.PublicPort > 0,
+      );
+      if (planned && c.State === 'running' && published)
+        nodes.set(planned.name, { containerId: c.Id, hostPort: published.PublicPort });
     }
-    if (nodes.size === plan.nodes.length && containers.length === plan.nodes.length) complete.push({ clusterId, nodes });
-    else if (containers.some((c) => c.State === 'exited' || c.State === 'dead') || Date.now() - Math.max(...containers.map((c) => c.Created * 1000)) > settledAfterMs) {
+    if (nodes.size === plan.nodes.length && containers.length === plan.nodes.length)
+      complete.push({ clusterId, nodes });
+    else if (
+      containers.some((c) => c.State === 'exited' || c.State === 'dead') ||
+      Date.now() - Math.max(...containers.map((c) => c.Created * 1000)) > settledAfterMs
+    ) {
       broken.push(clusterId);
     }
   }

@@ -65,9 +65,13 @@ describe('owner files', () => {
     const now = Date.now();
     expect(ownedByLiveProcess({ dir: 'd', owner: owner({ pid: 1 }), mtimeMs: 0 }, 'ci-box', alive, now)).toBe(true);
     expect(ownedByLiveProcess({ dir: 'd', owner: owner({ pid: 2 }), mtimeMs: now }, 'ci-box', alive, now)).toBe(false);
-    expect(ownedByLiveProcess({ dir: 'd', owner: owner({ pid: 2, host: 'other' }), mtimeMs: 0 }, 'ci-box', alive, now)).toBe(true);
+    expect(
+      ownedByLiveProcess({ dir: 'd', owner: owner({ pid: 2, host: 'other' }), mtimeMs: 0 }, 'ci-box', alive, now),
+    ).toBe(true);
     expect(ownedByLiveProcess({ dir: 'd', owner: undefined, mtimeMs: now - 60_000 }, 'ci-box', alive, now)).toBe(true);
-    expect(ownedByLiveProcess({ dir: 'd', owner: undefined, mtimeMs: now - 11 * 60_000 }, 'ci-box', alive, now)).toBe(false);
+    expect(ownedByLiveProcess({ dir: 'd', owner: undefined, mtimeMs: now - 11 * 60_000 }, 'ci-box', alive, now)).toBe(
+      false,
+    );
   });
 });
 
@@ -75,7 +79,8 @@ describe('pid files and process titles', () => {
   it('read a pid, and nothing else', () => {
     expect(parsePidFile('12345\n')).toBe(12345);
     expect(parsePidFile(' 7 ')).toBe(7);
-    for (const bad of ['', '0', '-1', '12a', '1 2', '3.5', '99999999999', '0012']) expect(parsePidFile(bad)).toBeUndefined();
+    for (const bad of ['', '0', '-1', '12a', '1 2', '3.5', '99999999999', '0012'])
+      expect(parsePidFile(bad)).toBeUndefined();
   });
 
   it('recognise the title redis-server gives itself, for the right port only', () => {
@@ -94,18 +99,24 @@ describe('pid files and process titles', () => {
   });
 
   // /proc tells a zombie apart; elsewhere kill -0 is all there is.
-  (process.platform === 'linux' ? it : it.skip)('count a zombie (ended, never reaped by its parent) as dead, although kill -0 answers', async () => {
-    // The shell's background child outlives the shell, which becomes `sleep`: no one reaps it when it exits.
-    const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    try {
-      const pid = Number((await once(parent.stdout, 'data'))[0].toString().trim());
-      await waitUntil(() => readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), { timeoutMs: 5000, description: `pid ${pid} to be a zombie` });
-      expect(() => process.kill(pid, 0)).not.toThrow();
-      expect(processAlive(pid)).toBe(false);
-    } finally {
-      parent.kill('SIGKILL');
-    }
-  });
+  (process.platform === 'linux' ? it : it.skip)(
+    'count a zombie (ended, never reaped by its parent) as dead, although kill -0 answers',
+    async () => {
+      // The shell's background child outlives the shell, which becomes `sleep`: no one reaps it when it exits.
+      const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      try {
+        const pid = Number((await once(parent.stdout, 'data'))[0].toString().trim());
+        await waitUntil(() => readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), {
+          timeoutMs: 5000,
+          description: `pid ${pid} to be a zombie`,
+        });
+        expect(() => process.kill(pid, 0)).not.toThrow();
+        expect(processAlive(pid)).toBe(false);
+      } finally {
+        parent.kill('SIGKILL');
+      }
+    },
+  );
 
   it('never take another process for a node: this test process is not a redis-server, a dead pid is nothing', async () => {
     expect(await isNodeProcess(process.pid, process.cwd(), 15000)).toBe(false);
@@ -139,7 +150,10 @@ describe('reaping the folders of dead owners', () => {
     try {
       const host = 'ci-box';
       const dead = deadPid();
-      const deadDir = makeDir('dead-aaaaaa', owner({ pid: dead, host }), { 'redis-node-1': bystander.pid!, 'redis-node-2': dead });
+      const deadDir = makeDir('dead-aaaaaa', owner({ pid: dead, host }), {
+        'redis-node-1': bystander.pid!,
+        'redis-node-2': dead,
+      });
       const liveDir = makeDir('live-bbbbbb', owner({ pid: process.pid, host }));
       const foreignDir = makeDir('foreign-cccccc', owner({ pid: dead, host: 'another-machine' }));
       const unownedYoung = makeDir('young-dddddd', undefined);
@@ -148,16 +162,24 @@ describe('reaping the folders of dead owners', () => {
       utimesSync(unownedOld, old, old);
       writeFileSync(join(root, `${PROCESS_DIR_PREFIX}a-file`), 'not a folder');
 
-      expect((await listClusterDirs(root)).map((d) => d.dir).sort()).toEqual([deadDir, foreignDir, liveDir, unownedOld, unownedYoung].sort());
+      expect((await listClusterDirs(root)).map((d) => d.dir).sort()).toEqual(
+        [deadDir, foreignDir, liveDir, unownedOld, unownedYoung].sort(),
+      );
       const reaped = await reapDeadOwners(root, host);
       expect(reaped.dirs.sort()).toEqual([deadDir, unownedOld].sort());
       expect(reaped.processes).toEqual([]);
-      expect((await listClusterDirs(root)).map((d) => d.dir).sort()).toEqual([foreignDir, liveDir, unownedYoung].sort());
+      expect((await listClusterDirs(root)).map((d) => d.dir).sort()).toEqual(
+        [foreignDir, liveDir, unownedYoung].sort(),
+      );
       expect(bystander.exitCode).toBeNull();
       expect(() => process.kill(bystander.pid!, 0)).not.toThrow();
     } finally {
       bystander.kill('SIGKILL');
-      await new Promise((resolve) => (bystander.exitCode !== null || bystander.signalCode !== null ? resolve(undefined) : bystander.once('exit', resolve)));
+      await new Promise((resolve) =>
+        bystander.exitCode !== null || bystander.signalCode !== null
+          ? resolve(undefined)
+          : bystander.once('exit', resolve),
+      );
     }
   });
 

@@ -72,12 +72,23 @@ export function parseOwnerFile(text: string): OwnerRecord | undefined {
   const r = value as Record<string, unknown>;
   if (r['format'] !== OWNER_FORMAT) return undefined;
   if (typeof r['pid'] !== 'number' || !Number.isInteger(r['pid']) || r['pid'] <= 0) return undefined;
-  if (typeof r['host'] !== 'string' || typeof r['cluster'] !== 'string' || typeof r['server'] !== 'string' || typeof r['created'] !== 'string') return undefined;
+  if (
+    typeof r['host'] !== 'string' ||
+    typeof r['cluster'] !== 'string' ||
+    typeof r['server'] !== 'string' ||
+    typeof r['created'] !== 'string'
+  )
+    return undefined;
   if (r['name'] !== undefined && typeof r['name'] !== 'string') return undefined;
   const ports = r['ports'];
-  if (!Array.isArray(ports) || !ports.every((p) => p !== null && typeof p === 'object' && isPort(p.start) && isPort(p.end) && p.start <= p.end)) return undefined;
+  if (
+    !Array.isArray(ports) ||
+    !ports.every((p) => p !== null && typeof p === 'object' && isPort(p.start) && isPort(p.end) && p.start <= p.end)
+  )
+    return undefined;
   const nodes = r['nodes'];
-  if (nodes === null || typeof nodes !== 'object' || Array.isArray(nodes) || !Object.values(nodes).every(isPort)) return undefined;
+  if (nodes === null || typeof nodes !== 'object' || Array.isArray(nodes) || !Object.values(nodes).every(isPort))
+    return undefined;
   return value as OwnerRecord;
 }
 
@@ -159,9 +170,13 @@ export async function listClusterDirs(root = tmpdir()): Promise<ClusterDir[]> {
   return dirs.filter((d): d is ClusterDir => d !== undefined);
 }
 
-
 /** Is this folder's owner a live process of this machine (or of another machine sharing the folder)? */
-export function ownedByLiveProcess(d: ClusterDir, host = hostname(), alive: (pid: number) => boolean = processAlive, now = Date.now()): boolean {
+export function ownedByLiveProcess(
+  d: ClusterDir,
+  host = hostname(),
+  alive: (pid: number) => boolean = processAlive,
+  now = Date.now(),
+): boolean {
   if (!d.owner) return now - d.mtimeMs < UNOWNED_GRACE_MS;
   if (d.owner.host !== host) return true; // not ours to judge
   return alive(d.owner.pid);
@@ -199,7 +214,11 @@ async function portOfConfig(nodeDir: string): Promise<number | undefined> {
  * Kill the redis-servers of cluster folders whose owner process has ended, and remove the
  * folders. Folders of live owners (this process's own included) are left alone.
  */
-export async function reapDeadOwners(root = tmpdir(), host = hostname(), alive: (pid: number) => boolean = processAlive): Promise<{ dirs: string[]; processes: number[] }> {
+export async function reapDeadOwners(
+  root = tmpdir(),
+  host = hostname(),
+  alive: (pid: number) => boolean = processAlive,
+): Promise<{ dirs: string[]; processes: number[] }> {
   const dirs = (await listClusterDirs(root)).filter((d) => !ownedByLiveProcess(d, host, alive));
   const killed: number[] = [];
   await Promise.all(
@@ -216,7 +235,12 @@ export async function reapDeadOwners(root = tmpdir(), host = hostname(), alive: 
       // Gone within a few ms; the folder is removed either way.
       for (let i = 0; i < 50 && procs.some((p) => processAlive(p.pid)); i++) await delay(10);
       await rm(d.dir, { recursive: true, force: true, maxRetries: 3 });
-      debug('reaped %s (owner %s): killed %o', d.dir, d.owner ? `${d.owner.pid}@${d.owner.host}` : 'unknown', procs.map((p) => p.pid));
+      debug(
+        'reaped %s (owner %s): killed %o',
+        d.dir,
+        d.owner ? `${d.owner.pid}@${d.owner.host}` : 'unknown',
+        procs.map((p) => p.pid),
+      );
     }),
   );
   return { dirs: dirs.map((d) => d.dir), processes: killed };

@@ -39,7 +39,14 @@ import {
   reapDeadOwners,
   type OwnerRecord,
 } from './dirs';
-import { blockRanges, chooseFreeBlock, describeRange, portProbe, PROCESS_BUS_PORT_OFFSET, type PortRange } from './ports';
+import {
+  blockRanges,
+  chooseFreeBlock,
+  describeRange,
+  portProbe,
+  PROCESS_BUS_PORT_OFFSET,
+  type PortRange,
+} from './ports';
 import { findRedisServer, type RedisServerBinary } from './redis-server';
 
 /** Where every node of the process runtime listens (and what other nodes MEET it at). */
@@ -59,7 +66,10 @@ export interface ProcessEngine extends RuntimeEngine {
 }
 
 /** Find and check redis-server (RedisServerUnavailableError if it cannot be used). */
-export async function processEngine(spec: string, env: Readonly<Record<string, string | undefined>>): Promise<ProcessEngine> {
+export async function processEngine(
+  spec: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ProcessEngine> {
   const server = await findRedisServer(spec, env);
   return {
     kind: 'process',
@@ -74,10 +84,16 @@ export async function processEngine(spec: string, env: Readonly<Record<string, s
 const heldHere = new Map<string, PortRange[]>();
 const heldRanges = () => [...heldHere.values()].flat();
 
-async function openProcessHost(server: RedisServerBinary, { clusterId, resolved, log, signal }: OpenContext): Promise<NodeHost> {
+async function openProcessHost(
+  server: RedisServerBinary,
+  { clusterId, resolved, log, signal }: OpenContext,
+): Promise<NodeHost> {
   const reaped = await reapDeadOwners();
   if (reaped.dirs.length > 0) {
-    log.event('reap', `removed ${reaped.dirs.length} cluster folders and ${reaped.processes.length} redis-server processes of dead processes`);
+    log.event(
+      'reap',
+      `removed ${reaped.dirs.length} cluster folders and ${reaped.processes.length} redis-server processes of dead processes`,
+    );
   }
   signal.throwIfAborted();
   const count = resolved.plan.nodes.length;
@@ -87,7 +103,9 @@ async function openProcessHost(server: RedisServerBinary, { clusterId, resolved,
     ranges = blockRanges(plan.options.basePort, count, plan.options.busPortOffset);
     heldHere.set(clusterId, ranges);
   } else {
-    const others = (await listClusterDirs()).filter((d) => d.owner !== undefined && ownedByLiveProcess(d)).flatMap((d) => d.owner!.ports);
+    const others = (await listClusterDirs())
+      .filter((d) => d.owner !== undefined && ownedByLiveProcess(d))
+      .flatMap((d) => d.owner!.ports);
     let held: PortRange[] = [];
     const base = await chooseFreeBlock({
       count,
@@ -123,7 +141,10 @@ async function openProcessHost(server: RedisServerBinary, { clusterId, resolved,
     if (root !== undefined) await rm(root, { recursive: true, force: true });
     throw err;
   }
-  log.event('processes', `node folders in ${root}; ports ${ranges.map(describeRange).join(' and ')} on ${LOOPBACK}${resolved.fixedPorts ? ' (basePort given)' : ''}`);
+  log.event(
+    'processes',
+    `node folders in ${root}; ports ${ranges.map(describeRange).join(' and ')} on ${LOOPBACK}${resolved.fixedPorts ? ' (basePort given)' : ''}`,
+  );
   return new ProcessHost(plan, root, server, resolved, clusterId, signal);
 }
 
@@ -186,10 +207,18 @@ class ProcessHost implements NodeHost {
     this.#assertNotRemoved(node.name);
     const dir = join(this.root, node.name);
     await mkdir(dir, { mode: 0o700 });
-    const proc: NodeProcess = { planned: node, dir, config: join(dir, CONFIG_FILE), log: join(dir, LOG_FILE), pidFile: join(dir, PID_FILE) };
+    const proc: NodeProcess = {
+      planned: node,
+      dir,
+      config: join(dir, CONFIG_FILE),
+      log: join(dir, LOG_FILE),
+      pidFile: join(dir, PID_FILE),
+    };
     // redis-server writes its pid file too, a few ms after it starts: so does this process, at
     // once, so that a crash of this process at any point leaves the pid for the reaper.
-    const directives = nodeConfig(this.plan, node.name, this.resolved, { dir, bind: LOOPBACK }, [['pidfile', proc.pidFile]]);
+    const directives = nodeConfig(this.plan, node.name, this.resolved, { dir, bind: LOOPBACK }, [
+      ['pidfile', proc.pidFile],
+    ]);
     await writeFile(proc.config, renderConfigFile(directives), { mode: 0o600 });
     this.#procs.set(node.name, proc);
     // The start's own deadline bounds the wait (through the signal).
@@ -229,22 +258,38 @@ class ProcessHost implements NodeHost {
   }
 
   /** Spawn the node's redis-server (again) and resolve once it accepts connections. */
-  async #spawn(proc: NodeProcess, timeoutMs: number, signal: AbortSignal | undefined, onRunning?: () => void): Promise<void> {
+  async #spawn(
+    proc: NodeProcess,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    onRunning?: () => void,
+  ): Promise<void> {
     this.#assertNotRemoved(proc.planned.name);
-    const offset = await stat(proc.log).then((s) => s.size, () => 0);
+    const offset = await stat(proc.log).then(
+      (s) => s.size,
+      () => 0,
+    );
     // The log file is the child's stdout and stderr: it outlives this process, and nothing of
     // the child is piped through it (no stream handle to close, no lost lines).
     const fd = openSync(proc.log, 'a', 0o600);
     let child: ChildProcess;
     try {
-      child = spawn(this.server.path, [proc.config], { cwd: proc.dir, stdio: ['ignore', fd, fd], detached: false, windowsHide: true });
+      child = spawn(this.server.path, [proc.config], {
+        cwd: proc.dir,
+        stdio: ['ignore', fd, fd],
+        detached: false,
+        windowsHide: true,
+      });
     } finally {
       closeSync(fd);
     }
     const failed = new Promise<Error>((resolve) => child.once('error', resolve));
     const exited = new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      failed.then(() => resolve(), () => resolve());
+      failed.then(
+        () => resolve(),
+        () => resolve(),
+      );
     });
     proc.child = child;
     proc.exited = exited;
@@ -291,7 +336,9 @@ class ProcessHost implements NodeHost {
         // Read once more after the exit: what it printed last is in the file by then.
         if (wasEnded) throw this.#exitError(proc, child, lastLines(text, this.resolved.password));
         if (performance.now() > until) {
-          throw new Error(`redis-server of node "${name}" did not accept connections within ${timeoutMs} ms; last lines: ${lastLines(text, this.resolved.password).slice(-4).join(' | ')}`);
+          throw new Error(
+            `redis-server of node "${name}" did not accept connections within ${timeoutMs} ms; last lines: ${lastLines(text, this.resolved.password).slice(-4).join(' | ')}`,
+          );
         }
         await Promise.race([delay(LOG_POLL_MS, signal), exited]);
       }
@@ -329,7 +376,8 @@ class ProcessHost implements NodeHost {
   }
 
   #signalRunning(proc: NodeProcess, signal: 'SIGSTOP' | 'SIGCONT', action: string): void {
-    if (!isRunning(proc)) throw new Error(`Cannot ${action} node "${proc.planned.name}": its redis-server is not running`);
+    if (!isRunning(proc))
+      throw new Error(`Cannot ${action} node "${proc.planned.name}": its redis-server is not running`);
     proc.child.kill(signal);
   }
 

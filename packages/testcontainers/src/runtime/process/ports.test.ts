@@ -1,5 +1,14 @@
 import { createServer } from 'node:net';
-import { allowedBases, blockRanges, chooseFreeBlock, pickBase, portFree, PROCESS_BUS_PORT_OFFSET, PROCESS_CLIENT_PORTS, type PortRange } from './ports';
+import {
+  allowedBases,
+  blockRanges,
+  chooseFreeBlock,
+  pickBase,
+  portFree,
+  PROCESS_BUS_PORT_OFFSET,
+  PROCESS_CLIENT_PORTS,
+  type PortRange,
+} from './ports';
 
 describe('port blocks of the process runtime', () => {
   it('are client ports from 12000-21999 and bus ports 10000 above, all below the ephemeral range (32768)', () => {
@@ -72,8 +81,17 @@ describe('port blocks of the process runtime', () => {
 
   it('fail with what was looked for when no block is free', async () => {
     await expect(
-      chooseFreeBlock({ count: 3, reserved: () => [], reserve: () => undefined, release: () => undefined, isFree: async () => false, random: () => 0.5 }),
-    ).rejects.toThrow(/^No block of 3 free client ports in 12000-21999 with free bus ports 10000 above them on 127\.0\.0\.1 \(\d+ ports found taken\): free some, or give basePort$/);
+      chooseFreeBlock({
+        count: 3,
+        reserved: () => [],
+        reserve: () => undefined,
+        release: () => undefined,
+        isFree: async () => false,
+        random: () => 0.5,
+      }),
+    ).rejects.toThrow(
+      /^No block of 3 free client ports in 12000-21999 with free bus ports 10000 above them on 127\.0\.0\.1 \(\d+ ports found taken\): free some, or give basePort$/,
+    );
   });
 
   it('probe a port by binding it on 127.0.0.1', async () => {

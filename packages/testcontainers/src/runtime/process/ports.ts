@@ -41,7 +41,12 @@ export function describeRange(range: PortRange): string {
  * The bases a block of `count` nodes may start at: inside `within`, and with neither its client
  * nor its bus ports in any `reserved` range. Sorted, disjoint, inclusive ranges of bases.
  */
-export function allowedBases(count: number, reserved: readonly PortRange[], within: PortRange = PROCESS_CLIENT_PORTS, busPortOffset = PROCESS_BUS_PORT_OFFSET): PortRange[] {
+export function allowedBases(
+  count: number,
+  reserved: readonly PortRange[],
+  within: PortRange = PROCESS_CLIENT_PORTS,
+  busPortOffset = PROCESS_BUS_PORT_OFFSET,
+): PortRange[] {
   let allowed: PortRange[] = [{ start: within.start, end: within.end - count + 1 }];
   if (allowed[0]!.end < allowed[0]!.start) return [];
   for (const r of reserved) {
@@ -60,7 +65,12 @@ export function allowedBases(count: number, reserved: readonly PortRange[], with
 }
 
 /** A base drawn evenly from {@link allowedBases}, or undefined when there is none. `random` returns [0, 1). */
-export function pickBase(count: number, reserved: readonly PortRange[], random: () => number = Math.random, within: PortRange = PROCESS_CLIENT_PORTS): number | undefined {
+export function pickBase(
+  count: number,
+  reserved: readonly PortRange[],
+  random: () => number = Math.random,
+  within: PortRange = PROCESS_CLIENT_PORTS,
+): number | undefined {
   const allowed = allowedBases(count, reserved, within);
   const total = allowed.reduce((sum, r) => sum + r.end - r.start + 1, 0);
   if (total === 0) return undefined;

@@ -6,8 +6,13 @@ import { findRedisServer, lookupOnPath, parseServerVersion } from './redis-serve
 
 describe('redis-server --version', () => {
   it('gives product and version, for Redis and its forks', () => {
-    expect(parseServerVersion('Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=ae4d7c971a948f0\n')).toEqual({ product: 'Redis', version: '7.0.15', major: 7, minor: 0 });
-    expect(parseServerVersion('Valkey server v=8.0.1 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64')).toMatchObject({ product: 'Valkey', major: 8 });
+    expect(
+      parseServerVersion('Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=ae4d7c971a948f0\n'),
+    ).toEqual({ product: 'Redis', version: '7.0.15', major: 7, minor: 0 });
+    expect(parseServerVersion('Valkey server v=8.0.1 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64')).toMatchObject({
+      product: 'Valkey',
+      major: 8,
+    });
     expect(parseServerVersion('node v20')).toBeUndefined();
   });
 });
@@ -31,17 +36,32 @@ describe('finding redis-server', () => {
   it('looks a command name up on PATH, and takes a path as it is', async () => {
     expect(await lookupOnPath('redis-server', `/nonexistent:${dir}`)).toBe(join(dir, 'redis-server'));
     expect(await lookupOnPath('redis-server', '')).toBeUndefined();
-    expect(await findRedisServer('redis-server', { PATH: dir })).toEqual({ path: join(dir, 'redis-server'), product: 'Redis', version: '7.2.4' });
+    expect(await findRedisServer('redis-server', { PATH: dir })).toEqual({
+      path: join(dir, 'redis-server'),
+      product: 'Redis',
+      version: '7.2.4',
+    });
     expect((await findRedisServer(join(dir, 'redis-server'), {})).version).toBe('7.2.4');
   });
 
   it.each([
-    ['missing on PATH', 'redis-server', { PATH: '/nonexistent' }, 'Cannot run redis-server "redis-server" for the process runtime: it is not on PATH. To fix it, install Redis >= 7.0'],
-    ['a path to nothing', '/nonexistent/redis-server', {}, 'Cannot run redis-server "/nonexistent/redis-server" for the process runtime: no such file.'],
+    [
+      'missing on PATH',
+      'redis-server',
+      { PATH: '/nonexistent' },
+      'Cannot run redis-server "redis-server" for the process runtime: it is not on PATH. To fix it, install Redis >= 7.0',
+    ],
+    [
+      'a path to nothing',
+      '/nonexistent/redis-server',
+      {},
+      'Cannot run redis-server "/nonexistent/redis-server" for the process runtime: no such file.',
+    ],
     ['not executable', 'NOT_EXECUTABLE', {}, 'for the process runtime: it is not an executable file.'],
     ['too old', 'OLD', {}, 'for the process runtime: it is Redis 6.2.6; the fixture needs Redis 7.0 or newer.'],
   ])('says what is wrong when it is %s, and how to fix it', async (_label, spec, env, message) => {
-    const path = spec === 'NOT_EXECUTABLE' ? join(dir, 'not-executable') : spec === 'OLD' ? join(dir, 'redis-server-6') : spec;
+    const path =
+      spec === 'NOT_EXECUTABLE' ? join(dir, 'not-executable') : spec === 'OLD' ? join(dir, 'redis-server-6') : spec;
     const error = await findRedisServer(path, env).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RedisServerUnavailableError);
     expect((error as Error).message).toContain(message);

@@ -24,10 +24,17 @@ export interface RedisServerBinary {
 export const MIN_REDIS_VERSION = [7, 0] as const;
 
 /** `Redis server v=7.0.15 sha=...` (what `redis-server --version` prints) as product and version; undefined if it is not that. */
-export function parseServerVersion(text: string): { product: string; version: string; major: number; minor: number } | undefined {
+export function parseServerVersion(
+  text: string,
+): { product: string; version: string; major: number; minor: number } | undefined {
   const match = /^(\S+) server v=(\d+)\.(\d+)\.(\d+)/m.exec(text.trim());
   if (!match) return undefined;
-  return { product: match[1]!, version: `${match[2]}.${match[3]}.${match[4]}`, major: Number(match[2]), minor: Number(match[3]) };
+  return {
+    product: match[1]!,
+    version: `${match[2]}.${match[3]}.${match[4]}`,
+    major: Number(match[2]),
+    minor: Number(match[3]),
+  };
 }
 
 /** The first executable file called `command` in the directories of `pathVariable`. */
@@ -56,7 +63,10 @@ const found = new Map<string, Promise<RedisServerBinary>>();
  * The redis-server `spec` names: a path when it contains a "/", else a command name on PATH.
  * @throws RedisServerUnavailableError saying what is wrong and how to fix it.
  */
-export function findRedisServer(spec: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<RedisServerBinary> {
+export function findRedisServer(
+  spec: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<RedisServerBinary> {
   const key = `${spec}\u0000${env['PATH'] ?? ''}`;
   let lookup = found.get(key);
   if (!lookup) {
@@ -92,7 +102,10 @@ async function locate(spec: string, env: Readonly<Record<string, string | undefi
     throw fail(`\`${path} --version\` failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
   });
   const parsed = parseServerVersion(output);
-  if (!parsed) throw fail(`\`${path} --version\` did not print a Redis version (it printed "${output.trim().split('\n')[0]?.slice(0, 80) ?? ''}")`);
+  if (!parsed)
+    throw fail(
+      `\`${path} --version\` did not print a Redis version (it printed "${output.trim().split('\n')[0]?.slice(0, 80) ?? ''}")`,
+    );
   const [major, minor] = MIN_REDIS_VERSION;
   if (parsed.major < major || (parsed.major === major && parsed.minor < minor)) {
     throw fail(`it is ${parsed.product} ${parsed.version}; the fixture needs Redis ${major}.${minor} or newer`);
