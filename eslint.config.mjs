@@ -26,6 +26,12 @@ export default defineConfig(
       ],
       // `import fs = require('node:fs/promises')` is TypeScript's way to import a module object itself.
       '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
+      // As only-throw-error allows by default: a value typed any or unknown (an AbortSignal's
+      // reason, a caught error) is passed on as it came; a literal that is no Error is still refused.
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
     },
   },
   {

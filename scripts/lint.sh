@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `pnpm lint` (CI runs it from scripts/test.sh): every check that needs no Docker besides the tests.
-#   1. ESLint (eslint.config.mjs) and Prettier's check (.prettierrc.json) over $CODE
+#   1. ESLint (eslint.config.mjs) and Prettier's check (.prettierrc.json) over $CODE (and the configs)
 #   2. the public API reports (scripts/api.sh --check)
 #   3. shellcheck over scripts/*.sh and the shell scripts the generator writes: the committed
 #      compose/redis-cluster/init-cluster.sh and, rendered into a temporary folder, the local
@@ -12,12 +12,14 @@ LOG_PREFIX="[lint]"
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-# What ESLint and Prettier check; packages/testcontainers and scripts join here once they are clean.
-CODE=(packages/plan packages/compose)
+# What ESLint and Prettier check: the whole repository's code (every package, scripts/, the root
+# configs). Markdown is left out: Prettier would re-pad every table, the generated ones too.
+CODE=(packages scripts jest.config.ts eslint.config.mjs)
+CONFIGS=(package.json pnpm-workspace.yaml tsconfig.json tsconfig.base.json tsdoc.json .prettierrc.json)
 
 status=0
-pnpm exec eslint "${CODE[@]}" eslint.config.mjs || status=1
-pnpm exec prettier --check --log-level warn "${CODE[@]}" eslint.config.mjs .prettierrc.json tsdoc.json || status=1
+pnpm exec eslint "${CODE[@]}" || status=1
+pnpm exec prettier --check --log-level warn "${CODE[@]}" "${CONFIGS[@]}" || status=1
 bash scripts/api.sh --check || status=1
 
 have shellcheck || apt_install shellcheck

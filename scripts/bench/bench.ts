@@ -118,14 +118,11 @@ async function series<T>(label: string, n: number, fn: () => Promise<T>): Promis
 }
 
 async function main(): Promise<void> {
-  const results: Record<string, unknown> = {
-    date: new Date().toISOString(),
-    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-    image,
-    runs,
-  };
+  const date = new Date().toISOString();
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const results: Record<string, unknown> = { date, machine, image, runs };
   const lines: string[] = [];
-  lines.push(`Machine: ${results.machine}; image ${image}; median of ${runs} runs; ${results.date}`, '');
+  lines.push(`Machine: ${machine}; image ${image}; median of ${runs} runs; ${date}`, '');
 
   const ours: Record<string, StartSample[]> = {};
   const topologies: [number, number][] = [
@@ -165,7 +162,7 @@ async function main(): Promise<void> {
       const containers = median(s.map((x) => x.containersMs));
       const floor = median(s.map((x) => x.mastersUpMs + CLUSTER_WRITABLE_DELAY_MS));
       const overFloor = median(s.map((x) => x.readyMs - x.mastersUpMs - CLUSTER_WRITABLE_DELAY_MS));
-      const p = peer[key] ? median(peer[key]!) : NaN;
+      const p = peer[key] ? median(peer[key]) : NaN;
       lines.push(
         `| ${key} | ${ms(mastersUp)} | ${ms(containers)} | ${ms(floor)} | ${ms(ready)} | ${ms(overFloor)} | ${Number.isNaN(p) ? '-' : ms(p)} | ${Number.isNaN(p) ? '-' : (ready / p).toFixed(2)} | ${ms(median(s.map((x) => x.stopMs)))} |`,
       );
@@ -250,7 +247,7 @@ async function main(): Promise<void> {
     for (const [m, r] of topologies) {
       const key = `${m}x${r}`;
       const s = processSamples[key]!;
-      const docker = ours[key] ? median(ours[key]!.map((x) => x.readyMs)) : NaN;
+      const docker = ours[key] ? median(ours[key].map((x) => x.readyMs)) : NaN;
       lines.push(
         `| ${key} | ${ms(median(s.map((x) => x.mastersUpMs)))} | ${ms(median(s.map((x) => x.containersMs)))} | ${ms(median(s.map((x) => x.mastersUpMs + CLUSTER_WRITABLE_DELAY_MS)))} | ` +
           `${ms(median(s.map((x) => x.readyMs)))} | ${ms(median(s.map((x) => x.readyMs - x.mastersUpMs - CLUSTER_WRITABLE_DELAY_MS)))} | ${Number.isNaN(docker) ? '-' : ms(docker)} | ${ms(median(s.map((x) => x.stopMs)))} |`,

@@ -10,6 +10,9 @@ import { join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
 const JEST = require.resolve('jest/bin/jest', { paths: [ROOT] });
+/** The colour codes of Jest's output (ESC [ ... m). */
+// eslint-disable-next-line no-control-regex -- ESC, a control character, is what starts one
+const COLOURS = /\u001b\[[0-9;]*m/g;
 
 /** One failing test (or a file that failed to run): where, and the first line of why. */
 export interface TestFailure {
@@ -51,7 +54,7 @@ export const JEST_EXIT_GRACE_MS = 60_000;
 /** The first line of a failure message that says something (Jest's start with blank lines). */
 export function firstLine(text: string): string {
   const line = text
-    .replace(/\u001b\[[0-9;]*m/g, '')
+    .replace(COLOURS, '')
     .split('\n')
     .map((l) => l.trim())
     .find((l) => l.length > 0);
@@ -67,7 +70,7 @@ export function failureLine(text: string): string {
   const first = firstLine(text);
   if (!/expect\(/.test(first)) return first;
   const lines = text
-    .replace(/\u001b\[[0-9;]*m/g, '')
+    .replace(COLOURS, '')
     .split('\n')
     .map((l) => l.trim());
   const detail = lines.slice(lines.findIndex((l) => l.length > 0) + 1).find((l) => /error/i.test(l) && !/^at /.test(l));
@@ -183,18 +186,18 @@ export function runJest(opts: JestRunOptions): Promise<JestRunResult> {
   const log = createWriteStream(opts.logFile);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   opts.onSpawn(child);
-  child.stdout!.pipe(log, { end: false });
+  child.stdout.pipe(log, { end: false });
   let pending = '';
   let resultsAt: number | undefined;
   let hangTimer: NodeJS.Timeout | undefined;
   let hung = false;
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     log.write(chunk);
     pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop()!;
     for (const line of lines) {
-      const plain = line.replace(/\u001b\[[0-9;]*m/g, '');
+      const plain = line.replace(COLOURS, '');
       if (/^(PASS|FAIL) /.test(plain)) opts.progress(plain.replace(/^(PASS|FAIL) +integration +/, '$1 '));
       if (plain.startsWith('Test results written to') && resultsAt === undefined) {
         resultsAt = performance.now();

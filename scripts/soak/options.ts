@@ -18,6 +18,7 @@ export const SOAK_DEFAULTS = Object.freeze({
    * Sections to run.
    * @default every section: integration, starts, scenarios
    */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- not unnecessary: it widens the tuple's type to a list of sections
   only: SECTIONS as readonly Section[],
   /**
    * Runs of the whole integration project under the hog.

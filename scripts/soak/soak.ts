@@ -21,7 +21,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { cpus, hostname, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   startRedisCluster,
   keyForSlot,
@@ -34,7 +34,6 @@ import { describeResource, leftSince, PidWatch, removeLeftovers, snapshot, type 
 import { hogSettings, parseSoakArgs, SOAK_USAGE, SoakUsageError, type SoakOptions } from './options';
 import { formatMs, namesNodeAndDirective, REFUSED, table, tally, type Row } from './report';
 
-const ROOT = resolve(__dirname, '../..');
 /** Integration test files in a folder named `scenarios`: the fault scenarios. */
 const SCENARIO_PATTERN = '/scenarios/[^/]+\\.int\\.test\\.ts$';
 /** The hog exits by itself after this even if nothing stops it: twice the soak's ~45-minute budget. */

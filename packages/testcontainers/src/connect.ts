@@ -21,7 +21,7 @@ import { withTimeout } from './util/timing';
 export const CONNECTION_ENV_VAR = 'REDIS_CLUSTER_KIT_CONNECTION';
 
 /** Read connection info (JSON text or an object), checking its shape. */
-export function parseConnectionInfo(value: string | unknown): ClusterConnectionInfo {
+export function parseConnectionInfo(value: unknown): ClusterConnectionInfo {
   let info: unknown = value;
   if (typeof value === 'string') {
     try {
@@ -83,7 +83,7 @@ export async function connectToCluster(
     table,
     password: info.password,
     clusterOptions: options.clusterOptions ?? {},
-    runtime: { kind: info.runtime ?? 'docker', remove: async () => undefined },
+    runtime: { kind: info.runtime ?? 'docker', remove: () => Promise.resolve() },
     log: new PhaseLog(info.id, options.logger),
     origin: 'connected',
   });

@@ -2,9 +2,9 @@
 // the way Testcontainers fails when no strategy finds a daemon.
 jest.mock('testcontainers', () => ({
   ...jest.requireActual<object>('testcontainers'),
-  getContainerRuntimeClient: jest.fn(async () => {
-    throw new Error('Could not find a working container runtime strategy');
-  }),
+  getContainerRuntimeClient: jest.fn(() =>
+    Promise.reject(new Error('Could not find a working container runtime strategy')),
+  ),
 }));
 
 import { DockerUnavailableError, startRedisCluster } from './index';

@@ -118,7 +118,6 @@ describe('Jest integration (globalSetup + useRedisCluster) in a real multi-file 
     expect(second.files[0]!.cluster).toBe(first.files[0]!.cluster);
     // Target 0.5 s; the bound leaves room for a loaded CI machine.
     expect(second.setupMs).toBeLessThan(2000);
-    // eslint-disable-next-line no-console
     console.log(
       `globalSetup: fresh ${Math.round(first.setupMs)} ms, attach to the kept cluster ${Math.round(second.setupMs)} ms`,
     );

@@ -151,10 +151,13 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   basePort: DEFAULT_PLAN_OPTIONS.basePort,
   /** {@link RedisClusterOptions.namePrefix}. @default "redis-node" */
   namePrefix: DEFAULT_PLAN_OPTIONS.namePrefix,
+  /* eslint-disable @typescript-eslint/no-unnecessary-type-assertion -- not unnecessary: Object.freeze()
+     infers literal types, and these two widen the constant's type from "none" and "docker" to the option's */
   /** {@link RedisClusterOptions.persistence}. @default "none" */
   persistence: 'none' as Persistence,
   /** {@link RedisClusterOptions.runtime}, when `REDIS_CLUSTER_RUNTIME` is not set. @default "docker" */
   runtime: 'docker' as RuntimeChoice,
+  /* eslint-enable @typescript-eslint/no-unnecessary-type-assertion */
   /** {@link RedisClusterOptions.redisServerPath}, when `REDIS_CLUSTER_SERVER_PATH` is not set. @default "redis-server" */
   redisServerPath: 'redis-server',
   /** {@link RedisClusterOptions.reuse}, when `REDIS_CLUSTER_REUSE` is not set. @default false */

@@ -177,7 +177,7 @@ describe('fixture options', () => {
   it.each(invalid)('reject %s with InvalidOptionError', (_label, input, message) => {
     let error: unknown;
     try {
-      resolveFixtureOptions(input as never);
+      resolveFixtureOptions(input);
     } catch (e) {
       error = e;
     }

@@ -97,7 +97,7 @@ const OWNED_DIRECTIVES: Readonly<Record<string, string>> = {
 };
 
 const DIRECTIVE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- control characters are what this refuses
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 
@@ -215,7 +215,7 @@ export function resolveFixtureOptions(
     plan,
     password,
     startupTimeoutMs,
-    clusterOptions: (clusterOptions ?? {}) as ClusterOptions,
+    clusterOptions: clusterOptions ?? {},
     redisConfig,
     logger: input.logger,
     name: input.name,

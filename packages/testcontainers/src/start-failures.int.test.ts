@@ -17,7 +17,7 @@ const IMAGE = process.env['REDIS_CLUSTER_IMAGE'] || 'redis-cluster-kit/redis:7.0
 /** A pid that existed and has ended: a short-lived child process's. */
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '']);
-  return child.pid!;
+  return child.pid;
 }
 
 afterEach(async () => {

@@ -1,6 +1,6 @@
 /** Making and closing the ioredis Cluster clients the fixture hands out. */
 import { Cluster, type ClusterOptions } from 'ioredis';
-import type { AddressTable, HostPort, NatMapObject } from './address-table';
+import type { AddressTable, HostPort } from './address-table';
 import { withTimeout } from '../util/timing';
 
 /**
@@ -13,7 +13,7 @@ export function clientOptions(
   base: ClusterOptions,
   options: ClusterOptions = {},
 ): ClusterOptions {
-  const userNatMap = (options.natMap ?? base.natMap) as NatMapObject | ((key: string) => HostPort | null) | undefined;
+  const userNatMap = options.natMap ?? base.natMap;
   const redisOptions = {
     ...(password === undefined ? {} : { password }),
     ...base.redisOptions,

@@ -65,10 +65,13 @@ describe('ClusterFaults: wrong arguments fail at once, with what is allowed', ()
     );
     const stopped: string[] = [];
     const runtime: NodeRuntime = {
-      stop: async (name) => void stopped.push(name),
-      start: async () => ({ port: 33000, internalIp: '172.18.0.9' }),
-      pause: async () => undefined,
-      unpause: async () => undefined,
+      stop: (name) => {
+        stopped.push(name);
+        return Promise.resolve();
+      },
+      start: () => Promise.resolve({ port: 33000, internalIp: '172.18.0.9' }),
+      pause: () => Promise.resolve(),
+      unpause: () => Promise.resolve(),
     };
     const g = faults(runtime);
     await expect(g.stopNode('redis-node-1', { timeoutSeconds: -1 })).rejects.toThrow(

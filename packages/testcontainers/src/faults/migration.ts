@@ -27,6 +27,11 @@ export interface MigrationResult {
   finished: boolean;
 }
 
+/** `keys` as a list of key names (a user's value, checked at run time). */
+function isKeyList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((k) => typeof k === 'string');
+}
+
 /**
  * Move `slot` from the master serving it to the master `to`: SETSLOT IMPORTING on the target,
  * MIGRATING on the owner, MIGRATE of the keys (to the target's address on the cluster network),
@@ -44,7 +49,7 @@ export async function migrateSlot(
   const finish = options.finish ?? true;
   const keys = options.keys ?? (finish ? 'all' : 'none');
   if (keys !== 'all' && keys !== 'none') {
-    if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) {
+    if (!isKeyList(keys)) {
       throw new InvalidOptionError('keys', keys, '"all", "none" or an array of key names');
     }
     const stray = keys.find((k) => keyHashSlot(k) !== slot);

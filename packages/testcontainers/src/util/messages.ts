@@ -5,9 +5,8 @@
 
 /** A one-line message of any thrown value. */
 export function causeMessage(cause: unknown): string {
-  if (cause === undefined) return 'no detail';
   const text = cause instanceof Error ? cause.message : String(cause);
-  return text.replace(/\s+/g, ' ').trim();
+  return cause === undefined ? 'no detail' : text.replace(/\s+/g, ' ').trim();
 }
 
 /** What a hidden secret is shown as. */

@@ -6,7 +6,7 @@ describe('waitUntil', () => {
     await expect(
       waitUntil(() => (++calls >= 3 ? `after ${calls}` : undefined), { intervalMs: 1, description: 'x' }),
     ).resolves.toBe('after 3');
-    await expect(waitUntil(async () => 0, { description: 'zero is a value' })).resolves.toBe(0);
+    await expect(waitUntil(() => Promise.resolve(0), { description: 'zero is a value' })).resolves.toBe(0);
   });
 
   it('counts a throwing check as "not yet" and puts its last error in the timeout error', async () => {

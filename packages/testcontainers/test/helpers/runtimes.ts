@@ -22,7 +22,7 @@ export interface RuntimeResources {
 }
 
 /** Nothing: what a stopped cluster leaves. */
-export const NOTHING: RuntimeResources = Object.freeze({ nodes: [], other: [] }) as RuntimeResources;
+export const NOTHING: RuntimeResources = Object.freeze({ nodes: [], other: [] });
 
 /** The process runtime's folders whose name starts with `prefix` (after the runtime's own prefix). */
 export function processDirs(prefix = ''): string[] {

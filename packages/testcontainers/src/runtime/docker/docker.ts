@@ -165,24 +165,25 @@ export async function reapStale(
     return pid !== undefined && pid !== '' && !alive(Number(pid));
   };
   const removed = { containers: new Set<string>(), networks: new Set<string>() };
-  let lastError: unknown;
+  // The last pass's failure, boxed: what matters is that a removal failed, whatever it failed with.
+  let failure: { error: unknown } | undefined;
   for (let pass = 1; pass <= REAP_PASSES; pass++) {
     const containers = (await docker.listContainers({ all: true, filters })).filter((c) => isStale(c.Labels));
     await Promise.all(containers.map((c) => removeContainer(docker, c.Id)));
     const networks = (await docker.listNetworks({ filters })).filter((n) => isStale(n.Labels));
-    lastError = undefined;
+    failure = undefined;
     await Promise.all(
       networks.map((n) =>
         removeNetwork(docker, n.Id).then(
           () => removed.networks.add(n.Id),
-          (err: unknown) => (lastError = err), // still in use by a container created late: next pass
+          (err: unknown) => (failure = { error: err }), // still in use by a container created late: next pass
         ),
       ),
     );
     for (const c of containers) removed.containers.add(c.Id);
     if (containers.length === 0 && networks.length === 0) break;
   }
-  if (lastError !== undefined) throw lastError;
+  if (failure) throw failure.error;
   return { containers: [...removed.containers], networks: [...removed.networks] };
 }
 
@@ -253,8 +254,9 @@ export class RedisNodeContainer extends GenericContainer {
     this.createOpts.NetworkingConfig = { EndpointsConfig: { [spec.networkName]: { Aliases: [spec.alias] } } };
   }
 
-  protected override async containerStarting(): Promise<void> {
+  protected override containerStarting(): Promise<void> {
     this.#onRunning?.();
+    return Promise.resolve();
   }
 }
 
@@ -373,9 +375,7 @@ export function demuxedLines(raw: Buffer | string): string[] {
 }
 
 function statusOf(err: unknown): number | undefined {
-  return typeof err === 'object' && err !== null && 'statusCode' in err
-    ? Number((err as { statusCode: unknown }).statusCode)
-    : undefined;
+  return typeof err === 'object' && err !== null && 'statusCode' in err ? Number(err.statusCode) : undefined;
 }
 
 /** Force-remove a container with its volumes; a container that is already gone (or going) is fine. */

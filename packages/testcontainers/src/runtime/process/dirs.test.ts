@@ -35,7 +35,7 @@ const owner = (over: Partial<OwnerRecord> = {}): OwnerRecord => ({
 });
 
 /** A pid that existed and has ended: a short-lived child process's. */
-const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid;
 
 describe('owner files', () => {
   it('round-trip, and anything else is not an owner file', () => {
@@ -105,7 +105,8 @@ describe('pid files and process titles', () => {
       // The shell's background child outlives the shell, which becomes `sleep`: no one reaps it when it exits.
       const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
       try {
-        const pid = Number((await once(parent.stdout, 'data'))[0].toString().trim());
+        const [chunk] = (await once(parent.stdout, 'data')) as [Buffer];
+        const pid = Number(chunk.toString().trim());
         await waitUntil(() => readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), {
           timeoutMs: 5000,
           description: `pid ${pid} to be a zombie`,

@@ -83,7 +83,16 @@ export function parseOwnerFile(text: string): OwnerRecord | undefined {
   const ports = r['ports'];
   if (
     !Array.isArray(ports) ||
-    !ports.every((p) => p !== null && typeof p === 'object' && isPort(p.start) && isPort(p.end) && p.start <= p.end)
+    !ports.every(
+      (p: unknown) =>
+        p !== null &&
+        typeof p === 'object' &&
+        'start' in p &&
+        'end' in p &&
+        isPort(p.start) &&
+        isPort(p.end) &&
+        p.start <= p.end,
+    )
   )
     return undefined;
   const nodes = r['nodes'];
@@ -105,7 +114,7 @@ export function parsePidFile(text: string): number | undefined {
  * `port`? redis-server sets its title to `<argv0> <bind>:<port> [cluster]`.
  */
 export function isRedisServerTitle(title: string, port: number, server?: string): boolean {
-  const clean = title.replace(/\u0000/g, ' ').trim();
+  const clean = title.replaceAll('\u0000', ' ').trim();
   const first = clean.split(/\s+/)[0] ?? '';
   const names = new Set(['redis-server', ...(server === undefined ? [] : [basename(server)])]);
   return names.has(basename(first)) && new RegExp(`:${port}(\\s|$)`).test(clean);

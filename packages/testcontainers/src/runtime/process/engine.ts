@@ -198,8 +198,11 @@ class ProcessHost implements NodeHost {
         if (!isRunning(p)) await this.#spawn(p, RESTART_TIMEOUT_MS, undefined);
         return { port: p.planned.port, internalIp: LOOPBACK };
       },
+      /* eslint-disable @typescript-eslint/require-await -- async turns a node that is not running
+         (a throw of #proc or #signalRunning) into a rejection, as the other methods do */
       pause: async (name) => this.#signalRunning(this.#proc(name), 'SIGSTOP', 'pause'),
       unpause: async (name) => this.#signalRunning(this.#proc(name), 'SIGCONT', 'unpause'),
+      /* eslint-enable @typescript-eslint/require-await */
     };
   }
 

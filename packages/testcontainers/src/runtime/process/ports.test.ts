@@ -64,9 +64,9 @@ describe('port blocks of the process runtime', () => {
       reserved: () => reservedNow.flat(),
       reserve: (r) => reservedNow.push(r),
       release: (r) => reservedNow.splice(reservedNow.indexOf(r), 1),
-      isFree: async (port) => {
+      isFree: (port) => {
         probed.push(port);
-        return !taken.has(port);
+        return Promise.resolve(!taken.has(port));
       },
       // First draw: base 12000 (its client port 12000 is taken); second: the lowest base left,
       // 12001, whose bus ports 22001-22003 hold a taken one; third: the middle, all free.
@@ -86,7 +86,7 @@ describe('port blocks of the process runtime', () => {
         reserved: () => [],
         reserve: () => undefined,
         release: () => undefined,
-        isFree: async () => false,
+        isFree: () => Promise.resolve(false),
         random: () => 0.5,
       }),
     ).rejects.toThrow(

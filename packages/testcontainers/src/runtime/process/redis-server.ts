@@ -7,8 +7,11 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { RedisServerUnavailableError } from '../../errors';
 import { SERVER_PATH_ENV_VAR } from '../../options';
+
+const execFileAsync = promisify(execFile);
 
 /** A redis-server that the process runtime can run. */
 export interface RedisServerBinary {
@@ -93,14 +96,12 @@ async function locate(spec: string, env: Readonly<Record<string, string | undefi
     if (onPath === undefined) throw fail('it is not on PATH');
     path = onPath;
   }
-  const output = await new Promise<string>((done, reject) => {
-    execFile(path, ['--version'], { timeout: 10_000, windowsHide: true }, (err, stdout, stderr) => {
-      if (err) reject(err);
-      else done(`${stdout}${stderr}`);
-    });
-  }).catch((err: unknown) => {
-    throw fail(`\`${path} --version\` failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
-  });
+  const output = await execFileAsync(path, ['--version'], { timeout: 10_000, windowsHide: true }).then(
+    ({ stdout, stderr }) => `${stdout}${stderr}`,
+    (err: unknown) => {
+      throw fail(`\`${path} --version\` failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    },
+  );
   const parsed = parseServerVersion(output);
   if (!parsed)
     throw fail(
