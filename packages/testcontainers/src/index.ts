@@ -1,6 +1,8 @@
 /**
- * The public API of @redis-cluster-kit/testcontainers (the Jest helpers are in ./jest): what the
+ * The public API of `@redis-cluster-kit/testcontainers` (the Jest helpers are in `./jest`): what the
  * README and docs/faults.md show a user. Tests import what they test from its own file.
+ *
+ * @packageDocumentation
  */
 export { startRedisCluster, removeKeptClusters } from './start-redis-cluster';
 export { StartedRedisCluster, type ClusterNodeInfo, type ClusterConnectionInfo } from './started-redis-cluster';

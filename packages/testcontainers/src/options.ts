@@ -94,10 +94,10 @@ export interface RedisClusterOptions {
   /**
    * Options for every ioredis `Cluster` the fixture makes, merged over the fixture's own.
    * A `natMap` given here is consulted only for addresses the fixture does not know.
-   * @default {}
+   * @default `{}`
    */
   clusterOptions?: ClusterOptions;
-  /** Extra redis.conf directives for every node, applied after the plan's own. @default {} */
+  /** Extra redis.conf directives for every node, applied after the plan's own. @default `{}` */
   redisConfig?: RedisConfig;
   /** Receives each phase with its duration. Silent by default; `DEBUG=redis-cluster-kit:*` also prints them. */
   logger?: ClusterLogger;

@@ -80,8 +80,10 @@ class RetryWithOtherPorts extends Error {
  * is removed before the promise rejects.
  *
  * @example
+ * ```ts
  * await using rc = await startRedisCluster({ masters: 3, replicas: 1 });
  * await rc.cluster.set('key', 'value');
+ * ```
  */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<StartedRedisCluster> {
   const resolved = resolveFixtureOptions(options, process.env);

@@ -152,9 +152,9 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly id: string;
   /** The plan the cluster was built from (names, ports, slot ranges, replica assignment). */
   readonly plan: ClusterPlan;
-  /** An ioredis Cluster, already `ready`; closed by {@link stop}. */
+  /** An ioredis Cluster, already `ready`; closed by {@link StartedRedisCluster.stop}. */
   readonly cluster: Cluster;
-  /** True when {@link stop} leaves the nodes running: kept for reuse, or owned by another process (see connectToCluster). */
+  /** True when {@link StartedRedisCluster.stop} leaves the nodes running: kept for reuse, or owned by another process (see connectToCluster). */
   readonly kept: boolean;
   /** True when this start attached to a cluster kept by an earlier one (instead of starting one). */
   readonly reused: boolean;
@@ -171,7 +171,7 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly #faults: ClusterFaults;
   #stopped: Promise<void> | undefined;
 
-  /** @internal Use `startRedisCluster()` (made by {@link assembleStartedCluster}). */
+  /** @internal Use `startRedisCluster()` (made by `assembleStartedCluster()`). */
   constructor(init: StartedRedisClusterInit) {
     this.id = init.id;
     this.plan = init.plan;
@@ -235,7 +235,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     return this.nodes.filter((n) => n.role === 'master').map(({ host, port }) => ({ host, port }));
   }
 
-  /** Another ioredis Cluster wired like {@link cluster} (natMap, password, `clusterOptions`), merged with `options`. Closed by {@link stop}. */
+  /** Another ioredis Cluster wired like {@link StartedRedisCluster.cluster} (natMap, password, `clusterOptions`), merged with `options`. Closed by {@link StartedRedisCluster.stop}. */
   createClient(options: ClusterOptions = {}): Cluster {
     if (this.#stopped) throw new Error(`Cannot create a client: Redis Cluster "${this.id}" is stopped`);
     // Startup nodes read the live table too: after every node was lost, ioredis reconnects
@@ -302,7 +302,7 @@ export class StartedRedisCluster implements AsyncDisposable {
    * host port (a process keeps its port): the address table every client of the fixture reads is updated. A master
    * whose slots went to its replica meanwhile comes back as that replica's replica. Resolves
    * when the node answers with its id and (unless `waitForClusterOk: false`) the cluster is ok
-   * on every running node ({@link waitForClusterOk}).
+   * on every running node ({@link StartedRedisCluster.waitForClusterOk}).
    */
   startNode(name: string, options?: StartNodeOptions): Promise<void> {
     this.#assertRunning('start a node of');
@@ -331,7 +331,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     return this.#faults.heal(options);
   }
 
-  /** `running`, or `stopped` / `paused` by {@link stopNode} / {@link pauseNode}. */
+  /** `running`, or `stopped` / `paused` by {@link StartedRedisCluster.stopNode} / {@link StartedRedisCluster.pauseNode}. */
   nodeState(name: string): 'running' | 'stopped' | 'paused' {
     return this.#faults.stateOf(name);
   }
@@ -348,7 +348,7 @@ export class StartedRedisCluster implements AsyncDisposable {
   /**
    * Move a slot and its keys to the master `toMaster`. With `finish: false` the slot stays
    * half-way (MIGRATING on its owner, IMPORTING on the target) with the `keys` asked for moved,
-   * so clients meet ASK and TRYAGAIN, until {@link finishMigration}.
+   * so clients meet ASK and TRYAGAIN, until {@link StartedRedisCluster.finishMigration}.
    */
   migrateSlot(slot: number, toMaster: string, options?: MigrateSlotOptions): Promise<MigrationResult> {
     this.#assertRunning('migrate a slot of');
@@ -377,20 +377,20 @@ export class StartedRedisCluster implements AsyncDisposable {
     return this.#faults.waitForClusterOk(options);
   }
 
-  /** The cluster now (roles, slots and addresses after faults), from the CLUSTER NODES of a running node. {@link nodes} is the plan's view. */
+  /** The cluster now (roles, slots and addresses after faults), from the CLUSTER NODES of a running node. {@link StartedRedisCluster.nodes} is the plan's view. */
   topology(options?: { from?: string }): Promise<Topology> {
     this.#assertRunning('read the topology of');
     return this.#faults.topology(options);
   }
 
-  /** Record `client`'s ioredis events (default: {@link cluster}), naming the nodes of this cluster, even at ports they had before a restart. */
+  /** Record `client`'s ioredis events (default: {@link StartedRedisCluster.cluster}), naming the nodes of this cluster, even at ports they had before a restart. */
   recordEvents(client: Cluster = this.cluster, options: RecordEventsOptions = {}): EventRecording {
     return recordEvents(client, { nodeName: (address) => this.#faults.nodeNameAt(address), ...options });
   }
 
   /**
    * Close every client the fixture made, then remove the nodes (unless the cluster is
-   * {@link kept} for reuse): the containers and the network, or the redis-server processes
+   * {@link StartedRedisCluster.kept} for reuse): the containers and the network, or the redis-server processes
    * (killed, paused ones too) and their temp folder. Safe to call twice.
    */
   stop(): Promise<void> {

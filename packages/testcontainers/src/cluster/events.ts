@@ -82,11 +82,13 @@ export interface RecordEventsOptions {
  * Start recording `cluster`'s events.
  *
  * @example
+ * ```ts
  * const recording = recordEvents(rc.cluster);
  * await rc.stopNode('redis-node-3');
  * await recording.waitFor('-node');
  * await recording.waitFor('+node', { where: (e) => e.node === 'redis-node-3' });
  * recording.stop();
+ * ```
  */
 export function recordEvents(cluster: Cluster, options: RecordEventsOptions = {}): EventRecording {
   const names = options.events ?? CLUSTER_EVENTS;

@@ -3,14 +3,21 @@
  * every worker, and `useRedisCluster()` for test files.
  *
  * jest.config:
+ * ```js
  *   globalSetup: '@redis-cluster-kit/testcontainers/jest/global-setup',
  *   globalTeardown: '@redis-cluster-kit/testcontainers/jest/global-teardown',
  *   globals: { redisCluster: { masters: 3, replicas: 1 } },   // optional: the cluster's options
+ * ```
  *
  * a test file:
+ * ```ts
  *   const redis = useRedisCluster({ reset: true });
  *   test('...', async () => { await redis.cluster.set('k', 'v'); });
+ * ```
+ *
+ * @packageDocumentation
  */
+
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Cluster, ClusterOptions } from 'ioredis';
@@ -82,7 +89,7 @@ export interface UseRedisClusterOptions {
 
 /** What a test file uses; valid from its beforeAll to its afterAll. */
 export interface RedisClusterHandle {
-  /** An ioredis Cluster, ready (keys prefixed with {@link namespace} on a shared cluster). */
+  /** An ioredis Cluster, ready (keys prefixed with `namespace` on a shared cluster). */
   readonly cluster: Cluster;
   /** The prefix of this file's keys (`"t3f2a9c1e:"`), or "" when keys are not namespaced. */
   readonly namespace: string;

@@ -48,7 +48,7 @@ export function hashTagForSlot(slot: number): string {
   }
 }
 
-/** A key in `slot`: `{tag}` followed by `suffix` (e.g. `keyForSlot(0, ':user')` -> `"{3560}:user"`). */
+/** A key in `slot`: `{tag}` followed by `suffix` (e.g. `keyForSlot(0, ':user')` is `"{3560}:user"`). */
 export function keyForSlot(slot: number, suffix = ''): string {
   return `{${hashTagForSlot(slot)}}${suffix}`;
 }

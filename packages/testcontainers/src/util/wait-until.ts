@@ -37,10 +37,12 @@ export class WaitTimeoutError extends Error {
  * yet); its last error goes into the timeout error. Never waits longer than `timeoutMs` in all.
  *
  * @example
+ * ```ts
  * await waitUntil(async () => (await redis.call('CLUSTER', 'INFO')).includes('cluster_state:fail'), {
  *   timeoutMs: 10_000,
  *   description: 'the cluster to notice that a master is gone',
  * });
+ * ```
  */
 export async function waitUntil<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
