@@ -254,7 +254,7 @@ check() {
 
 # --- the plan -------------------------------------------------------------------------------
 
-# Wait for every node; learn its current IP (and a master's node id).
+# Wait for every node; learn its current IP (and the node id of a master that replicas follow).
 discover_all() {
   discover redis-node-1 7101
   ip1=$ip

@@ -3,7 +3,7 @@ import type { ClusterPlan } from '@redis-cluster-kit/plan';
 /**
  * The shared forming code (templates/partials/form-*.sh.hbs), as rendered into a script, forms
  * exactly the planned cluster: each master gets its slot range and epoch, each replica follows
- * its planned master, every node is discovered, met and checked. Holds for the Compose target's
+ * its planned master, every node is discovered (a followed master's id kept), met and checked. Holds for the Compose target's
  * init-cluster.sh and the local target's cluster.sh alike.
  */
 export function expectFormsPlan(plan: ClusterPlan, script: string): void {
@@ -26,5 +26,8 @@ export function expectFormsPlan(plan: ClusterPlan, script: string): void {
     expect(script).toContain(`"$ip${node.index + 1} ${node.port} ${node.busPort}"`);
     expect(script).toContain(`  check ${node.name} "$ip${node.index + 1}" ${node.port} ${node.role} || return 1\n`);
   }
+  // discover_all keeps the node id of exactly the masters that replicas follow (only replicate reads one).
+  const kept = [...script.matchAll(/^ {2}id(\d+)=\$id$/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  expect(kept).toEqual(plan.options.replicas > 0 ? plan.shards.map((s) => s.master.index + 1) : []);
   expect(script).toContain(`NODE_COUNT=${plan.nodes.length}\n`);
 }

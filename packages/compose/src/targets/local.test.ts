@@ -164,12 +164,10 @@ describe('renderLocalFiles, 2 masters x 1 replica', () => {
     ]);
   });
 
-  it('knows every node: port, name, role, bus port and what the plan makes of it', () => {
+  it('knows every node: port, name, bus port and what the plan makes of it (its role too)', () => {
     expect(script).toContain("PORTS='7201 7202 7203 7204'\n");
-    expect(script).toContain("    7201) name=redis-node-1 role=master bus=17201 planned='master, slots 0-8191' ;;\n");
-    expect(script).toContain(
-      "    7204) name=redis-node-4 role=replica bus=17204 planned='replica of redis-node-2' ;;\n",
-    );
+    expect(script).toContain("    7201) name=redis-node-1 bus=17201 planned='master, slots 0-8191' ;;\n");
+    expect(script).toContain("    7204) name=redis-node-4 bus=17204 planned='replica of redis-node-2' ;;\n");
   });
 });
 

@@ -84,7 +84,16 @@ export interface FormingView {
 export function formingPlan(plan: ClusterPlan) {
   const number = (n: PlannedNode) => n.index + 1;
   const byName = new Map(plan.nodes.map((n) => [n.name, n]));
+  const followed = new Set(plan.nodes.map((n) => n.masterName).filter((name) => name !== undefined));
   return {
+    // What discover_all keeps of each node: its IP, and the node id of a master that a replica
+    // follows (replicate_all's CLUSTER REPLICATE needs it; no other node's id is read).
+    discovered: plan.nodes.map((n) => ({
+      name: n.name,
+      port: n.port,
+      number: number(n),
+      keepsId: followed.has(n.name),
+    })),
     masters: plan.shards.map((s) => ({
       name: s.master.name,
       port: s.master.port,
