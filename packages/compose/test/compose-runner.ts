@@ -47,7 +47,7 @@ export function imageUnderTest(): string {
   const image = process.env.REDIS_CLUSTER_IMAGE;
   if (!image)
     throw new Error(
-      'Set REDIS_CLUSTER_IMAGE to a local Redis image (scripts/build-redis-image.sh builds one): nothing can be pulled here',
+      'Set REDIS_CLUSTER_IMAGE to a local Redis image (scripts/build-engine-images.sh builds one per engine of scripts/engines.json, e.g. redis-cluster-kit/redis:7.0.15): nothing can be pulled here',
     );
   return image;
 }
