@@ -177,8 +177,8 @@ upstream_version() {
 
 # --- the engines --------------------------------------------------------------------
 # scripts/engines.json is the one list of engines (Redis and Valkey versions) that the images,
-# the host's servers, the tests and the README are made from. JSON rather than a shell file:
-# TypeScript (tests, bench, README) reads it with JSON.parse, and the scripts read it through
+# the host's servers, the tests and the docs are made from. JSON rather than a shell file:
+# TypeScript (tests, bench, docs) reads it with JSON.parse, and the scripts read it through
 # Node, which this Node project needs anyway.
 ENGINES_JSON="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/engines.json"
 

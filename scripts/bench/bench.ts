@@ -1,6 +1,6 @@
 /**
  * `pnpm bench`: how fast the fixture gives a usable cluster, against the floor and the hand-rolled
- * peer, on this machine, in one run. Prints a Markdown report (paste it into the README) and
+ * peer, on this machine, in one run. Prints a Markdown report (paste it into docs/benchmark.md) and
  * writes the raw figures to .bench/results.json.
  *
  *   pnpm bench                 # every figure, median of 5 runs each

@@ -32,7 +32,7 @@ export function formatMs(ms: number): string {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** The summary table (Markdown, so it can go into the README as it is). */
+/** The summary table (Markdown, so it can go into the docs as it is). */
 export function table(rows: readonly Row[]): string {
   const lines = [
     '| section | what | hog | runs | failures | p50 | p95 | max | leftovers | note |',

@@ -1,6 +1,6 @@
 /**
  * The public API of `@redis-cluster-kit/testcontainers` (the Jest helpers are in `./jest`): what the
- * README and docs/faults.md show a user. Tests import what they test from its own file.
+ * README, docs/fixture.md and docs/faults.md show a user. Tests import what they test from its own file.
  *
  * @packageDocumentation
  */

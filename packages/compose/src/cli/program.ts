@@ -58,7 +58,7 @@ export function buildProgram(io: CliIO): Command {
     .helpOption('-h, --help', 'print this help')
     .allowExcessArguments(false)
     .exitOverride()
-    // A fixed width, so the help (and the README's copy of it) is the same in every terminal.
+    // A fixed width, so the help (and docs/cli.md's copy of it) is the same in every terminal.
     .configureOutput({ writeOut: io.stdout, writeErr: () => undefined, getOutHelpWidth: () => 80 });
   program.addOption(
     new Option(
