@@ -24,7 +24,7 @@ export const ROOT = join(__dirname, '..');
 export const README = join(ROOT, 'README.md');
 export const DOCS_DIR = join(ROOT, 'docs');
 const FIXTURE_OPTIONS_FILE = join(ROOT, 'packages/testcontainers/src/options.ts');
-const JEST_FILE = join(ROOT, 'packages/testcontainers/src/jest/index.ts');
+const JEST_FILE = join(ROOT, 'packages/testcontainers/src/test-runner/file-session.ts');
 const ENGINES_FILE = join(ROOT, 'scripts/engines.json');
 
 /** A generated block: its name (the markers' NAME), the file it is in, and how it is made. */

@@ -94,7 +94,7 @@ describe('documented defaults', () => {
         'options.ts: StopNodeOptions.timeoutSeconds',
         'options.ts: DEFAULT_FIXTURE_OPTIONS.resetReplicaTimeoutMs',
         'connect.ts: an inline type.timeoutMs',
-        'jest/index.ts: UseRedisClusterOptions.timeoutMs',
+        'test-runner/file-session.ts: UseRedisClusterOptions.timeoutMs',
         'util/wait-until.ts: WaitUntilOptions.timeoutMs',
         'cluster/events.ts: WaitForEventOptions.timeoutMs',
       ]),

@@ -132,9 +132,12 @@ export interface RedisClusterOptions {
   signal?: AbortSignal;
 }
 
+/** useRedisCluster()'s hook timeout, under its name and its older Jest-only name. */
+const HOOK_TIMEOUT_MS = 120_000;
+
 /**
  * Every default a user of the fixture can meet, in one place: the options of startRedisCluster(),
- * of the fault helpers, of reset(), connectToCluster(), useRedisCluster(), waitUntil() and
+ * of the fault helpers, of reset(), connectToCluster(), useRedisCluster() (Jest and Vitest), waitUntil() and
  * recordEvents() read their defaults from here, and a unit test checks that each `@default` of
  * their TSDoc says the same (options.test.ts).
  */
@@ -170,8 +173,14 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   resetReplicaTimeoutMs: 5000,
   /** How long connectToCluster() waits for its client to be ready. @default 10000 */
   connectTimeoutMs: 10_000,
-  /** The timeout of useRedisCluster()'s beforeAll hook, which connects or starts. @default 120000 */
-  jestHookTimeoutMs: 120_000,
+  /** The timeout of useRedisCluster()'s beforeAll hook (Jest and Vitest), which connects or starts. @default 120000 */
+  hookTimeoutMs: HOOK_TIMEOUT_MS,
+  /**
+   * The same as {@link DEFAULT_FIXTURE_OPTIONS.hookTimeoutMs} (its name from when Jest was the only runner).
+   * @deprecated Read `hookTimeoutMs`.
+   * @default 120000
+   */
+  jestHookTimeoutMs: HOOK_TIMEOUT_MS,
   /** How long waitUntil() waits in all. @default 10000 */
   waitTimeoutMs: 10_000,
   /** The time between two checks of waitUntil(). @default 20 */
