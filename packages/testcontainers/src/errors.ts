@@ -4,6 +4,7 @@
  */
 import type { HealthVerdict } from './cluster/health';
 import { compactClusterInfo } from './cluster/replies';
+import { faultLimit } from './options';
 import { causeMessage } from './util/messages';
 
 /** No Docker (or compatible) daemon answered. */
@@ -189,7 +190,7 @@ export class ClusterNotOkError extends Error {
     const first = waiting[0];
     const others = waiting.slice(1).map((w) => `"${w.name}": ${w.problems.join(', ')}`);
     super(
-      `Redis Cluster was not ok within ${timeoutMs} ms: ` +
+      `Redis Cluster was not ok within ${faultLimit('waitForClusterOk', timeoutMs)}: ` +
         (first
           ? `node "${first.name}" ${first.problems.join(', ')}; last CLUSTER INFO: ${compactClusterInfo(first.clusterInfo)}` +
             (others.length > 0 ? `; also ${others.join('; ')}` : '')

@@ -191,6 +191,11 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
 
 // The options of the fault helpers of StartedRedisCluster (docs/faults.md).
 
+/** How an error of a fault helper that ran out of time names its limit and how to raise it. */
+export function faultLimit(helper: string, timeoutMs: number): string {
+  return `${timeoutMs} ms (the timeoutMs of ${helper}(), ${DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs} by default; pass { timeoutMs } to raise it)`;
+}
+
 /** `CLUSTER FAILOVER` and its two options. */
 export const FAILOVER_MODES = Object.freeze(['default', 'force', 'takeover'] as const);
 export type FailoverMode = (typeof FAILOVER_MODES)[number];

@@ -167,7 +167,9 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly #clusterOptions: ClusterOptions;
   readonly #runtime: ClusterRuntime;
   readonly #log: PhaseLog;
-  readonly #clients = new Set<Cluster>();
+  /** Every open client this handle made, with its name in messages (`rc.cluster`, `createClient() #1`, ...). */
+  readonly #clients = new Map<Cluster, string>();
+  #clientsMade = 0;
   readonly #faults: ClusterFaults;
   #stopped: Promise<void> | undefined;
 
@@ -191,9 +193,10 @@ export class StartedRedisCluster implements AsyncDisposable {
       password: init.password,
       runtime: init.runtime.nodes,
       log: init.log,
+      clients: () => [...this.#clients].map(([client, label]) => ({ client, label })),
     });
     this.cluster = this.createClient();
-    this.#clients.add(this.cluster);
+    this.#clients.set(this.cluster, 'rc.cluster');
   }
 
   /** Every node with its id, role and the address the test process reaches it at. Masters first. */
@@ -247,7 +250,7 @@ export class StartedRedisCluster implements AsyncDisposable {
       liveStartupNodes(this.#table, masters),
       clientOptions(this.#table, this.#password, this.#clusterOptions, options),
     );
-    this.#clients.add(client);
+    this.#clients.set(client, `createClient() #${this.#clientsMade++}`);
     client.once('end', () => this.#clients.delete(client));
     return client;
   }
@@ -302,7 +305,8 @@ export class StartedRedisCluster implements AsyncDisposable {
    * host port (a process keeps its port): the address table every client of the fixture reads is updated. A master
    * whose slots went to its replica meanwhile comes back as that replica's replica. Resolves
    * when the node answers with its id and (unless `waitForClusterOk: false`) the cluster is ok
-   * on every running node ({@link StartedRedisCluster.waitForClusterOk}).
+   * on every running node ({@link StartedRedisCluster.waitForClusterOk}) and every client routes to the
+   * slots' owners, as after waitForClusterOk().
    */
   startNode(name: string, options?: StartNodeOptions): Promise<void> {
     this.#assertRunning('start a node of');
@@ -315,7 +319,10 @@ export class StartedRedisCluster implements AsyncDisposable {
     return this.#faults.pauseNode(name);
   }
 
-  /** Unfreeze a paused node; resolves when the cluster is ok on every node again (unless `waitForClusterOk: false`). */
+  /**
+   * Unfreeze a paused node; resolves when the cluster is ok on every node again and every client routes
+   * to the slots' owners, as after {@link StartedRedisCluster.waitForClusterOk} (unless `waitForClusterOk: false`).
+   */
   unpauseNode(name: string, options?: StartNodeOptions): Promise<void> {
     this.#assertRunning('unpause a node of');
     return this.#faults.unpauseNode(name, options);
@@ -324,7 +331,11 @@ export class StartedRedisCluster implements AsyncDisposable {
   /**
    * Undo every fault (start stopped nodes, unpause paused ones, finish half-way migrations,
    * move slots and fail back to the planned masters); resolves when the cluster is as planned
-   * and ok everywhere. Use it in `afterEach` of tests that inject faults.
+   * and ok everywhere. Before it resolves, every client
+   * the fixture made ({@link StartedRedisCluster.cluster} and each {@link StartedRedisCluster.createClient}, `keyPrefix`
+   * or not) has refreshed its slot map and proved, with one command per master, that it routes to the
+   * current owner of every slot: a test's next command goes straight to the right node.
+   * Use it in `afterEach` of tests that inject faults.
    */
   heal(options?: WaitOptions): Promise<void> {
     this.#assertRunning('heal');
@@ -338,7 +349,10 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   /**
    * Promote a replica (CLUSTER FAILOVER, `mode` `default`, `force` or `takeover`); resolves when
-   * every running node sees it as the master of its former master's slots.
+   * every running node sees it as the master of its former master's slots. Before it resolves, every client
+   * the fixture made ({@link StartedRedisCluster.cluster} and each {@link StartedRedisCluster.createClient}, `keyPrefix`
+   * or not) has refreshed its slot map and proved, with one command per master, that it routes to the
+   * current owner of every slot: a test's next command goes straight to the right node.
    */
   failover(replicaName: string, options?: FailoverOptions): Promise<FailoverResult> {
     this.#assertRunning('fail over in');
@@ -348,14 +362,22 @@ export class StartedRedisCluster implements AsyncDisposable {
   /**
    * Move a slot and its keys to the master `toMaster`. With `finish: false` the slot stays
    * half-way (MIGRATING on its owner, IMPORTING on the target) with the `keys` asked for moved,
-   * so clients meet ASK and TRYAGAIN, until {@link StartedRedisCluster.finishMigration}.
+   * so clients meet ASK and TRYAGAIN, until {@link StartedRedisCluster.finishMigration}. Finished, it resolves
+   * when every running node gives the slot to `toMaster` and every client routes there, as after
+   * {@link StartedRedisCluster.finishMigration}.
    */
   migrateSlot(slot: number, toMaster: string, options?: MigrateSlotOptions): Promise<MigrationResult> {
     this.#assertRunning('migrate a slot of');
     return this.#faults.migrateSlot(slot, toMaster, options);
   }
 
-  /** Complete the half-way migration of `slot`, or of every half-way slot. */
+  /**
+   * Complete the half-way migration of `slot`, or of every half-way slot; resolves when every running
+   * node gives each slot to its new owner. Before it resolves, every client
+   * the fixture made ({@link StartedRedisCluster.cluster} and each {@link StartedRedisCluster.createClient}, `keyPrefix`
+   * or not) has refreshed its slot map and proved, with one command per master, that it routes to the
+   * current owner of every slot: a test's next command goes straight to the right node.
+   */
   finishMigration(slot?: number, options?: WaitOptions): Promise<MigrationResult[]> {
     this.#assertRunning('finish a migration of');
     return this.#faults.finishMigration(slot, options);
@@ -369,8 +391,12 @@ export class StartedRedisCluster implements AsyncDisposable {
   /**
    * Resolve when the cluster is ok on every running node: `cluster_state:ok`, one slot map,
    * nodes this process stopped or paused marked failed and serving nothing, no running node
-   * marked failed, replicas linked. Rejects after `timeoutMs` naming the node furthest from ok
-   * and its CLUSTER INFO.
+   * marked failed, replicas linked. Before it resolves, every client
+   * the fixture made ({@link StartedRedisCluster.cluster} and each {@link StartedRedisCluster.createClient}, `keyPrefix`
+   * or not) has refreshed its slot map and proved, with one command per master, that it routes to the
+   * current owner of every slot: a test's next command goes straight to the right node.
+   * Rejects after `timeoutMs` naming the node furthest from ok and its CLUSTER INFO, or the
+   * first client that does not route yet and why.
    */
   waitForClusterOk(options?: WaitOptions): Promise<void> {
     this.#assertRunning('wait for');
@@ -404,7 +430,7 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   async #stop(): Promise<void> {
     const t0 = performance.now();
-    await Promise.all([...this.#clients].map((c) => closeClient(c)));
+    await Promise.all([...this.#clients.keys()].map((c) => closeClient(c)));
     this.#clients.clear();
     closeAdminConnections(this.#nodes.map((n) => n.admin));
     if (this.kept) {

@@ -5,7 +5,13 @@
 import { InvalidOptionError } from '@redis-cluster-kit/plan';
 import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
 import { parseInfo } from '../cluster/replies';
-import { DEFAULT_FIXTURE_OPTIONS, FAILOVER_MODES, type FailoverMode, type FailoverOptions } from '../options';
+import {
+  DEFAULT_FIXTURE_OPTIONS,
+  FAILOVER_MODES,
+  faultLimit,
+  type FailoverMode,
+  type FailoverOptions,
+} from '../options';
 import { withTimeout } from '../util/timing';
 import { waitUntil, WaitTimeoutError } from '../util/wait-until';
 import type { NodeState } from './node-state';
@@ -116,7 +122,7 @@ export async function failover(
   } catch (err) {
     if (err instanceof WaitTimeoutError) {
       throw new Error(
-        `Failover to "${replicaName}" (mode "${mode}") did not complete within ${timeoutMs} ms: ${lagging}, expected master of ${slots || 'no slots'}`,
+        `Failover to "${replicaName}" (mode "${mode}") did not complete within ${faultLimit('failover', timeoutMs)}: ${lagging}, expected master of ${slots || 'no slots'}`,
       );
     }
     throw err;

@@ -25,7 +25,15 @@ function faults(runtime?: NodeRuntime): ClusterFaults {
     } as unknown as AdminConnection;
     return { planned, id: String(i).repeat(40), admin };
   });
-  return new ClusterFaults({ plan, nodes, table, password: undefined, runtime, log: new PhaseLog('test', undefined) });
+  return new ClusterFaults({
+    plan,
+    nodes,
+    table,
+    password: undefined,
+    runtime,
+    log: new PhaseLog('test', undefined),
+    clients: () => [],
+  });
 }
 
 describe('ClusterFaults: wrong arguments fail at once, with what is allowed', () => {

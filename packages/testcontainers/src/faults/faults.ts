@@ -4,15 +4,29 @@
  * {@link ClusterFaults}, the facade over the modules beside it (nodes, failover, migration,
  * heal, observe), which all work on one {@link NodeState}; they talk to nodes over the fixture's
  * plain connections and to the containers or processes through the runtime's NodeRuntime.
+ *
+ * Every helper here that changes who serves the slots, or waits for the cluster to settle,
+ * ends the same way before it resolves: {@link routeFixtureClients} refreshes the slot map of
+ * every client the fixture made and proves it routes to the current owners. The modules beside
+ * it do not, so that heal() (which uses them step by step) routes once, at its end.
  */
 import type { Topology } from '../cluster/topology';
-import type { FailoverOptions, MigrateSlotOptions, StartNodeOptions, StopNodeOptions, WaitOptions } from '../options';
+import {
+  DEFAULT_FIXTURE_OPTIONS,
+  faultLimit,
+  type FailoverOptions,
+  type MigrateSlotOptions,
+  type StartNodeOptions,
+  type StopNodeOptions,
+  type WaitOptions,
+} from '../options';
 import { failover, type FailoverResult } from './failover';
 import { heal } from './heal';
 import { finishMigration, migrateSlot, type MigrationResult } from './migration';
 import { NodeState, type FaultContext, type PendingMigration } from './node-state';
 import { pauseNode, startNode, stopNode, unpauseNode } from './nodes';
 import { readTopology, waitForClusterOk } from './observe';
+import { routeFixtureClients } from './route-clients';
 
 /** The fault helpers of one cluster. */
 export class ClusterFaults {
@@ -40,39 +54,60 @@ export class ClusterFaults {
     return stopNode(this.#state, name, options);
   }
 
-  startNode(name: string, options?: StartNodeOptions): Promise<void> {
-    return startNode(this.#state, name, options);
+  startNode(name: string, options: StartNodeOptions = {}): Promise<void> {
+    return this.#settling('startNode', options, () => startNode(this.#state, name, options), options.waitForClusterOk);
   }
 
   pauseNode(name: string): Promise<void> {
     return pauseNode(this.#state, name);
   }
 
-  unpauseNode(name: string, options?: StartNodeOptions): Promise<void> {
-    return unpauseNode(this.#state, name, options);
+  unpauseNode(name: string, options: StartNodeOptions = {}): Promise<void> {
+    return this.#settling(
+      'unpauseNode',
+      options,
+      () => unpauseNode(this.#state, name, options),
+      options.waitForClusterOk,
+    );
   }
 
   topology(options?: { from?: string }): Promise<Topology> {
     return readTopology(this.#state, options);
   }
 
-  waitForClusterOk(options?: WaitOptions): Promise<void> {
-    return waitForClusterOk(this.#state, options);
+  waitForClusterOk(options: WaitOptions = {}): Promise<void> {
+    return this.#settling('waitForClusterOk', options, () => waitForClusterOk(this.#state, options));
   }
 
-  heal(options?: WaitOptions): Promise<void> {
-    return heal(this.#state, options);
+  heal(options: WaitOptions = {}): Promise<void> {
+    return this.#settling('heal', options, () => heal(this.#state, options));
   }
 
-  failover(replicaName: string, options?: FailoverOptions): Promise<FailoverResult> {
-    return failover(this.#state, replicaName, options);
+  failover(replicaName: string, options: FailoverOptions = {}): Promise<FailoverResult> {
+    return this.#settling('failover', options, () => failover(this.#state, replicaName, options));
   }
 
-  migrateSlot(slot: number, to: string, options?: MigrateSlotOptions): Promise<MigrationResult> {
-    return migrateSlot(this.#state, slot, to, options);
+  migrateSlot(slot: number, to: string, options: MigrateSlotOptions = {}): Promise<MigrationResult> {
+    // Finished, the slot has a new owner; half-way, its owner is the same and ASK does the rest.
+    const finish = options.finish ?? true;
+    return this.#settling('migrateSlot', options, () => migrateSlot(this.#state, slot, to, options), finish);
   }
 
-  finishMigration(slot?: number, options?: WaitOptions): Promise<MigrationResult[]> {
-    return finishMigration(this.#state, slot, options);
+  finishMigration(slot?: number, options: WaitOptions = {}): Promise<MigrationResult[]> {
+    return this.#settling('finishMigration', options, () => finishMigration(this.#state, slot, options));
+  }
+
+  /**
+   * Run a helper, then (unless `route` is false) route every client of the fixture to the
+   * owners of the slots before resolving, within what is left of the helper's `timeoutMs`.
+   */
+  async #settling<T>(helper: string, options: WaitOptions, run: () => Promise<T>, route = true): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
+    const until = performance.now() + timeoutMs;
+    const result = await run();
+    if (route) {
+      await routeFixtureClients(this.#state, until, faultLimit(helper, timeoutMs));
+    }
+    return result;
   }
 }

@@ -6,7 +6,7 @@ import { InvalidOptionError, SLOT_COUNT } from '@redis-cluster-kit/plan';
 import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
 import { parseClusterSlots } from '../cluster/replies';
 import type { TopologyNode } from '../cluster/topology';
-import { DEFAULT_FIXTURE_OPTIONS, type MigrateSlotOptions, type WaitOptions } from '../options';
+import { DEFAULT_FIXTURE_OPTIONS, faultLimit, type MigrateSlotOptions, type WaitOptions } from '../options';
 import { keyHashSlot } from '../util/slots';
 import { withTimeout } from '../util/timing';
 import { waitUntil, WaitTimeoutError } from '../util/wait-until';
@@ -163,7 +163,7 @@ async function finishSlot(
   } catch (err) {
     if (err instanceof WaitTimeoutError)
       throw new Error(
-        `Slot ${slot} was assigned to "${migration.to}", but not every node agreed within ${timeoutMs} ms: ${lagging}`,
+        `Slot ${slot} was assigned to "${migration.to}", but not every node agreed within ${faultLimit('finishMigration', timeoutMs)}: ${lagging}`,
       );
     throw err;
   }

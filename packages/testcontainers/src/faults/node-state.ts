@@ -6,6 +6,7 @@
 import { announcedAddress, findNode, type ClusterPlan } from '@redis-cluster-kit/plan';
 import type { TrackedNode } from '../cluster/admin';
 import type { AddressTable } from '../cluster/address-table';
+import type { FixtureClient } from '../cluster/routing';
 import type { NodeRuntime } from '../runtime/types';
 import type { PhaseLog } from '../util/log';
 
@@ -17,6 +18,8 @@ export interface FaultContext {
   /** Absent when the process did not start the containers (e.g. attached to a cluster started elsewhere). */
   runtime: NodeRuntime | undefined;
   log: PhaseLog;
+  /** Every open client the fixture made, now (`rc.cluster` first): the helpers route them before they resolve. */
+  clients: () => readonly FixtureClient[];
 }
 
 /** A slot left half-way by `migrateSlot(..., { finish: false })`. */
@@ -32,6 +35,8 @@ export class NodeState {
   readonly table: AddressTable;
   readonly password: string | undefined;
   readonly log: PhaseLog;
+  /** Every open client the fixture made, now. */
+  readonly clients: () => readonly FixtureClient[];
   /** Nodes this process stopped or paused. */
   readonly down = new Map<string, 'stopped' | 'paused'>();
   /** Slots left half-way, by slot. */
@@ -50,6 +55,7 @@ export class NodeState {
     this.password = context.password;
     this.#runtime = context.runtime;
     this.log = context.log;
+    this.clients = context.clients;
     this.names = new Map(context.nodes.map((n) => [n.id, n.planned.name]));
     for (const n of context.nodes) this.reachedAt(this.table.get(this.announced(n.planned.name)), n.planned.name);
   }

@@ -5,7 +5,7 @@
 import { InvalidOptionError } from '@redis-cluster-kit/plan';
 import { openAdminConnection } from '../cluster/admin';
 import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
-import { DEFAULT_FIXTURE_OPTIONS, type StartNodeOptions, type StopNodeOptions } from '../options';
+import { DEFAULT_FIXTURE_OPTIONS, faultLimit, type StartNodeOptions, type StopNodeOptions } from '../options';
 import { withTimeout } from '../util/timing';
 import { waitUntil } from '../util/wait-until';
 import type { NodeState } from './node-state';
@@ -58,7 +58,7 @@ export async function startNode(state: NodeState, name: string, options: StartNo
     {
       timeoutMs,
       intervalMs: FAULT_POLL_MS,
-      description: `node "${name}" to answer at ${host}:${port} after its restart`,
+      description: `node "${name}" to answer at ${host}:${port} after its restart, within ${faultLimit('startNode', timeoutMs)}`,
     },
   );
   if (id !== node.id) {

@@ -5,10 +5,11 @@
  * copy (docs/faults.md).
  */
 import type { Cluster } from 'ioredis';
-import { keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
+import { DEFAULT_FIXTURE_OPTIONS, keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
 import { RUNTIMES } from '../../test/helpers/runtimes';
 
-jest.setTimeout(180_000);
+// Per test: a few fault helpers, each bounded by DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs (30 s), and heal() after it.
+jest.setTimeout(6 * DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs);
 
 // The same scenarios on every runtime: the fault helpers work the same on containers and on processes.
 describe.each(RUNTIMES)('%s runtime', (runtime) => {
@@ -67,12 +68,12 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     const writer = {
       writes,
       okSince: (t: number) => writes.filter((w) => w.ok && w.start >= t).length,
-      /** Stop after the write in flight, which must settle within 10 s. */
+      /** Stop after the write in flight, which settles within one retry budget of the client (it gives up then). */
       async stop() {
         running = false;
         writers.delete(writer);
         await waitUntil(() => settled, {
-          timeoutMs: 10_000,
+          timeoutMs: retryBudgetMs(client) + (client.options.redisOptions?.commandTimeout ?? 0),
           description: `the write in flight (${client.status}) to settle`,
         });
       },
@@ -98,6 +99,14 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     };
   }
 
+  /**
+   * How long one command of `client` may take before ioredis gives it up: its redirections, each
+   * after retryDelayOnFailover (16 x 100 ms by default); the bound of waits on a client's writes.
+   */
+  function retryBudgetMs(client: Cluster): number {
+    return (client.options.maxRedirections ?? 16) * (client.options.retryDelayOnFailover ?? 100);
+  }
+
   /** `count` keys in the slots of the shard of `master` (hash tags of its first slots). */
   function keysOf(master: string, prefix: string) {
     const slots = rc.plan.nodes.find((n) => n.name === master)!.slots!;
@@ -112,11 +121,15 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       for (let i = 0; i < 100; i++) await client.set(acknowledgedKey(i), String(i));
       const master = rc.nodes.find((n) => n.name === 'redis-node-1')!;
       const connection = client.nodes('master').find((n) => n.options.port === master.port)!;
-      expect(await connection.wait(1, 5000)).toBe(1); // WAIT counts the writes of this connection
+      // WAIT counts the writes of this connection; its limit is the fixture's own for replicas to apply a write (reset()).
+      expect(await connection.wait(1, DEFAULT_FIXTURE_OPTIONS.resetReplicaTimeoutMs)).toBe(1);
 
       // 2. A client writing all the time, through the fault.
       const writer = startWriter(client, keysOf('redis-node-1', 'during'));
-      await waitUntil(() => writer.okSince(0) >= 20, { timeoutMs: 10_000, description: 'the writer to get going' });
+      await waitUntil(() => writer.okSince(0) >= 20, {
+        timeoutMs: 20 * retryBudgetMs(client),
+        description: 'the writer to get going',
+      });
 
       const t0 = performance.now();
       await rc.stopNode('redis-node-1');
@@ -125,17 +138,21 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       await waitUntil(
         async () => (await rc.topology({ from: 'redis-node-4' })).node('redis-node-4').role === 'master',
         {
-          timeoutMs: 30_000,
+          timeoutMs: DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs, // the fixture's own limit for a fault to settle
           description: 'redis-node-4 to be promoted',
         },
       );
       const promotedMs = Math.round(performance.now() - t0);
       // ... and waitForClusterOk() waits until every node agrees that redis-node-4 serves the slots.
+      // It also routes every client of the fixture to redis-node-4 before it resolves: a write
+      // right after it succeeds, through the writer's client and through rc.cluster alike.
       await rc.waitForClusterOk();
       const failoverMs = Math.round(performance.now() - t0);
       const tOk = performance.now();
+      expect(await client.set(keysOf('redis-node-1', 'after')(0), 'after')).toBe('OK');
+      expect(await rc.cluster.set(keysOf('redis-node-1', 'after')(1), 'after')).toBe('OK');
       await waitUntil(() => writer.okSince(tOk) >= 20, {
-        timeoutMs: 20_000,
+        timeoutMs: 20 * retryBudgetMs(client), // 20 writes, each within one retry budget
         description: 'writes to succeed after the failover',
       });
       await writer.stop();
@@ -147,12 +164,10 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       console.log(
         `[failover] stop -> replica promoted: ${promotedMs} ms, -> cluster ok on every node: ${failoverMs} ms; writer: ${JSON.stringify(seen)}`,
       );
-      // Bounded errors: the client fails writes only during the fault. Its own slot map catches up
-      // with the nodes' a moment after they agree (it refreshes it when a redirection tells it
-      // to), so a write started just after tOk may still spend its redirections: at most one
-      // retry budget of the client (maxRedirections x retryDelayOnFailover, 1.6 s by default).
-      const retryBudgetMs = (client.options.maxRedirections ?? 16) * (client.options.retryDelayOnFailover ?? 100);
-      expect(writer.writes.filter((w) => !w.ok && (w.start < t0 || w.start > tOk + retryBudgetMs))).toEqual([]);
+      // Bounded errors: the client fails only writes in flight during the fault: none that ended
+      // before the stop, none started after waitForClusterOk() resolved (it had refreshed the
+      // client's slot map and proved it). A write sent just before the stop may fail after it.
+      expect(writer.writes.filter((w) => !w.ok && (w.end < t0 || w.start > tOk))).toEqual([]);
       expect(seen.failedAfterRecovery).toBe(0);
       expect(seen.failedWrites).toBeLessThanOrEqual(10);
       // 3. Every write the replica had acknowledged is still there.
@@ -162,8 +177,11 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       // 4. The old master comes back as a replica of the node that took its slots ...
       await rc.startNode('redis-node-1');
       expect((await rc.topology()).node('redis-node-1')).toMatchObject({ role: 'replica', masterName: 'redis-node-4' });
+      expect(await client.set(keysOf('redis-node-1', 'after')(2), 'after')).toBe('OK');
       // ... and a manual failover hands them back (the master agrees: no write is lost).
       const back = await rc.failover('redis-node-1');
+      // failover() routed the clients to redis-node-1 before it resolved.
+      expect(await client.set(keysOf('redis-node-1', 'after')(3), 'after')).toBe('OK');
       console.log(`[failover] manual failover (default) back to redis-node-1: ${Math.round(back.durationMs)} ms`);
       expect(back).toMatchObject({ newMaster: 'redis-node-1', oldMaster: 'redis-node-4', mode: 'default' });
       await rc.waitForClusterOk();
@@ -178,14 +196,17 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       // and without slotsRefreshInterval the client keeps sending to the old master.
       const client = rc.createClient({ redisOptions: { commandTimeout: 500 }, slotsRefreshInterval: 200 });
       const writer = startWriter(client, keysOf('redis-node-2', 'paused'));
-      await waitUntil(() => writer.okSince(0) >= 20, { timeoutMs: 10_000, description: 'the writer to get going' });
+      await waitUntil(() => writer.okSince(0) >= 20, {
+        timeoutMs: 20 * retryBudgetMs(client),
+        description: 'the writer to get going',
+      });
 
       const t0 = performance.now();
       await rc.pauseNode('redis-node-2');
       await waitUntil(
         async () => (await rc.topology({ from: 'redis-node-5' })).node('redis-node-5').role === 'master',
         {
-          timeoutMs: 30_000,
+          timeoutMs: DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs, // the fixture's own limit for a fault to settle
           description: 'redis-node-5 to be promoted',
         },
       );
@@ -194,7 +215,7 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       const failoverMs = Math.round(performance.now() - t0);
       const tOk = performance.now();
       await waitUntil(() => writer.okSince(tOk) >= 20, {
-        timeoutMs: 20_000,
+        timeoutMs: 20 * retryBudgetMs(client), // 20 writes, each within one retry budget
         description: 'writes to succeed after the failover',
       });
       const seen = outage(writer.writes);
@@ -206,11 +227,12 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       expect(seen.failedWrites).toBeGreaterThan(0);
       expect(seen.failedAfterRecovery).toBe(0);
 
-      await rc.unpauseNode('redis-node-2'); // resolves when it has rejoined as a replica and the cluster is ok
+      await rc.unpauseNode('redis-node-2'); // resolves when it has rejoined as a replica, the cluster is ok, the clients routed
+      expect(await rc.cluster.set(keysOf('redis-node-2', 'after')(0), 'after')).toBe('OK');
       expect((await rc.topology()).node('redis-node-2')).toMatchObject({ role: 'replica', masterName: 'redis-node-5' });
       const tBack = performance.now();
       await waitUntil(() => writer.okSince(tBack) >= 5, {
-        timeoutMs: 10_000,
+        timeoutMs: 5 * (retryBudgetMs(client) + 500), // 5 writes, each within one retry budget and its commandTimeout
         description: 'writes to succeed after the unpause',
       });
       await writer.stop();
