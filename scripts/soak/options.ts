@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { RuntimeKind } from '@redis-cluster-kit/testcontainers';
 
-export const SECTIONS = ['integration', 'starts', 'scenarios'] as const;
+export const SECTIONS = ['integration', 'starts', 'scenarios', 'refusals'] as const;
 export type Section = (typeof SECTIONS)[number];
 export const HOG_CHOICES = ['on', 'off', 'both'] as const;
 export type HogChoice = (typeof HOG_CHOICES)[number];
@@ -16,7 +16,7 @@ export const SOAK_RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
 export const SOAK_DEFAULTS = Object.freeze({
   /**
    * Sections to run.
-   * @default every section: integration, starts, scenarios
+   * @default every section: integration, starts, scenarios, refusals
    */
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- not unnecessary: it widens the tuple's type to a list of sections
   only: SECTIONS as readonly Section[],
@@ -47,7 +47,7 @@ export const SOAK_DEFAULTS = Object.freeze({
   runtimes: SOAK_RUNTIMES,
   /**
    * The hog for every section (`on`, `off`, `both`: each section once without, then once with it).
-   * @default each section's own: integration and scenarios on, starts both
+   * @default each section's own: integration, scenarios and refusals on, starts both
    */
   hog: undefined as HogChoice | undefined,
 });
@@ -57,6 +57,7 @@ export const SECTION_HOG: Readonly<Record<Section, HogChoice>> = Object.freeze({
   integration: 'on',
   starts: 'both',
   scenarios: 'on',
+  refusals: 'on',
 });
 
 /** Counts beyond this are surely a typo (50 cycles x 4 take ~15 minutes). */
@@ -83,7 +84,7 @@ helpers is done (issue 9), prints one summary table, exits 1 when anything faile
 
 Options:
   --only LIST              sections, comma-separated: ${SECTIONS.join(', ')} (default: all)
-  --hog on|off|both        the CPU hog for every section (default: integration ${SECTION_HOG.integration}, starts ${SECTION_HOG.starts}, scenarios ${SECTION_HOG.scenarios})
+  --hog on|off|both        the CPU hog for every section (default: integration ${SECTION_HOG.integration}, starts ${SECTION_HOG.starts}, scenarios ${SECTION_HOG.scenarios}, refusals ${SECTION_HOG.refusals})
   --integration-runs N     runs of the integration project (default ${SOAK_DEFAULTS.integrationRuns})
   --cycles N               start (3x1) -> write -> stop cycles per runtime and hog setting (default ${SOAK_DEFAULTS.cycles})
   --scenario-runs N        runs of each fault-scenario file (default ${SOAK_DEFAULTS.scenarioRuns})

@@ -9,7 +9,7 @@ import { formatMs, namesNodeAndDirective, percentile, table, tally } from './rep
 describe('the soak command line', () => {
   it('defaults to every section with the counts of issue 9', () => {
     expect(parseSoakArgs([])).toEqual({
-      only: ['integration', 'starts', 'scenarios'],
+      only: ['integration', 'starts', 'scenarios', 'refusals'],
       hog: undefined,
       integrationRuns: 2,
       cycles: 50,
@@ -55,7 +55,7 @@ describe('the soak command line', () => {
     [['--refusals', '1001'], 'Invalid option --refusals "1001". Expected an integer from 1 to 1000.'],
     [
       ['--only', 'starts,nope'],
-      'Invalid option --only "nope". Expected a comma-separated list of integration, starts, scenarios.',
+      'Invalid option --only "nope". Expected a comma-separated list of integration, starts, scenarios, refusals.',
     ],
     [
       ['--runtimes', 'podman'],
@@ -74,6 +74,7 @@ describe('the soak command line', () => {
     expect(hogSettings('integration', 'both')).toEqual([false, true]);
     expect(hogSettings('starts', 'on')).toEqual([true]);
     expect(hogSettings('scenarios', 'off')).toEqual([false]);
+    expect(hogSettings('refusals', undefined)).toEqual([true]);
   });
 
   it('shows the defaults in its help from the one defaults object', () => {

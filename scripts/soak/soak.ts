@@ -10,9 +10,9 @@
  *                p50 / p95 / max start time
  *   scenarios    each fault-scenario file (integration tests in a `scenarios` folder, found by
  *                Jest's own path matching) `--scenario-runs` times (one Jest run per round, counted
- *                per file), and `--refusals` starts per
- *                runtime with a node that refuses a directive, under the hog: the error must name
- *                the node and the directive every time
+ *                per file), under the hog: 0 failures
+ *   refusals     `--refusals` starts per runtime with a node that refuses a directive, under the
+ *                hog: the error must name the node and the directive every time
  *
  * It prints one summary table, exits 1 when any section failed or left something, 130 when
  * interrupted. The hog is always stopped (Ctrl-C, failure, any exit); what the soak's runs left
@@ -300,6 +300,14 @@ async function scenariosSection(s: Soak): Promise<void> {
     if (s.ctl.interrupted) return;
     await withHog(s, hog, async () => {
       if (files.length > 0) await scenarioRounds(s, files, hog);
+    });
+  }
+}
+
+async function refusalsSection(s: Soak): Promise<void> {
+  for (const hog of hogSettings('refusals', s.opts.hog)) {
+    if (s.ctl.interrupted) return;
+    await withHog(s, hog, async () => {
       for (const runtime of s.opts.runtimes) await refusalsOn(s, runtime, hog);
     });
   }
@@ -373,7 +381,7 @@ async function scenarioRounds(s: Soak, files: string[], hog: boolean): Promise<v
 async function refusalsOn(s: Soak, runtime: RuntimeKind, hog: boolean): Promise<void> {
   if (s.ctl.interrupted) return;
   const row: Row = {
-    section: 'scenarios',
+    section: 'refusals',
     what: `refused directive, ${runtime} 3x1`,
     hog,
     runs: 0,
@@ -463,6 +471,7 @@ async function main(): Promise<number> {
     if (opts.only.includes('integration')) await integrationSection(s);
     if (opts.only.includes('starts')) await startsSection(s);
     if (opts.only.includes('scenarios')) await scenariosSection(s);
+    if (opts.only.includes('refusals')) await refusalsSection(s);
   } catch (err) {
     s.rows.push({
       section: 'soak',

@@ -11,11 +11,13 @@ import {
   getContainerRuntimeClient,
   ImageName,
   type ContainerRuntimeClient,
+  type StartedTestContainer,
   type WaitStrategy,
 } from 'testcontainers';
 import { DockerUnavailableError, ImageUnavailableError, NodeExitedError } from '../../errors';
 import { processAlive } from '../../util/liveness';
 import { hideSecret } from '../../util/messages';
+import { deferred, delay } from '../../util/timing';
 
 const debug = createDebug('redis-cluster-kit:docker');
 
@@ -240,23 +242,176 @@ export interface NodeContainerSpec {
  */
 export class RedisNodeContainer extends GenericContainer {
   readonly #onRunning: (() => void) | undefined;
+  readonly #spec: NodeContainerSpec;
+  readonly #ready: RedisReadyWaitStrategy;
+  #exitWatch: ExitWatch | undefined;
 
   constructor(spec: NodeContainerSpec) {
     super(spec.image);
+    this.#spec = spec;
     this.#onRunning = spec.onRunning;
+    this.#ready = new RedisReadyWaitStrategy(spec.alias, spec.secret);
     this.withName(spec.containerName)
       .withNetworkMode(spec.networkName)
       .withExposedPorts(spec.port)
       .withCommand(spec.command)
       .withLabels(spec.labels)
-      .withWaitStrategy(new RedisReadyWaitStrategy(spec.alias, spec.secret))
+      .withWaitStrategy(this.#ready)
       .withStartupTimeout(Math.max(1, Math.round(spec.startupTimeoutMs)));
     this.createOpts.NetworkingConfig = { EndpointsConfig: { [spec.networkName]: { Aliases: [spec.alias] } } };
+  }
+
+  /**
+   * Start the container; when redis-server exits while Testcontainers still waits (for the
+   * host port to be bound, or for the log line), reject at once with redis-server's own last
+   * lines ({@link NodeExitedError}) instead of whatever that wait says later. A node that exits
+   * at once (a directive it refuses) never gets a bound port, and on a busy machine
+   * Testcontainers' port wait (a fixed 10 s) would otherwise answer first with "Timed out
+   * after 10000ms while waiting for container ports to be bound to the host".
+   */
+  override async start(): Promise<StartedTestContainer> {
+    const exit = deferred<NodeExitedError>();
+    this.#onExit = exit.resolve;
+    const starting = super.start();
+    try {
+      return await Promise.race([
+        starting,
+        exit.promise.then((err) => {
+          throw err;
+        }),
+      ]);
+    } catch (err) {
+      // When the exit won, the start's own failure comes later and is dropped; either way, the
+      // node's error is preferred to one that followed from its exit.
+      starting.catch(() => undefined);
+      throw (await this.#exitWatch?.settledExit()) ?? err;
+    } finally {
+      this.#onExit = undefined;
+      this.#exitWatch?.stop();
+    }
+  }
+
+  #onExit: ((err: NodeExitedError) => void) | undefined;
+
+  /** Created, not started yet: from now on an exit of the container is watched for (a dockerode wait). */
+  protected override async containerCreated(containerId: string): Promise<void> {
+    const client = await getContainerRuntimeClient();
+    const watch = new ExitWatch(dockerode(client).getContainer(containerId), this.#spec, () => this.#ready.failed);
+    this.#exitWatch = watch;
+    void watch.exited.then((err) => err && this.#onExit?.(err));
+    // The daemon answers a wait with headers once it is registered (at once); start only then, so
+    // that an exit right after the start is not missed. Should it not, settledExit() looks at the
+    // container's state after the start failed instead.
+    await Promise.race([watch.registered, delay(EXIT_CHECK_MS)]);
   }
 
   protected override containerStarting(): Promise<void> {
     this.#onRunning?.();
     return Promise.resolve();
+  }
+}
+
+/**
+ * One starting container's exit, watched from before it starts until {@link ExitWatch.stop}:
+ * a wait request (`condition=next-exit`) that the daemon answers with headers as soon as it is
+ * registered and with the exit code when the container exits. {@link ExitWatch.exited} resolves
+ * with the node's own error ({@link NodeExitedError}, its last lines) when it exits of itself,
+ * and with undefined when it was Testcontainers that stopped it (its wait had failed), or the
+ * watch stopped.
+ */
+/** The part of docker-modem (dockerode's HTTP client, untyped there) that ExitWatch uses. */
+interface DockerModem {
+  dial(options: object, callback: (err: Error | null, stream?: NodeJS.ReadableStream) => void): void;
+}
+
+class ExitWatch {
+  readonly exited: Promise<NodeExitedError | undefined>;
+  /** Resolves once the daemon has registered the wait (or could not): an exit from then on is seen. */
+  readonly registered: Promise<void>;
+  readonly #controller = new AbortController();
+  readonly #container: Dockerode.Container;
+  readonly #spec: NodeContainerSpec;
+  readonly #waitFailed: () => boolean;
+  readonly #startedAt = performance.now();
+
+  constructor(
+    container: Dockerode.Container,
+    spec: NodeContainerSpec,
+    /** True once the wait strategy gave up: an exit after that is Testcontainers' own stop. */
+    waitFailed: () => boolean,
+  ) {
+    this.#container = container;
+    this.#spec = spec;
+    this.#waitFailed = waitFailed;
+    const registered = deferred();
+    this.registered = registered.promise;
+    this.exited = new Promise<number | undefined>((resolve, reject) => {
+      // dockerode's container.wait() resolves only with the body; the stream gives the headers first.
+      (container.modem as DockerModem).dial(
+        {
+          path: `/containers/${container.id}/wait?`,
+          method: 'POST',
+          options: { condition: 'next-exit' },
+          isStream: true,
+          abortSignal: this.#controller.signal,
+          statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' },
+        },
+        (err: Error | null, stream?: NodeJS.ReadableStream) => {
+          registered.resolve();
+          if (err || !stream) return reject(err ?? new Error('no reply'));
+          let body = '';
+          stream.on('data', (chunk: Buffer | string) => (body += chunk.toString()));
+          stream.on('error', reject);
+          stream.on('end', () => {
+            try {
+              resolve((JSON.parse(body) as { StatusCode?: number }).StatusCode);
+            } catch {
+              reject(new Error(`unexpected wait reply: ${body}`));
+            }
+          });
+        },
+      );
+    }).then(
+      (code) => this.#ownError(code),
+      () => undefined, // stopped (aborted), or the container is gone
+    );
+  }
+
+  /**
+   * The node's own exit error, if it exited of itself: the watch's, or (should the daemon not
+   * have registered the wait in time) what the container's state says now.
+   */
+  async settledExit(): Promise<NodeExitedError | undefined> {
+    const seen = await Promise.race([this.exited, delay(EXIT_CHECK_MS).then(() => undefined)]);
+    if (seen !== undefined) return seen;
+    const state = await this.#container.inspect().then(
+      (info) => info.State,
+      () => undefined,
+    );
+    return state && !state.Running && state.Status !== 'created' ? this.#ownError(state.ExitCode) : undefined;
+  }
+
+  /** Stop watching (the start is over either way): the long-polling request is closed. */
+  stop(): void {
+    this.#controller.abort();
+  }
+
+  async #ownError(code: number | undefined): Promise<NodeExitedError | undefined> {
+    if (this.#waitFailed()) return undefined;
+    // The daemon may report the exit before its log has the last lines (seen on a busy machine:
+    // an empty log right after the exit): look again a few times, never past the start's deadline.
+    const until = this.#startedAt + this.#spec.startupTimeoutMs;
+    let lines: string[] = [];
+    for (let look = 1; look <= EXIT_LOG_LOOKS; look++) {
+      const tail = await this.#container
+        .logs({ stdout: true, stderr: true, follow: false, tail: 20 })
+        .catch(() => Buffer.alloc(0));
+      lines = hideSecret(demuxedLines(tail), this.#spec.secret);
+      if (lines.length > 0 || performance.now() + EXIT_CHECK_MS >= until) break;
+      await delay(EXIT_CHECK_MS);
+    }
+    if (lines.length === 0 && code !== undefined) lines.push(`exit code ${code} (it printed nothing)`);
+    return new NodeExitedError(this.#spec.alias, lines);
   }
 }
 
@@ -268,6 +423,8 @@ export class RedisNodeContainer extends GenericContainer {
 export class RedisReadyWaitStrategy implements WaitStrategy {
   #timeoutMs = 60_000;
   #timeoutSet = false;
+  /** Set when the wait gave up for another reason than the node's exit: Testcontainers then stops the container itself. */
+  failed = false;
 
   constructor(
     private readonly node: string,
@@ -314,7 +471,8 @@ export class RedisReadyWaitStrategy implements WaitStrategy {
             const tail = await container
               .logs({ stdout: true, stderr: true, follow: false, tail: 20 })
               .catch(() => Buffer.alloc(0));
-            finish(new NodeExitedError(this.node, hideSecret(demuxedLines(tail), this.secret)));
+            const own = hideSecret(demuxedLines(tail), this.secret);
+            finish(new NodeExitedError(this.node, own.length > 0 ? own : lines)); // its log may lag its exit
           },
           (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
         );
@@ -322,6 +480,7 @@ export class RedisReadyWaitStrategy implements WaitStrategy {
       const finish = (error?: Error) => {
         if (done) return;
         done = true;
+        if (error && !(error instanceof NodeExitedError)) this.failed = true;
         clearTimeout(timer);
         clearInterval(watch);
         stream.destroy();
@@ -350,6 +509,8 @@ export class RedisReadyWaitStrategy implements WaitStrategy {
 
 /** How often a starting node's container is checked for having exited. */
 const EXIT_CHECK_MS = 250;
+/** How many times an exited node's log is read while it is still empty (EXIT_CHECK_MS apart: ~5 s at most). */
+const EXIT_LOG_LOOKS = 20;
 
 /** The text lines of a non-following `docker logs` reply (multiplexed 8-byte frames, or raw for TTYs). */
 export function demuxedLines(raw: Buffer | string): string[] {
