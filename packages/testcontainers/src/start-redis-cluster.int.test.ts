@@ -1,6 +1,6 @@
 import { createCluster } from 'redis';
 import { Cluster } from 'ioredis';
-import { keyForSlot, keyHashSlot, LABELS, startRedisCluster, type StartedRedisCluster } from './index';
+import { keyForSlot, keyHashSlot, LABELS, startRedisCluster, waitUntil, type StartedRedisCluster } from './index';
 import { execIn, labelled, withNode } from '../test/helpers/docker';
 import { NOTHING, resourcesOf, resourcesOfThisProcess, RUNTIMES } from '../test/helpers/runtimes';
 
@@ -152,13 +152,23 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     it('stop() closes every client, removes the nodes (containers and network, or processes and folder), and a second stop() does nothing', async () => {
       const extra = rc.createClient();
       await extra.ping();
+      // ioredis 6.0.0: a client closed while its slotsRefreshInterval refresh is in flight sets
+      // its timer again from that refresh's callback, for ever (and Jest never exits). stop() is
+      // called here with such a refresh in flight.
+      const refreshing = rc.createClient({ slotsRefreshInterval: 1 });
+      const internals = refreshing as unknown as { isRefreshing: boolean; slotsTimer: unknown };
+      await refreshing.ping();
       const running = await resourcesOf(runtime, rc.id);
       expect(running.nodes).toHaveLength(6);
       expect(running.other).toHaveLength(1);
-      await rc.stop();
+      await waitUntil(() => internals.isRefreshing, { description: 'a slotsRefreshInterval refresh in flight' });
+      await rc.stop(); // closes the clients at once: the refresh is still waiting for its reply
       expect(await resourcesOf(runtime, rc.id)).toEqual(NOTHING);
       expect(rc.cluster.status).toBe('end');
       expect(extra.status).toBe('end');
+      expect(refreshing.status).toBe('end');
+      await waitUntil(() => !internals.isRefreshing, { description: 'the refresh in flight to end' });
+      expect(internals.slotsTimer).toBeNull();
       await expect(rc.stop()).resolves.toBeUndefined();
       expect(() => rc.createClient()).toThrow(`Cannot create a client: Redis Cluster "${rc.id}" is stopped`);
     });
