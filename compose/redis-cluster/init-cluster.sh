@@ -79,14 +79,20 @@ expect_ok() {
   [ "$r" = OK ] || fail "$* on $h:$p answered: $r"
 }
 
-# await NAME PORT: wait until the node answers PING.
+# await NAME PORT [COMMANDS]: wait until the node answers PING. COMMANDS (lines) go in the same
+# redis-cli call (commands on stdin, one reply per line), their replies are left in r: each
+# call is a process, and on a busy machine processes are what forming waits for.
 await() {
   tick
   ping_deadline=$((NOW + PING_TIMEOUT))
   while :; do
-    r=$(redis-cli -h "$1" -p "$2" PING 2>&1)
+    r=$(printf 'PING\n%s' "${3:-}" | redis-cli -h "$1" -p "$2" 2>&1)
     case "$r" in
-      PONG) break ;;
+      PONG | PONG"$NL"*)
+        r=${r#PONG}
+        r=${r#"$NL"}
+        break
+        ;;
       *NOAUTH* | *WRONGPASS*) fail "$1:$2 refuses the password: $r" ;;
     esac
     tick
@@ -99,11 +105,10 @@ await() {
 
 # discover NAME PORT: wait for the node, then set ip and id to its current IP and node id.
 discover() {
-  await "$1" "$2"
+  await "$1" "$2" "CLIENT INFO${NL}CLUSTER MYID$NL"
   # The server side of our own connection is the node's address on this network.
-  r=$(redis-cli -h "$1" -p "$2" CLIENT INFO 2>&1)
   case "$r" in
-    *" laddr="*) ;;
+    *" laddr="*"$NL"*) ;;
     *) fail "cannot read the address of $1:$2 from CLIENT INFO: $r" ;;
   esac
   ip=${r#*" laddr="}
@@ -114,7 +119,7 @@ discover() {
   case "$ip" in
     "" | *[!0-9A-Fa-f.:]*) fail "unexpected address \"$ip\" of $1:$2" ;;
   esac
-  id=$(redis-cli -h "$ip" -p "$2" CLUSTER MYID 2>&1)
+  id=${r##*"$NL"}
   case "$id" in
     *[!0-9a-f]*) fail "CLUSTER MYID on $1:$2 answered: $id" ;;
   esac
@@ -123,8 +128,8 @@ discover() {
 
 # add_slots NAME PORT FIRST LAST EPOCH: give a fresh master its slot range and config epoch.
 add_slots() {
-  await "$1" "$2"
-  s=$(redis-cli -h "$1" -p "$2" CLUSTER INFO 2>&1)
+  await "$1" "$2" "CLUSTER INFO$NL"
+  s=$r
   assigned=$(field cluster_slots_assigned "$s") || fail "CLUSTER INFO on $1:$2 answered: $s"
   if [ "$assigned" = 0 ]; then
     expect_ok "$1" "$2" CLUSTER ADDSLOTSRANGE "$3" "$4"
@@ -136,22 +141,28 @@ add_slots() {
   fi
 }
 
-# meet "IP PORT BUS" "IP PORT BUS": the first node meets the second one.
-meet() {
-  # shellcheck disable=SC2086 # split both words into their fields on purpose
-  set -- $1 $2
-  expect_ok "$1" "$2" CLUSTER MEET "$4" "$5" "$6"
-}
-
 # meet_each "IP PORT BUS"...: every node meets every node after it (one MEET per pair is enough:
-# both learn the other's current address).
+# both learn the other's current address), each node's MEETs in one redis-cli call.
 meet_each() {
   while [ "$#" -gt 1 ]; do
     a=$1
     shift
+    cmds=
     for b in "$@"; do
-      meet "$a" "$b"
+      cmds="${cmds}CLUSTER MEET $b$NL"
     done
+    # shellcheck disable=SC2086 # split "IP PORT BUS" into its fields on purpose
+    set -- $a "$@"
+    r=$(printf '%s' "$cmds" | redis-cli -h "$1" -p "$2" 2>&1)
+    shift 3
+    while IFS= read -r line; do
+      case "$line" in
+        OK | "") ;;
+        *) fail "CLUSTER MEET on $a (IP, port, bus port) answered: $line" ;;
+      esac
+    done <<END
+$r
+END
   done
 }
 
@@ -220,7 +231,10 @@ replicate() {
 
 # check NAME IP PORT ROLE: the node is usable (the same test as its healthcheck); else sets why.
 check() {
-  s=$(redis-cli -h "$2" -p "$3" CLUSTER INFO 2>&1) || {
+  # A replica's two replies in one redis-cli call (commands on stdin).
+  cmds="CLUSTER INFO$NL"
+  [ "$4" = replica ] && cmds="${cmds}INFO replication$NL"
+  s=$(printf '%s' "$cmds" | redis-cli -h "$2" -p "$3" 2>&1) || {
     why="$1:$3 does not answer: $s"
     return 1
   }
@@ -240,8 +254,7 @@ check() {
     return 1
   }
   if [ "$4" = replica ]; then
-    r=$(redis-cli -h "$2" -p "$3" INFO replication 2>&1)
-    v=$(field master_link_status "$r")
+    v=$(field master_link_status "$s")
     [ "$v" = up ] || {
       why="$1:$3 (replica) reports master_link_status:$v"
       return 1
@@ -335,3 +348,8 @@ if [ "$FORMED" = now ]; then
 else
   log "cluster was already formed, nodes met again at their current addresses, ok: 3 masters x 1 replica (6 nodes)"
 fi
+
+# Stay up, idle, until stopped: `docker compose up --wait` fails on a service that exited.
+# Compose keeps stdin open (stdin_open), so `read` waits without a process of its own.
+trap 'exit 0' TERM INT
+read -r _

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { expectFormsPlan } from '../../test/forming';
 import { announcedAddress, createPlan, DEFAULT_PLAN_OPTIONS, type PlanOptions } from '@redis-cluster-kit/plan';
 import { REPO_PROGRAM } from '../flags';
-import { healthcheckScript, INIT_SERVICE, READY_SERVICE } from './compose';
+import { HEALTHCHECK, healthcheckScript, INIT_SERVICE } from './compose';
 import { regenerateCommand, renderFiles } from './index';
 import { clusterJson, type ClusterJson } from './view';
 
@@ -72,9 +72,9 @@ describe('renderFiles, default 3 masters x 1 replica', () => {
     expect(render().files).toEqual(files);
   });
 
-  it('has one service per node plus the init step and its ready gate, and no version key', () => {
+  it('has one service per node plus the init step, and no version key', () => {
     expect(Object.keys(compose)).toEqual(['services', 'volumes']);
-    expect(Object.keys(compose.services)).toEqual([...plan.nodes.map((n) => n.name), INIT_SERVICE, READY_SERVICE]);
+    expect(Object.keys(compose.services)).toEqual([...plan.nodes.map((n) => n.name), INIT_SERVICE]);
   });
 
   it('configures each node from the plan', () => {
@@ -96,32 +96,49 @@ describe('renderFiles, default 3 masters x 1 replica', () => {
   it('gives every node a healthcheck that means usable', () => {
     for (const node of plan.nodes) {
       const hc = compose.services[node.name]!.healthcheck!;
-      expect(hc).toMatchObject({ interval: '1s', timeout: '3s', start_period: '60s' });
-      expect(hc.retries).toBeGreaterThanOrEqual(10);
+      expect(hc).toEqual({
+        test: hc.test,
+        interval: HEALTHCHECK.interval,
+        timeout: HEALTHCHECK.timeout,
+        retries: HEALTHCHECK.retries,
+        start_period: HEALTHCHECK.startPeriod,
+      });
+      // The first probe runs when a master's 2 s writable delay ends, and waits for the node.
+      expect(HEALTHCHECK.interval).toBe('2s');
       expect(hc.test[0]).toBe('CMD-SHELL');
       const script = unescape(hc.test[1]!);
       expect(script).toBe(healthcheckScript(plan, node));
-      expect(script).toContain(`redis-cli -p ${node.port} CLUSTER INFO`);
+      expect(script).toContain(
+        node.role === 'replica'
+          ? `printf 'CLUSTER INFO\\nINFO replication\\n' | redis-cli -p ${node.port}`
+          : `redis-cli -p ${node.port} CLUSTER INFO`,
+      );
       expect(script).toContain('*cluster_state:ok*');
       expect(script).toContain('*"cluster_known_nodes:6"[!0-9]*');
       expect(script.includes('master_link_status:up')).toBe(node.role === 'replica');
-      expect(script).not.toMatch(/\b(grep|awk|cut|sleep)\b/);
+      expect(script).not.toMatch(/\b(grep|awk|cut)\b|sleep (?!0\.1 )/);
+      expect(script).toContain('until usable; do'); // a bounded poll, never a fixed wait
     }
   });
 
-  it('runs the init step after every node started, and gates `up` on its success', () => {
+  it('starts the masters first, the init step with them, and keeps the init step up once it succeeded', () => {
+    for (const node of plan.nodes) {
+      const after = compose.services[node.name]!.depends_on;
+      if (node.role === 'master') expect(after).toBeUndefined();
+      else
+        expect(after).toEqual(
+          Object.fromEntries(plan.shards.map((s) => [s.master.name, { condition: 'service_started' }])),
+        );
+    }
     const initService = compose.services[INIT_SERVICE]!;
     expect(initService.restart).toBe('no');
     expect(initService.command).toEqual(['sh', '/usr/local/etc/redis/init-cluster.sh']);
     expect(initService.volumes).toEqual(['./init-cluster.sh:/usr/local/etc/redis/init-cluster.sh:ro']);
-    expect(initService.depends_on).toEqual(
-      Object.fromEntries(plan.nodes.map((n) => [n.name, { condition: 'service_started' }])),
-    );
+    expect(initService.depends_on).toBeUndefined();
+    expect(initService.stdin_open).toBe(true);
     expect(initService.ports).toBeUndefined();
-    const ready = compose.services[READY_SERVICE]!;
-    expect(ready.depends_on).toEqual({ [INIT_SERVICE]: { condition: 'service_completed_successfully' } });
-    expect(ready.stdin_open).toBe(true);
-    expect(ready.ports).toBeUndefined();
+    // After `cluster formed and ok` it waits on its open stdin, and stops at once when told to.
+    expect(init.trimEnd().split('\n').slice(-2)).toEqual(["trap 'exit 0' TERM INT", 'read -r _']);
   });
 
   it('writes each node redis.conf from the plan', () => {
@@ -186,7 +203,7 @@ const expectInitFollowsPlan = expectFormsPlan;
 describe('renderFiles, other shapes', () => {
   it('renders a single master with no replicas', () => {
     const { plan, compose, json, init } = render({ masters: 1, replicas: 0 });
-    expect(Object.keys(compose.services)).toEqual(['redis-node-1', INIT_SERVICE, READY_SERVICE]);
+    expect(Object.keys(compose.services)).toEqual(['redis-node-1', INIT_SERVICE]);
     expect(unescape(compose.services['redis-node-1']!.healthcheck!.test[1]!)).toContain(
       '"cluster_known_nodes:1"[!0-9]',
     );
@@ -197,13 +214,13 @@ describe('renderFiles, other shapes', () => {
 
   it('renders 5 masters x 2 replicas', () => {
     const { plan, compose, json, init } = render({ masters: 5, replicas: 2, basePort: 30000 });
-    expect(Object.keys(compose.services)).toHaveLength(17);
+    expect(Object.keys(compose.services)).toHaveLength(16);
     expect(Object.keys(json.natMap)).toHaveLength(15);
     expect(compose.services['redis-node-15']!.ports).toEqual(['127.0.0.1:30014:30014']);
     expect(unescape(compose.services['redis-node-15']!.healthcheck!.test[1]!)).toContain(
       '"cluster_known_nodes:15"[!0-9]',
     );
-    expect(Object.keys(compose.services[INIT_SERVICE]!.depends_on!)).toHaveLength(15);
+    expect(Object.keys(compose.services['redis-node-15']!.depends_on!)).toHaveLength(5); // the 5 masters
     expectInitFollowsPlan(plan, init);
   });
 
@@ -348,12 +365,19 @@ describe('init-cluster.sh against a fake redis-cli whose cluster never becomes o
         join(dir, 'redis-cli'),
         [
           '#!/bin/sh',
+          'answer() {',
+          '  case "$1" in',
+          '    *PING) echo PONG ;;',
+          '    *"CLIENT INFO") echo "id=3 addr=127.0.0.1:40000 laddr=127.0.0.1:7101 fd=8 name=" ;;',
+          `    *"CLUSTER MYID") echo ${id} ;;`,
+          '    *"CLUSTER INFO") printf "cluster_state:fail\r\ncluster_slots_assigned:16384\r\ncluster_known_nodes:1\r\ncluster_my_epoch:1\r\n" ;;',
+          '    *) echo OK ;;',
+          '  esac',
+          '}',
+          '# No command in the arguments: the commands come on stdin, one a line, as redis-cli reads them.',
           'case "$*" in',
-          '  *" PING") echo PONG ;;',
-          '  *"CLIENT INFO") echo "id=3 addr=127.0.0.1:40000 laddr=127.0.0.1:7101 fd=8 name=" ;;',
-          `  *"CLUSTER MYID") echo ${id} ;;`,
-          '  *"CLUSTER INFO") printf "cluster_state:fail\r\ncluster_slots_assigned:16384\r\ncluster_known_nodes:1\r\ncluster_my_epoch:1\r\n" ;;',
-          '  *) echo OK ;;',
+          '  *" -p "*[0-9]) while IFS= read -r line; do answer "$line"; done ;;',
+          '  *) answer "$*" ;;',
           'esac',
         ].join('\n'),
       );
@@ -404,14 +428,25 @@ describe('healthcheck script', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(
     join(dir, 'redis-cli'),
-    '#!/bin/sh\ncase "$*" in *"CLUSTER INFO"*) printf "%b" "$FAKE_CLUSTER_INFO" ;; *replication*) printf "%b" "$FAKE_REPLICATION" ;; esac\nexit "${FAKE_EXIT:-0}"\n',
+    [
+      '#!/bin/sh',
+      'case "$*" in *PING) exit "${FAKE_EXIT:-0}" ;; esac # the pause between polls',
+      '# No command in the arguments: the commands come on stdin.',
+      'asked="$*"',
+      'case "$asked" in *INFO*) ;; *) asked=$(cat) ;; esac',
+      'case "$asked" in *"CLUSTER INFO"*) printf "%b" "$FAKE_CLUSTER_INFO" ;; esac',
+      'case "$asked" in *replication*) printf "%b" "$FAKE_REPLICATION" ;; esac',
+      'exit "${FAKE_EXIT:-0}"',
+      '',
+    ].join('\n'),
   );
   chmodSync(join(dir, 'redis-cli'), 0o755);
   const plan = createPlan();
   const info = (state: string, known: number, assigned = 16384) =>
     `cluster_state:${state}\\r\\ncluster_slots_assigned:${assigned}\\r\\ncluster_slots_ok:${assigned}\\r\\ncluster_known_nodes:${known}\\r\\ncluster_size:3\\r\\n`;
   const run = (node: number, env: Record<string, string>) =>
-    spawnSync('/bin/sh', ['-c', healthcheckScript(plan, plan.nodes[node]!)], {
+    // Two polls, not HEALTH_PROBE_POLLS: a failing case then fails in ~0.1 s.
+    spawnSync('/bin/sh', ['-c', healthcheckScript(plan, plan.nodes[node]!, 2)], {
       env: { PATH: `${dir}:/usr/bin:/bin`, ...env },
       encoding: 'utf8',
     });

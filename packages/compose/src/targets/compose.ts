@@ -13,9 +13,8 @@ import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
 import { clusterJson, formingPlan, headerLine, planLine, type FormingView } from './view';
 
-/** Names of the two services that are not nodes. */
+/** Name of the one service that is not a node: it forms the cluster, then stays up idle. */
 export const INIT_SERVICE = 'redis-cluster-init';
-export const READY_SERVICE = 'redis-cluster-ready';
 /** Where each node's redis.conf and the init script are mounted in the containers. */
 export const CONF_PATH = '/usr/local/etc/redis/redis.conf';
 export const INIT_SCRIPT_PATH = '/usr/local/etc/redis/init-cluster.sh';
@@ -32,26 +31,47 @@ const seq = (values: readonly string[]): string => `[${values.map(q).join(', ')}
 const composeLiteral = (value: string): string => value.replace(/\$/g, '$$$$');
 
 /**
+ * How each node's healthcheck is run. Docker (20.10 has no `start_interval`) runs the first probe
+ * one `interval` after the container started, and the next ones an `interval` after each probe
+ * ended. A master cannot be ok before Redis's 2 s writable delay (CLUSTER_WRITABLE_DELAY) has
+ * passed since it started, so a first probe at 2 s costs nothing; that probe then waits for the
+ * node to become usable (polling every ~0.1 s, at most {@link HEALTH_PROBE_POLLS} times), so the
+ * node turns healthy within ~0.1 s of being usable instead of on the next tick. On a running
+ * cluster a probe answers at once: one probe per node every 2 s.
+ * A node turns unhealthy only after `start_period` and then `retries` failed probes (each up to
+ * ~4 s + `interval`): ~150 s, past the init step's own error (its ready timeout, 120 s).
+ */
+export const HEALTHCHECK = { interval: '2s', timeout: '10s', retries: 15, startPeriod: '60s' } as const;
+/** How many times a probe polls (~0.1 s apart) for its node to become usable before it fails. */
+export const HEALTH_PROBE_POLLS = 40;
+
+/**
  * The healthcheck of a node, as `sh` code (before Compose's `$` escaping): the node is usable.
  * Only `case` patterns, because the image may have no grep. Redis ends INFO lines with \r\n, so
- * the known-nodes count is followed by a non-digit (6 must not match 60).
+ * the known-nodes count is followed by a non-digit (6 must not match 60). It polls (see
+ * {@link HEALTHCHECK}): `sleep 0.1`, or where the image has no `sleep`, a PING with redis-cli's
+ * `-i 0.1` (it waits that long after the reply; a node that does not answer fails the probe
+ * sooner). `polls`: how many times it asks before it fails.
  */
-export function healthcheckScript(plan: ClusterPlan, node: PlannedNode): string {
+export function healthcheckScript(plan: ClusterPlan, node: PlannedNode, polls = HEALTH_PROBE_POLLS): string {
   const n = plan.nodes.length;
   const cli = `redis-cli -p ${node.port}`;
-  const parts = [
-    `s=$(${cli} CLUSTER INFO) || exit 1`,
-    `case "$s" in *cluster_state:ok*) ;; *) echo "cluster_state is not ok"; exit 1 ;; esac`,
-    `case "$s" in *cluster_slots_assigned:16384*) ;; *) echo "not all slots are assigned"; exit 1 ;; esac`,
-    `case "$s" in *"cluster_known_nodes:${n}"[!0-9]*) ;; *) echo "does not know exactly ${n} nodes"; exit 1 ;; esac`,
+  // A replica's two replies in one redis-cli call (commands on stdin): one process less per probe.
+  const ask = node.role === 'replica' ? `printf 'CLUSTER INFO\\nINFO replication\\n' | ${cli}` : `${cli} CLUSTER INFO`;
+  const checks = [
+    `s=$(${ask} 2>&1) || { why="$s"; return 1; }`,
+    `case "$s" in *cluster_state:ok*) ;; *) why="cluster_state is not ok"; return 1 ;; esac`,
+    `case "$s" in *cluster_slots_assigned:16384*) ;; *) why="not all slots are assigned"; return 1 ;; esac`,
+    `case "$s" in *"cluster_known_nodes:${n}"[!0-9]*) ;; *) why="does not know exactly ${n} nodes"; return 1 ;; esac`,
   ];
   if (node.role === 'replica') {
-    parts.push(
-      `r=$(${cli} INFO replication) || exit 1`,
-      `case "$r" in *master_link_status:up*) ;; *) echo "the link to the master is down"; exit 1 ;; esac`,
-    );
+    checks.push(`case "$s" in *master_link_status:up*) ;; *) why="the link to the master is down"; return 1 ;; esac`);
   }
-  return parts.join('; ');
+  return [
+    `usable() { ${checks.join('; ')}; }`,
+    `i=0`,
+    `until usable; do i=$((i + 1)); [ "$i" -lt ${polls} ] || { echo "$why"; exit 1; }; sleep 0.1 2>/dev/null || ${cli} -r 1 -i 0.1 PING >/dev/null 2>&1; done`,
+  ].join('; ');
 }
 
 /**
@@ -90,6 +110,8 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     volume: `${n.name}-data`,
     dataMount: q(`${n.name}-data:/data`),
     healthcheck: seq(['CMD-SHELL', composeLiteral(healthcheckScript(plan, n))]),
+    // Replicas start after the masters, so the masters' 2 s writable delay starts first.
+    startsAfter: n.role === 'replica' ? plan.shards.map((s) => s.master.name) : [],
     serves: n.slots ? `${n.slots.start}-${n.slots.end}` : `replica of \`${n.masterName}\``,
     confLines: renderDirectives(nodeDirectives(plan, n)).split('\n'),
     description: `${planLine(n)}. Mounted read-only at ${CONF_PATH}; data and nodes.conf in /data.`,
@@ -109,22 +131,14 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     // With auth, redis-cli (healthchecks, init) authenticates through REDISCLI_AUTH.
     environment: auth ? [`REDISCLI_AUTH: ${q(password)}`] : [],
     nodes,
+    health: HEALTHCHECK,
     ...formingPlan(plan),
     init: {
       name: INIT_SERVICE,
       command: seq(['sh', INIT_SCRIPT_PATH]),
       scriptMount: q(`./init-cluster.sh:${INIT_SCRIPT_PATH}:ro`),
     },
-    ready: {
-      name: READY_SERVICE,
-      command: seq([
-        'sh',
-        '-c',
-        `trap 'exit 0' TERM INT; echo 'the cluster is formed (${INIT_SERVICE} succeeded)'; read -r _`,
-      ]),
-    },
     initName: INIT_SERVICE,
-    readyName: READY_SERVICE,
     // The forming code shared with the local target (templates/partials/form-*.sh.hbs):
     // how it calls redis-cli, how it prefixes its messages, where a silent node's log is.
     ...FORMING,

@@ -356,9 +356,13 @@ describe('cluster.sh against fake programs (no Redis needed)', () => {
       [
         'printf "%s\\n" "${REDISCLI_AUTH-<unset>}" >>"$FAKE/auth.log"',
         'shift 2; port=$2; shift 2',
-        'f="$FAKE/reply/$port $*"',
-        '[ -f "$f" ] || { echo "Could not connect to Redis at 127.0.0.1:$port: Connection refused"; exit 1; }',
-        'cat "$f"',
+        'answer() {',
+        '  f="$FAKE/reply/$port $1"',
+        '  [ -f "$f" ] || { echo "Could not connect to Redis at 127.0.0.1:$port: Connection refused"; exit 1; }',
+        '  cat "$f"',
+        '}',
+        '# No command in the arguments: the commands come on stdin, one a line, as redis-cli reads them.',
+        'if [ "$#" -gt 0 ]; then answer "$*"; else while IFS= read -r line; do answer "$line"; done; fi',
       ].join('\n'),
     );
     fake('old-redis-server', 'echo "Redis server v=6.2.6 sha=00000000:0 malloc=jemalloc-5.1.0 bits=64 build=1"');
