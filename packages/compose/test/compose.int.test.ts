@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import {
   ComposeProject,
@@ -12,6 +14,7 @@ import {
 } from './compose-runner';
 
 jest.setTimeout(300_000);
+const run = promisify(execFile);
 
 // Real Docker, real Compose (v2 and v1), real ioredis on the host. Each test generates into a
 // temp folder with a unique project name and random free ports, and always runs `down -v`.
@@ -184,6 +187,64 @@ describe.each(tools.map((t) => [t.name, t] as const))('3 masters x 1 replica wit
 
     await p.compose('down', '-v', '--remove-orphans', '-t', '2');
     expect(await p.leftovers()).toEqual([]);
+  });
+});
+
+describe('the moment `up -d --wait` returns (Compose v2)', () => {
+  const projects: ComposeProject[] = [];
+  afterAll(async () => {
+    await Promise.all(projects.map((p) => p.destroy()));
+    for (const p of projects) expect(await p.leftovers()).toEqual([]);
+  });
+
+  it('every master takes a write and every replica has it, with no retry and no wait', async () => {
+    const p = await generated(v2, ['--masters', '3', '--replicas', '1']);
+    projects.push(p);
+    await p.compose('up', '-d', '--wait');
+    // Straight after: one plain connection per node, no retries, each command once.
+    const clients = new Map(
+      p.cluster.plan.nodes.map((n) => [
+        n.name,
+        new Redis({ host: '127.0.0.1', port: n.port, maxRetriesPerRequest: 0, retryStrategy: () => null }),
+      ]),
+    );
+    try {
+      const keys = await keysOnEveryMaster(p);
+      const masters = p.cluster.plan.nodes.filter((n) => n.role === 'master');
+      for (const [i, m] of masters.entries()) {
+        const c = clients.get(m.name)!;
+        // A key of the master's own slots: it answers itself (a CLUSTERDOWN or MOVED would fail).
+        expect(await c.set(keys[i]!, `value ${i}`)).toBe('OK');
+        // WAIT's bound is the cluster's own node timeout: a linked replica acknowledges well within it.
+        expect(
+          await c.call('WAIT', String(p.cluster.plan.options.replicas), String(p.cluster.plan.options.nodeTimeoutMs)),
+        ).toBe(p.cluster.plan.options.replicas);
+      }
+      for (const r of p.cluster.plan.nodes.filter((n) => n.role === 'replica')) {
+        const c = clients.get(r.name)!;
+        const i = masters.findIndex((m) => m.name === r.master);
+        await c.call('READONLY');
+        expect([r.name, await c.get(keys[i]!)]).toEqual([r.name, `value ${i}`]);
+      }
+    } finally {
+      await closeAll(clients.values());
+    }
+  });
+
+  it('with --announce loopback, redis-cli -c on the host follows redirects to every master', async () => {
+    const p = await generated(v2, ['--masters', '3', '--replicas', '0', '--announce', 'loopback']);
+    projects.push(p);
+    await p.compose('up', '-d', '--wait');
+    const first = String(p.cluster.plan.nodes[0]!.port);
+    const cli = async (...args: string[]) => (await run('redis-cli', ['-c', '-p', first, ...args])).stdout.trim();
+    const keys = await keysOnEveryMaster(p);
+    for (const key of keys) expect(await cli('SET', key, `host ${key}`)).toBe('OK');
+    for (const key of keys) expect(await cli('GET', key)).toBe(`host ${key}`);
+    // The other masters' keys were redirects to 127.0.0.1 that the host followed (without -c: MOVED).
+    for (const key of keys.slice(1)) {
+      const { stdout } = await run('redis-cli', ['-p', first, 'GET', key]);
+      expect(stdout).toMatch(/MOVED \d+ 127\.0\.0\.1:\d+/);
+    }
   });
 });
 

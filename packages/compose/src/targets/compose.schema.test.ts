@@ -62,7 +62,7 @@ describe('compose.yaml against the Compose Specification schema', () => {
     ],
     [
       'an unknown depends_on condition',
-      (d) => (d.services['redis-node-4']!.depends_on['redis-node-1']!.condition = 'service_ok'),
+      (d) => (d.services['redis-node-4']!.depends_on = { 'redis-node-1': { condition: 'service_ok' } }),
       '/services/redis-node-4/depends_on',
     ],
     ['a command that is a number', (d) => (d.services['redis-node-1']!.command = 5), '/services/redis-node-1/command'],

@@ -110,8 +110,6 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     volume: `${n.name}-data`,
     dataMount: q(`${n.name}-data:/data`),
     healthcheck: seq(['CMD-SHELL', composeLiteral(healthcheckScript(plan, n))]),
-    // Replicas start after the masters, so the masters' 2 s writable delay starts first.
-    startsAfter: n.role === 'replica' ? plan.shards.map((s) => s.master.name) : [],
     serves: n.slots ? `${n.slots.start}-${n.slots.end}` : `replica of \`${n.masterName}\``,
     confLines: renderDirectives(nodeDirectives(plan, n)).split('\n'),
     description: `${planLine(n)}. Mounted read-only at ${CONF_PATH}; data and nodes.conf in /data.`,
