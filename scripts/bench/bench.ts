@@ -5,7 +5,7 @@
  *
  *   pnpm bench                 # every figure, median of 5 runs each
  *   pnpm bench --runs 7        # more runs
- *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process (comma-separated)
+ *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose (comma-separated)
  *
  * The floor: a master cannot report cluster_state:ok until ~2 s after it starts (Redis's
  * CLUSTER_WRITABLE_DELAY), so a fresh cluster is never ready before "the masters' containers
@@ -15,9 +15,13 @@
  * The `process` section starts the same topologies with the process runtime (local redis-server
  * processes, no container): its floor is "the masters' processes accept connections + 2 s",
  * from the log's "N master processes up".
+ *
+ * The `compose` section (`scripts/bench/compose.ts`): `docker compose up -d --wait` (v2) and
+ * `scripts/compose-up.sh` with Compose v1 of the generated set-up, 3x1, 6x1 and 5x2, against
+ * their own floor and the fixture's start in the same rounds; the memory and idle CPU of a 3x1.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -28,10 +32,11 @@ import {
   type StartedRedisCluster,
 } from '@redis-cluster-kit/testcontainers';
 import { imageFromEnv } from '@redis-cluster-kit/plan';
+import { BenchProject, idleCpu, memoryMiB, type ComposeSample } from './compose';
 import { startPeer } from './peer';
 
 const CLUSTER_WRITABLE_DELAY_MS = 2000;
-const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale', 'process'] as const;
+const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale', 'process', 'compose'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -120,9 +125,14 @@ async function series<T>(label: string, n: number, fn: () => Promise<T>): Promis
 async function main(): Promise<void> {
   const date = new Date().toISOString();
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const results: Record<string, unknown> = { date, machine, image, runs };
+  const results: Record<string, unknown> = { date, machine, image, runs, load: loadavg() };
   const lines: string[] = [];
-  lines.push(`Machine: ${machine}; image ${image}; median of ${runs} runs; ${date}`, '');
+  lines.push(
+    `Machine: ${machine}; image ${image}; median of ${runs} runs; ${date}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the start`,
+    '',
+  );
 
   const ours: Record<string, StartSample[]> = {};
   const topologies: [number, number][] = [
@@ -255,6 +265,63 @@ async function main(): Promise<void> {
     }
     lines.push('');
     results.process = processSamples;
+  }
+
+  if (want('compose')) {
+    // Rounds interleave the fixture, v2 and v1, so each ratio compares starts under the same load.
+    const composeTopologies: [number, number][] = [
+      [3, 1],
+      [6, 1],
+      [5, 2],
+    ];
+    const compose: Record<string, { fixture: number[]; v2: ComposeSample[]; v1: ComposeSample[] }> = {};
+    lines.push(
+      '| topology | fixture: call to usable client | v2 `up -d --wait` | v2 floor (masters up + 2 s) | v2 - floor | v2 / fixture | v1 `compose-up.sh` | v1 / v2 |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const [m, r] of composeTopologies) {
+      const key = `${m}x${r}`;
+      process.stderr.write(`compose ${key}\n`);
+      const c = (compose[key] = { fixture: [] as number[], v2: [] as ComposeSample[], v1: [] as ComposeSample[] });
+      for (let i = 0; i < runs; i++) {
+        c.fixture.push((await freshStart(m, r)).readyMs);
+        for (const tool of ['v2', 'v1'] as const) {
+          const p = new BenchProject(image, m, r, 27101);
+          try {
+            c[tool].push(await p.up(tool));
+          } finally {
+            await p.down();
+            p.remove();
+          }
+        }
+        process.stderr.write(`  compose ${key}: run ${i + 1}/${runs}\n`);
+      }
+      const fixture = median(c.fixture);
+      const v2 = median(c.v2.map((x) => x.upMs));
+      const v1 = median(c.v1.map((x) => x.upMs));
+      lines.push(
+        `| ${key} | ${ms(fixture)} | **${ms(v2)}** | ${ms(median(c.v2.map((x) => x.floorMs)))} | ${ms(median(c.v2.map((x) => x.upMs - x.floorMs)))} | ${(v2 / fixture).toFixed(2)} | ${ms(v1)} | ${(v1 / v2).toFixed(2)} |`,
+      );
+      process.stderr.write(`${lines[lines.length - 1]}\n`);
+    }
+    // A running 3x1: memory, and idle CPU (Redis and the healthcheck probes) over 30 s.
+    const p = new BenchProject(image, 3, 1, 27101);
+    try {
+      await p.up('v2');
+      const ids = await p.containers();
+      const mem = await memoryMiB(ids);
+      const idle = await idleCpu(ids, 30_000);
+      lines.push(
+        '',
+        `A running 3x1 (6 nodes + the idle init step): ${mem.toFixed(1)} MiB (docker stats); idle, ${Math.round(idle.cpuMsPerMin)} ms CPU per minute in its containers and ${Math.round(idle.probesPerMin)} healthcheck probes per minute (over 30 s)`,
+      );
+      results.composeRunning = { memoryMiB: mem, ...idle };
+    } finally {
+      await p.down();
+      p.remove();
+    }
+    lines.push('');
+    results.compose = compose;
   }
 
   mkdirSync('.bench', { recursive: true });
