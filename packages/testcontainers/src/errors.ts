@@ -161,6 +161,30 @@ export class ClusterStartError extends Error {
   }
 }
 
+/**
+ * `recycle()` could not bring the cluster back to its plan (a node would not start again, a
+ * command was refused, time ran out): the step it was in and the node to blame, as a start's
+ * error names them. A node that would not start fails the recycle before anything was reset.
+ */
+export class ClusterRecycleError extends Error {
+  override readonly name = 'ClusterRecycleError';
+
+  constructor(
+    /** The cluster's id. */
+    readonly cluster: string,
+    /** The step that failed ("starting node \"redis-node-2\" again", "forming the cluster", ...). */
+    readonly phase: string,
+    /** The node to blame, when there is one. */
+    readonly node: string | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `Redis Cluster "${cluster}" could not be recycled while ${phase}` +
+        `${node === undefined || phase.includes(`"${node}"`) ? '' : ` (node "${node}")`}: ${causeMessage(cause)}`,
+    );
+  }
+}
+
 /** The start was aborted through its `signal` option. Everything started was removed. */
 export class ClusterStartAbortedError extends Error {
   /** As the platform's own aborted operations (fetch, timers/promises) name theirs. */

@@ -5,7 +5,12 @@
  * @packageDocumentation
  */
 export { startRedisCluster, removeKeptClusters } from './start-redis-cluster';
-export { StartedRedisCluster, type ClusterNodeInfo, type ClusterConnectionInfo } from './started-redis-cluster';
+export {
+  StartedRedisCluster,
+  type ClusterNodeInfo,
+  type ClusterConnectionInfo,
+  type RecycleResult,
+} from './started-redis-cluster';
 export { connectToCluster, parseConnectionInfo, CONNECTION_ENV_VAR } from './connect';
 export {
   DEFAULT_FIXTURE_OPTIONS,
@@ -29,6 +34,7 @@ export {
 } from './options';
 export {
   ClusterNotOkError,
+  ClusterRecycleError,
   ClusterStartAbortedError,
   ClusterStartError,
   ClusterStartupTimeoutError,

@@ -36,6 +36,7 @@ export type ClusterPhase =
   | 'attach'
   | 'reset'
   | 'fault'
+  | 'recycle'
   | 'stop'
   | 'cleanup';
 
@@ -165,7 +166,7 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   redisServerPath: 'redis-server',
   /** {@link RedisClusterOptions.reuse}, when `REDIS_CLUSTER_REUSE` is not set. @default false */
   reuse: false,
-  /** How long the fault helpers (startNode, unpauseNode, failover, migrateSlot, finishMigration, waitForClusterOk, heal) wait: {@link WaitOptions.timeoutMs}. @default 30000 */
+  /** How long the fault helpers (startNode, unpauseNode, failover, migrateSlot, finishMigration, waitForClusterOk, heal, recycle) wait: {@link WaitOptions.timeoutMs}. @default 30000 */
   faultTimeoutMs: 30_000,
   /** How long stopNode() lets a node shut down before it is killed: {@link StopNodeOptions.timeoutSeconds}. @default 0 */
   stopTimeoutSeconds: 0,

@@ -5,13 +5,13 @@
  * master; on any failure, remove everything started before rejecting.
  */
 import { randomBytes } from 'node:crypto';
-import type { Cluster } from 'ioredis';
 import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, openAdminConnection, type AdminConnection } from './cluster/admin';
 import { AddressTable } from './cluster/address-table';
 import { attachFormed } from './cluster/attach';
 import { formMasters, joinReplica } from './cluster/bootstrap';
 import { clientReady } from './cluster/clients';
+import { probeWrites } from './cluster/probe';
 import { checkHealth, NotHealthyError, readyExpectation, waitForHealth, type HealthVerdict } from './cluster/health';
 import { compactClusterInfo } from './cluster/replies';
 import {
@@ -29,9 +29,8 @@ import type { RedisClusterOptions } from './options';
 import { resolveFixtureOptions, reuseKey, type ResolvedFixtureOptions } from './resolve-options';
 import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
-import { keyForSlot } from './util/slots';
 import { assembleStartedCluster, type StartedRedisCluster } from './started-redis-cluster';
-import { Deadline, DeadlineExceeded, deferred, delay, withTimeout } from './util/timing';
+import { Deadline, DeadlineExceeded, deferred, withTimeout } from './util/timing';
 
 const NO_FAILOVER = 'cluster-replica-no-failover';
 
@@ -341,26 +340,6 @@ async function startOn(
     await cleanUp(host, creating, admins, started);
     throw failure;
   }
-}
-
-/** A write (and its delete) on a key of every master's first slot, through the cluster client; retried while the cluster settles. */
-async function probeWrites(cluster: Cluster, plan: ClusterPlan, signal: AbortSignal): Promise<void> {
-  await Promise.all(
-    plan.shards.map(async (shard) => {
-      const key = keyForSlot(shard.slots.start, ':redis-cluster-kit:probe');
-      for (;;) {
-        try {
-          await withTimeout(cluster.set(key, '1', 'PX', 10_000), Infinity, signal);
-          await withTimeout(cluster.del(key), Infinity, signal);
-          return;
-        } catch (err) {
-          if (signal.aborted) throw err;
-          if (!/CLUSTERDOWN|TRYAGAIN|MOVED|ASK/.test(String(err))) throw err;
-          await delay(20, signal);
-        }
-      }
-    }),
-  );
 }
 
 function describeFailure(

@@ -15,12 +15,15 @@ import { closeAdminConnections, type AdminConnection, type TrackedNode } from '.
 import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
 import { clientOptions, closeClient, liveStartupNodes } from './cluster/clients';
 import { recordEvents, type EventRecording, type RecordEventsOptions } from './cluster/events';
+import { probeWrites, refreshSlots } from './cluster/probe';
 import { emptyNodes } from './cluster/reset';
 import type { Topology } from './cluster/topology';
 import type { FailoverResult } from './faults/failover';
 import { ClusterFaults } from './faults/faults';
 import type { MigrationResult } from './faults/migration';
 import type { PendingMigration } from './faults/node-state';
+import { RecycleStepError } from './faults/recycle';
+import { ClusterRecycleError } from './errors';
 import {
   DEFAULT_FIXTURE_OPTIONS,
   type FailoverOptions,
@@ -31,6 +34,7 @@ import {
 } from './options';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
 import type { PhaseLog } from './util/log';
+import { Deadline } from './util/timing';
 
 /** A node of the started cluster, as the test process sees it. */
 export interface ClusterNodeInfo {
@@ -126,6 +130,40 @@ export interface StartedRedisClusterInit extends Omit<ClusterParts, 'ids' | 'adm
   reused: boolean;
 }
 
+/** What {@link StartedRedisCluster.recycle} did, and how long each of its steps took (ms). */
+export interface RecycleResult {
+  /** Nodes that were stopped (stopNode) and were started again. */
+  restarted: string[];
+  /** Nodes that were paused (pauseNode) and were unpaused. */
+  unpaused: string[];
+  /** Slots that were left half-way (`migrateSlot(..., { finish: false })`): they are back with their planned masters. */
+  abandonedMigrations: number[];
+  /** Node name to the node's id now (every id is new: CLUSTER RESET HARD). */
+  ids: Record<string, string>;
+  /** Health polls until every node was ready. */
+  polls: number;
+  /** The whole recycle. */
+  durationMs: number;
+  /** How long each step took. */
+  phases: {
+    /** Starting and unpausing the nodes that were down. */
+    nodesMs: number;
+    /** FLUSHALL and CLUSTER RESET HARD on every node. */
+    resetMs: number;
+    /** Slots, config epochs, MEET and REPLICATE from the plan (the start's bootstrap). */
+    formMs: number;
+    /** Until every node passed the start's readiness rule. */
+    readyMs: number;
+    /** Refreshing the fixture's clients and a write to every master through {@link StartedRedisCluster.cluster}. */
+    clientsMs: number;
+  };
+}
+
+/** The cause of a recycle that ran out of time. */
+function timedOut(timeoutMs: number): Error {
+  return new Error(`not done within ${timeoutMs} ms (timeoutMs)`);
+}
+
 /** Version of {@link ClusterConnectionInfo}'s shape. */
 export const CONNECTION_INFO_FORMAT = 1;
 
@@ -172,6 +210,7 @@ export class StartedRedisCluster implements AsyncDisposable {
   #clientsMade = 0;
   readonly #faults: ClusterFaults;
   #stopped: Promise<void> | undefined;
+  #recycling: Promise<RecycleResult> | undefined;
 
   /** @internal Use `startRedisCluster()` (made by `assembleStartedCluster()`). */
   constructor(init: StartedRedisClusterInit) {
@@ -286,6 +325,76 @@ export class StartedRedisCluster implements AsyncDisposable {
     };
     if (this.#password !== undefined) info.password = this.#password;
     return info;
+  }
+
+  /**
+   * Bring the cluster back to exactly its plan, and empty, on the nodes it has: whatever was
+   * done to it (stopped or paused nodes, a failover, a half-finished migration, data). Nodes
+   * this process stopped are started again and paused ones unpaused (no new container or
+   * process where a node still runs); every node is emptied (FLUSHALL) and forgets the cluster
+   * (CLUSTER RESET HARD); the cluster is formed again from the plan with the start's bootstrap
+   * (the node timeout lowered meanwhile, then set back) and must pass the start's readiness
+   * rule; then the fixture's clients read the slot map again and {@link StartedRedisCluster.cluster}
+   * writes to every master. Well under a fresh start: running nodes skip Redis's 2 s writable delay.
+   *
+   * **Node ids change** (RESET HARD gives every node a new one): read them again from
+   * {@link StartedRedisCluster.nodes} or the result. Names, addresses, roles and slot ranges are
+   * the plan's, as after the start.
+   *
+   * Rejects at once on a stopped cluster or while another recycle of it runs; rejects with
+   * {@link ClusterRecycleError} naming the step and the node when the plan cannot be reached (a
+   * node that will not start fails it before anything is reset) or `timeoutMs` passes.
+   */
+  recycle(options: WaitOptions = {}): Promise<RecycleResult> {
+    if (this.#stopped) return Promise.reject(new Error(`Cannot recycle Redis Cluster "${this.id}": it is stopped`));
+    if (this.#recycling) {
+      return Promise.reject(new Error(`Cannot recycle Redis Cluster "${this.id}": another recycle() of it is running`));
+    }
+    const recycling = this.#recycle(options).finally(() => {
+      this.#recycling = undefined;
+    });
+    this.#recycling = recycling;
+    return recycling;
+  }
+
+  async #recycle(options: WaitOptions): Promise<RecycleResult> {
+    const t0 = performance.now();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
+    const { signal, dispose } = new Deadline(timeoutMs).signal();
+    let phase = 'refreshing the clients';
+    try {
+      const done = await this.#faults.recycle({ timeoutMs, signal });
+      const tClients = performance.now();
+      await Promise.all([...this.#clients.keys()].map((c) => refreshSlots(c, signal)));
+      phase = 'writing to every master';
+      await probeWrites(this.cluster, this.plan, signal);
+      const clientsMs = performance.now() - tClients;
+      const durationMs = performance.now() - t0;
+      const downs = [...done.restarted.map((n) => `started "${n}"`), ...done.unpaused.map((n) => `unpaused "${n}"`)];
+      this.#log.event(
+        'recycle',
+        `${downs.length > 0 ? `${downs.join(', ')}; ` : ''}formed from the plan and empty after ${done.polls} polls`,
+        durationMs,
+      );
+      return {
+        restarted: done.restarted,
+        unpaused: done.unpaused,
+        abandonedMigrations: done.abandonedMigrations,
+        ids: Object.fromEntries(this.#nodes.map((n) => [n.planned.name, n.id])),
+        polls: done.polls,
+        durationMs,
+        phases: { ...done.durations, clientsMs },
+      };
+    } catch (err) {
+      const failure =
+        err instanceof RecycleStepError
+          ? new ClusterRecycleError(this.id, err.phase, err.node, signal.aborted ? timedOut(timeoutMs) : err.cause)
+          : new ClusterRecycleError(this.id, phase, undefined, signal.aborted ? timedOut(timeoutMs) : err);
+      this.#log.event('recycle', failure.message, performance.now() - t0);
+      throw failure;
+    } finally {
+      dispose();
+    }
   }
 
   // Faults on demand (docs/faults.md). The work is done in faults/.

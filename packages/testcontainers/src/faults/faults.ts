@@ -26,6 +26,7 @@ import { finishMigration, migrateSlot, type MigrationResult } from './migration'
 import { NodeState, type FaultContext, type PendingMigration } from './node-state';
 import { pauseNode, startNode, stopNode, unpauseNode } from './nodes';
 import { readTopology, waitForClusterOk } from './observe';
+import { recycleNodes, type RecycledNodes } from './recycle';
 import { routeFixtureClients } from './route-clients';
 
 /** The fault helpers of one cluster. */
@@ -81,6 +82,10 @@ export class ClusterFaults {
 
   heal(options: WaitOptions = {}): Promise<void> {
     return this.#settling('heal', options, () => heal(this.#state, options));
+  }
+
+  recycle(options: { timeoutMs: number; signal?: AbortSignal }): Promise<RecycledNodes> {
+    return recycleNodes(this.#state, options);
   }
 
   failover(replicaName: string, options: FailoverOptions = {}): Promise<FailoverResult> {

@@ -41,8 +41,8 @@ export class NodeState {
   readonly down = new Map<string, 'stopped' | 'paused'>();
   /** Slots left half-way, by slot. */
   readonly migrations = new Map<number, PendingMigration>();
-  /** Node id -> the plan's name. */
-  readonly names: ReadonlyMap<string, string>;
+  /** Node id -> the plan's name (new ids after a recycle, see {@link NodeState.renamed}). */
+  readonly names = new Map<string, string>();
   readonly #nodes: ReadonlyMap<string, TrackedNode>;
   readonly #runtime: NodeRuntime | undefined;
   /** Every `host:port` a node was reachable at (old ports too), for naming nodes in recorded events. */
@@ -56,8 +56,14 @@ export class NodeState {
     this.#runtime = context.runtime;
     this.log = context.log;
     this.clients = context.clients;
-    this.names = new Map(context.nodes.map((n) => [n.id, n.planned.name]));
+    this.renamed(context.nodes);
     for (const n of context.nodes) this.reachedAt(this.table.get(this.announced(n.planned.name)), n.planned.name);
+  }
+
+  /** The nodes have the ids they have now (a recycle gave them new ones): name them by these. */
+  renamed(nodes: readonly TrackedNode[]): void {
+    this.names.clear();
+    for (const n of nodes) this.names.set(n.id, n.planned.name);
   }
 
   /** The node named `name`; throws naming the nodes there are when there is none. */
