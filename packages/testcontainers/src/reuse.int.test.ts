@@ -42,7 +42,35 @@ describe('reuse: true (or REDIS_CLUSTER_REUSE=1)', () => {
     await second.stop();
   });
 
-  it('does not attach to a kept cluster that is not as planned any more: removes it and starts a fresh one', async () => {
+  it('recycles a kept cluster that is not as planned any more (a failover, a half-done migration) instead of starting over', async () => {
+    const first = await startRedisCluster(OPTIONS);
+    const [shard1, shard2] = first.plan.shards;
+    await first.cluster.set('left-behind', '1');
+    await first.failover(shard1!.replicas[0]!.name);
+    await first.migrateSlot(shard2!.slots.start, shard1!.replicas[0]!.name, { finish: false });
+    const idsBefore = first.nodes.map((n) => n.id);
+    await first.stop();
+
+    const second = await startRedisCluster(OPTIONS);
+    expect(second).toMatchObject({ kept: true, reused: true, id: first.id });
+    const topology = await second.topology();
+    for (const planned of second.plan.nodes) {
+      const now = topology.node(planned.name);
+      expect({ role: now.role, master: now.masterName, slots: now.slots, migrating: now.migrating }).toEqual({
+        role: planned.role,
+        master: planned.masterName,
+        slots: planned.slots ? [planned.slots] : [],
+        migrating: [],
+      });
+    }
+    expect(second.nodes.map((n) => n.id).filter((id) => idsBefore.includes(id))).toEqual([]); // recycled: new ids
+    for (const node of second.nodes) expect(await withNode(node, (r) => r.dbsize())).toBe(0);
+    await second.cluster.set('k', 'v');
+    expect(await second.cluster.get('k')).toBe('v');
+    await second.stop();
+  });
+
+  it('does not attach to a kept cluster with a node that is not running: removes it and starts a fresh one', async () => {
     const first = await startRedisCluster(OPTIONS);
     await first.stop();
     // Break it: a node's container is gone.

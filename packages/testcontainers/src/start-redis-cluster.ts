@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, openAdminConnection, type AdminConnection } from './cluster/admin';
 import { AddressTable } from './cluster/address-table';
-import { attachFormed } from './cluster/attach';
+import { attachFormed, connectNodes } from './cluster/attach';
 import { formMasters, joinReplica } from './cluster/bootstrap';
 import { clientReady } from './cluster/clients';
 import { probeWrites } from './cluster/probe';
@@ -139,11 +139,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 async function attach(
   engine: RuntimeEngine,
   key: string,
-  { resolved, log, signal, t0 }: StartContext,
+  { resolved, log, signal, t0, deadline }: StartContext,
 ): Promise<StartedRedisCluster | undefined> {
   const phase = 'looking for a kept cluster to reuse';
   try {
-    const reused = await withTimeout(attachToKept(engine, key, resolved, signal), Infinity, signal);
+    const reused = await withTimeout(attachToKept(engine, key, resolved, signal, deadline), Infinity, signal);
     if (reused) log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
     return reused;
   } catch (err) {
@@ -156,22 +156,44 @@ async function attach(
 /**
  * Attach to a cluster kept by an earlier start with the same reuse key: connect, check it is
  * still as planned, empty it, connect a client. A kept cluster that is not as planned any more
- * (a node stopped, a failover) is removed. Undefined when there is none to reuse.
+ * (a failover, a half-done migration, faults a run left) is recycled back to its plan instead;
+ * one that cannot be (a node does not answer) is removed. Undefined when there is none to reuse.
  */
 async function attachToKept(
   engine: RuntimeEngine,
   key: string,
   resolved: ResolvedFixtureOptions,
   signal: AbortSignal,
+  deadline: Deadline,
 ): Promise<StartedRedisCluster | undefined> {
   const { plan } = resolved;
   for (const kept of await engine.keptClusters!(key, plan)) {
     const log = new PhaseLog(kept.id, resolved.logger);
-    const attached = await attachFormed(plan, await kept.reach(), resolved.password);
+    const reach = await kept.reach();
+    let attached = await attachFormed(plan, reach, resolved.password);
+    const asPlanned = attached !== undefined;
     if (!attached) {
-      log.event('attach', 'kept cluster is not as planned any more (stopped node, failover?): removing it');
-      await kept.remove();
-      continue;
+      const connections = connectNodes(plan, reach, resolved.password);
+      try {
+        const ids = new Map(
+          await withTimeout(
+            Promise.all(
+              plan.nodes.map(
+                async (n) =>
+                  [n.name, String(await connections.admins.get(n.name)!.redis.call('CLUSTER', 'MYID'))] as const,
+              ),
+            ),
+            Infinity,
+            signal,
+          ),
+        );
+        attached = { ...connections, ids };
+      } catch (err) {
+        closeAdminConnections(connections.admins.values());
+        log.event('attach', `kept cluster does not answer (${String(err)}): removing it`);
+        await kept.remove();
+        continue;
+      }
     }
     const rc = assembleStartedCluster({
       id: kept.id,
@@ -184,7 +206,21 @@ async function attachToKept(
       origin: 'reused',
     });
     try {
-      await Promise.all([rc.reset(), clientReady(rc.cluster, signal)]);
+      if (asPlanned) {
+        await Promise.all([rc.reset(), clientReady(rc.cluster, signal)]);
+      } else {
+        const recycled = await withTimeout(
+          rc.recycle({ timeoutMs: Math.max(1, deadline.remaining()) }),
+          Infinity,
+          signal,
+        );
+        log.event(
+          'attach',
+          'kept cluster was not as planned any more (failover, migration?): recycled it',
+          recycled.durationMs,
+        );
+        await clientReady(rc.cluster, signal);
+      }
       return rc;
     } catch (err) {
       await rc.stop();
