@@ -5,7 +5,7 @@
  *
  *   pnpm bench                 # every figure, median of 5 runs each
  *   pnpm bench --runs 7        # more runs
- *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose (comma-separated)
+ *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle (comma-separated)
  *
  * The floor: a master cannot report cluster_state:ok until ~2 s after it starts (Redis's
  * CLUSTER_WRITABLE_DELAY), so a fresh cluster is never ready before "the masters' containers
@@ -36,7 +36,7 @@ import { BenchProject, idleCpu, memoryMiB, type ComposeSample } from './compose'
 import { startPeer } from './peer';
 
 const CLUSTER_WRITABLE_DELAY_MS = 2000;
-const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale', 'process', 'compose'] as const;
+const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale', 'process', 'compose', 'recycle'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -322,6 +322,46 @@ async function main(): Promise<void> {
     }
     lines.push('');
     results.compose = compose;
+  }
+
+  if (want('recycle')) {
+    // recycle() of a 3x1 that a test has disturbed (a failover and a half-done migration, with
+    // keys), against a fresh start of the same topology on the same runtime, in this run.
+    lines.push(
+      '| runtime | recycle() of a 3x1 after a failover and a half-done migration | its steps: nodes / reset / form / ready / clients | fresh start of a 3x1, same run | recycle / start |',
+      '|---|---|---|---|---|',
+    );
+    const recycles: Record<string, { durationMs: number; phases: Record<string, number> }[]> = {};
+    for (const runtime of ['docker', 'process'] as const) {
+      process.stderr.write(`recycle: ${runtime} 3x1\n`);
+      const starts = await series(`${runtime} fresh 3x1`, runs, () => freshStart(3, 1, undefined, runtime));
+      const samples: { durationMs: number; phases: Record<string, number> }[] = [];
+      await freshStart(
+        3,
+        1,
+        async (rc) => {
+          const [first, second] = rc.plan.shards;
+          for (let i = 0; i < runs; i++) {
+            await Promise.all(Array.from({ length: 30 }, (_, k) => rc.cluster.set(`bench:${i}:${k}`, 'x')));
+            await rc.failover(first!.replicas[0]!.name);
+            await rc.migrateSlot(second!.slots.start, first!.replicas[0]!.name, { finish: false, keys: 'all' });
+            const { durationMs, phases } = await rc.recycle();
+            samples.push({ durationMs, phases });
+            process.stderr.write(`  ${runtime} recycle: run ${i + 1}/${runs}\n`);
+          }
+        },
+        runtime,
+      );
+      recycles[runtime] = samples;
+      const recycle = median(samples.map((x) => x.durationMs));
+      const start = median(starts.map((x) => x.readyMs));
+      const steps = ['nodesMs', 'resetMs', 'formMs', 'readyMs', 'clientsMs']
+        .map((k) => Math.round(median(samples.map((x) => x.phases[k]!))))
+        .join(' / ');
+      lines.push(`| ${runtime} | ${ms(recycle)} | ${steps} ms | ${ms(start)} | ${(recycle / start).toFixed(2)} |`);
+    }
+    lines.push('');
+    results.recycle = recycles;
   }
 
   mkdirSync('.bench', { recursive: true });
