@@ -1,0 +1,114 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { removeKeptClusters } from './index';
+import { resourcesOfCluster } from '../test/helpers/docker';
+import { runProcess } from '../test/helpers/run-process';
+
+jest.setTimeout(600_000);
+
+const ROOT = resolve(__dirname, '../../..');
+const SUITE = join(ROOT, 'packages/testcontainers/test/vitest-suite');
+const VITEST = join(ROOT, 'packages/testcontainers/node_modules/vitest/vitest.mjs');
+/** A run that has not ended after this long is killed (each takes 20-90 s here). */
+const RUN_TIMEOUT_MS = 240_000;
+// The suite's cluster options (its vitest.config provide), for removing what reuse kept.
+const SUITE_OPTIONS = { masters: 3, replicas: 1, namePrefix: 'vsuite' };
+
+interface SuiteRun {
+  code: number | null;
+  output: string;
+  files: { file: string; pid: number; cluster: string; shared: boolean; namespace: string }[];
+  setupMs: number;
+}
+
+/** Run the example suite in its own Vitest process (6 files, 2 forks), as a user would. */
+async function runSuite(env: Record<string, string> = {}): Promise<SuiteRun> {
+  const reportDir = mkdtempSync(join(tmpdir(), 'rck-vitest-'));
+  try {
+    const { code, output } = await runProcess(process.execPath, [VITEST, 'run', '--config', 'vitest.config.mts'], {
+      cwd: SUITE,
+      env: { SUITE_REPORT_DIR: reportDir, NO_COLOR: '1', ...env },
+      killAfterMs: RUN_TIMEOUT_MS,
+    });
+    const lines = (name: string) => {
+      try {
+        return readFileSync(join(reportDir, name), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        return []; // reported through the exit code and the output
+      }
+    };
+    return {
+      code,
+      output,
+      files: lines('files.jsonl') as unknown as SuiteRun['files'],
+      setupMs: Number(lines('setup.jsonl')[0]?.['setupMs']),
+    };
+  } finally {
+    rmSync(reportDir, { recursive: true, force: true });
+  }
+}
+
+function expectPassed(run: SuiteRun): void {
+  if (run.code !== 0 || !/Tests\s+11 passed \(11\)/.test(run.output)) {
+    throw new Error(`The suite failed (exit code ${run.code}):\n${run.output.slice(-4000)}`);
+  }
+}
+
+describe('Vitest integration (globalSetup + provide/inject + useRedisCluster / the fixture) in a real suite', () => {
+  afterAll(async () => {
+    await removeKeptClusters(SUITE_OPTIONS);
+  });
+
+  it('runs 6 files on 2 forks against one cluster, no key collisions, a fault from a worker; removes it at the end', async () => {
+    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0' });
+    expectPassed(run);
+    expect(run.files.map((f) => f.file).sort()).toEqual(['alpha', 'beta', 'delta', 'fault', 'fixture', 'gamma']);
+    expect(new Set(run.files.map((f) => f.pid)).size).toBe(2);
+    const clusters = new Set(run.files.map((f) => f.cluster));
+    expect(clusters.size).toBe(1);
+    expect(run.files.every((f) => f.shared)).toBe(true);
+    expect(new Set(run.files.map((f) => f.namespace)).size).toBe(6);
+    expect(await resourcesOfCluster([...clusters][0]!)).toEqual({ containers: [], networks: [] });
+  });
+
+  it('with REDIS_CLUSTER_REUSE=1 the next run attaches to the cluster the previous one kept', async () => {
+    const first = await runSuite({ REDIS_CLUSTER_REUSE: '1' });
+    expectPassed(first);
+    const second = await runSuite({ REDIS_CLUSTER_REUSE: '1' });
+    expectPassed(second);
+    expect(second.files[0]!.cluster).toBe(first.files[0]!.cluster);
+    // Target 0.5 s; the bound leaves room for a loaded CI machine (as the Jest suite's test).
+    expect(second.setupMs).toBeLessThan(2000);
+    console.log(
+      `Vitest globalSetup: fresh ${Math.round(first.setupMs)} ms, attach to the kept cluster ${Math.round(second.setupMs)} ms`,
+    );
+  });
+
+  it('a bad option in provide.redisClusterOptions fails the run at once with the one-line message, nothing started', async () => {
+    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0', SUITE_BAD_OPTION: '1' });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('Invalid option nodeTimeoutMs -1. Expected');
+    expect(run.files).toEqual([]);
+    expect(Number.isNaN(run.setupMs)).toBe(true);
+  });
+
+  it('in watch mode, a rerun finds the cluster emptied (project.onTestsRerun), and closing stops it', async () => {
+    const { code, output } = await runProcess(process.execPath, [join(SUITE, 'watch-rerun.mjs')], {
+      cwd: SUITE,
+      env: { REDIS_CLUSTER_REUSE: '0' },
+      killAfterMs: RUN_TIMEOUT_MS,
+    });
+    const last = output.trim().split('\n').at(-1) ?? '';
+    if (code !== 0 || !last.startsWith('{'))
+      throw new Error(`watch-rerun.mjs failed (${code}):\n${output.slice(-4000)}`);
+    const result = JSON.parse(last) as { first: unknown; rerun: unknown; keyAfterRerun: number; cluster: string };
+    expect(result.first).toEqual({ files: 6, failed: 0 });
+    expect(result.rerun).toEqual({ files: 6, failed: 0 });
+    expect(result.keyAfterRerun).toBe(0);
+    expect(await resourcesOfCluster(result.cluster)).toEqual({ containers: [], networks: [] });
+  });
+});
