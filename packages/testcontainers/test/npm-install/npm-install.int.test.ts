@@ -116,7 +116,9 @@ describe.each(IOREDIS_VERSIONS)('installed with npm beside the user’s ioredis 
   });
 
   test('npm ls shows one ioredis: the user’s', async () => {
-    const tree = JSON.parse(ok(await run('npm', ['ls', 'ioredis', '--all', '--json']), 'npm ls')) as Tree;
+    const tree = JSON.parse(
+      ok(await run('npm', ['ls', 'ioredis', '--all', '--json', '--loglevel=error']), 'npm ls'),
+    ) as Tree;
     interface Tree {
       version?: string;
       dependencies?: Record<string, Tree>;
