@@ -1,4 +1,5 @@
-import { demuxedLines, ownerLabels } from './docker';
+import { ownerLabels } from './docker';
+import { demuxedLines } from './node-container';
 
 describe('owner labels', () => {
   it('say which process of which machine owns a cluster', () => {

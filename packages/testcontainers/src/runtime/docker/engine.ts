@@ -21,9 +21,9 @@ import {
   ownerLabels,
   reachableHost,
   reapStale,
-  RedisNodeContainer,
   removeCluster,
 } from './docker';
+import { RedisNodeContainer } from './node-container';
 import { findKeptClusters } from './reuse';
 
 /** Connect to Docker (phase `docker`), or reject with a DockerUnavailableError that says what to do. */
