@@ -29,6 +29,19 @@ gen() { env -u REDIS_PASSWORD -u REDIS_CLUSTER_IMAGE node packages/compose/bin/r
 gen --target local --out "$generated/local"
 gen --target local --auth --masters 1 --replicas 0 --out "$generated/local-auth"
 gen --auth --masters 1 --replicas 0 --out "$generated/compose-auth"
+# The Kubernetes target's scripts live in its manifests: the Job's forming script (a ConfigMap
+# key) and each node's start (`sh -c`), taken out of kubernetes.yaml.
+# shellcheck disable=SC2016 # the single-quoted text is JavaScript, for node
+kube_scripts() {
+  gen --target kubernetes "${@:2}" --out "$1.out" && mkdir -p "$1" && node -e '
+    const [dir, file] = process.argv.slice(1);
+    const docs = require("yaml").parseAllDocuments(require("fs").readFileSync(file, "utf8")).map((d) => d.toJS());
+    const put = (name, text) => require("fs").writeFileSync(`${dir}/${name}`, text);
+    put("form-cluster.sh", docs.find((d) => d.kind === "ConfigMap").data["form-cluster.sh"]);
+    put("node-start.sh", `#!/bin/sh\n${docs.find((d) => d.kind === "StatefulSet").spec.template.spec.containers[0].command[2]}`);
+  ' "$1" "$1.out/kubernetes.yaml"
+}
+kube_scripts "$generated/kubernetes" && kube_scripts "$generated/kubernetes-auth" --auth || status=1
 shellcheck scripts/*.sh compose/redis-cluster/init-cluster.sh "$generated"/*/*.sh || status=1
 
 if [ "$status" -ne 0 ]; then log "lint failed"; fi

@@ -97,6 +97,7 @@ export const OUT_FLAG = '--out';
 export const BIND_FLAG = '--bind';
 export const PASSWORD_ENV_FLAG = '--password-env';
 export const PASSWORD_STDIN_FLAG = '--password-stdin';
+export const NAMESPACE_FLAG = '--namespace';
 
 /** Host address the client ports are published on when `--bind` is not given. */
 export const DEFAULT_BIND = '127.0.0.1';
@@ -109,6 +110,20 @@ export function validateBind(bind: unknown, option = 'bind'): string {
     throw new InvalidOptionError(option, bind, BIND_ALLOWED);
   }
   return bind;
+}
+
+/** The Kubernetes namespace of every object when `--namespace` is not given. */
+export const DEFAULT_NAMESPACE = 'default';
+
+export const NAMESPACE_ALLOWED =
+  'a Kubernetes namespace: a DNS-1123 label of lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters';
+
+/** Check a Kubernetes namespace (a DNS-1123 label, as the API server requires). */
+export function validateNamespace(namespace: unknown, option = 'namespace'): string {
+  if (typeof namespace !== 'string' || !/^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+    throw new InvalidOptionError(option, namespace, NAMESPACE_ALLOWED);
+  }
+  return namespace;
 }
 
 /** What the header names as the command when run through this repository's `pnpm gen:compose`. */

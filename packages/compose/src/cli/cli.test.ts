@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PLAN_OPTIONS, OPTION_SPECS } from '@redis-cluster-kit/plan';
-import { BIND_ALLOWED, PLAN_FLAGS } from '../flags';
+import { BIND_ALLOWED, NAMESPACE_ALLOWED, PLAN_FLAGS } from '../flags';
 import { PASSWORD_ALLOWED, PASSWORD_ENV_ALLOWED } from '../secret';
 import type { ClusterJson } from '../targets/view';
 
@@ -607,18 +607,27 @@ describe('redis-cluster-compose (real process)', () => {
     // --target, and the flags that do not apply to local nodes.
     [
       'target unknown',
-      { args: ['--target', 'docker'], error: 'Invalid option --target "docker". Expected "compose" or "local".' },
+      {
+        args: ['--target', 'docker'],
+        error: 'Invalid option --target "docker". Expected "compose", "local", "swarm" or "kubernetes".',
+      },
     ],
     [
       'target in upper case',
-      { args: ['--target', 'LOCAL'], error: invalid('--target', '"LOCAL"', '"compose" or "local"') },
+      {
+        args: ['--target', 'LOCAL'],
+        error: invalid('--target', '"LOCAL"', '"compose", "local", "swarm" or "kubernetes"'),
+      },
     ],
-    ['target empty', { args: ['--target='], error: invalid('--target', '""', '"compose" or "local"') }],
+    [
+      'target empty',
+      { args: ['--target='], error: invalid('--target', '""', '"compose", "local", "swarm" or "kubernetes"') },
+    ],
     [
       'target without a value',
       {
         args: ['--out', 'never', '--target'],
-        error: 'Invalid option --target (no value). Expected "compose" or "local".',
+        error: 'Invalid option --target (no value). Expected "compose", "local", "swarm" or "kubernetes".',
       },
     ],
     [
@@ -633,7 +642,7 @@ describe('redis-cluster-compose (real process)', () => {
       {
         args: ['--target', 'local', '--image', 'redis:7.2'],
         error:
-          'Invalid option --image "redis:7.2" with --target local. Expected --image only with --target compose: local nodes run the redis-server on PATH (or REDIS_SERVER).',
+          'Invalid option --image "redis:7.2" with --target local. Expected --image only with --target compose or --target swarm or --target kubernetes: local nodes run the redis-server on PATH (or REDIS_SERVER).',
       },
     ],
     [
@@ -641,7 +650,7 @@ describe('redis-cluster-compose (real process)', () => {
       {
         args: ['--image', 'bad image', '--target', 'local'],
         error:
-          'Invalid option --image "bad image" with --target local. Expected --image only with --target compose: local nodes run the redis-server on PATH (or REDIS_SERVER).',
+          'Invalid option --image "bad image" with --target local. Expected --image only with --target compose or --target swarm or --target kubernetes: local nodes run the redis-server on PATH (or REDIS_SERVER).',
       },
     ],
     [
@@ -650,6 +659,60 @@ describe('redis-cluster-compose (real process)', () => {
         args: ['--target', 'local', '--bind', '0.0.0.0'],
         error:
           'Invalid option --bind "0.0.0.0" with --target local. Expected --bind only with --target compose: local nodes listen on 127.0.0.1 only.',
+      },
+    ],
+    [
+      'bind with the kubernetes target',
+      {
+        args: ['--target', 'kubernetes', '--bind', '127.0.0.1'],
+        error:
+          'Invalid option --bind "127.0.0.1" with --target kubernetes. Expected --bind only with --target compose: Kubernetes publishes no host ports, clients reach the pods by their DNS names.',
+      },
+    ],
+    [
+      'bind with the swarm target',
+      {
+        args: ['--target', 'swarm', '--bind', '0.0.0.0'],
+        error:
+          'Invalid option --bind "0.0.0.0" with --target swarm. Expected --bind only with --target compose: swarm publishes host-mode ports on every address of the swarm node.',
+      },
+    ],
+    [
+      'auth with the swarm target',
+      {
+        args: ['--target', 'swarm', '--auth'],
+        error:
+          'Invalid option --auth "true" with --target swarm. Expected --auth only with --target compose or --target local or --target kubernetes: the swarm stack has no password support yet (keep its ports off untrusted networks).',
+      },
+    ],
+    [
+      'namespace with the compose target',
+      {
+        args: ['--namespace', 'redis'],
+        error:
+          'Invalid option --namespace "redis" with --target compose. Expected --namespace only with --target kubernetes: only Kubernetes objects have one.',
+      },
+    ],
+    [
+      'namespace that is not a DNS-1123 label',
+      {
+        args: ['--target', 'kubernetes', '--namespace', 'Team_A'],
+        error: `Invalid option --namespace "Team_A". Expected ${NAMESPACE_ALLOWED}.`,
+      },
+    ],
+    [
+      'namespace longer than 63 characters',
+      {
+        args: ['--target', 'kubernetes', '--namespace', 'n'.repeat(64)],
+        error: `Invalid option --namespace "${'n'.repeat(64)}". Expected ${NAMESPACE_ALLOWED}.`,
+      },
+    ],
+    [
+      'announce loopback with the kubernetes target',
+      {
+        args: ['--target', 'kubernetes', '--announce', 'loopback'],
+        error:
+          'Invalid option --announce "loopback" with --target kubernetes. Expected "hostname" (the default there): pods announce their stable DNS names (<pod>.<service>.<namespace>.svc).',
       },
     ],
     [
@@ -707,7 +770,7 @@ describe('redis-cluster-compose (real process)', () => {
       {
         args: ['--mastres', '3'],
         error:
-          'Unknown option --mastres. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.',
+          'Unknown option --mastres. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --namespace, --force, --dry-run.',
       },
     ],
     [
@@ -715,7 +778,7 @@ describe('redis-cluster-compose (real process)', () => {
       {
         args: ['-m', '3'],
         error:
-          'Unknown option -m. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --force, --dry-run.',
+          'Unknown option -m. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --namespace, --force, --dry-run.',
       },
     ],
     [
@@ -1191,8 +1254,35 @@ describe('--target local (real process)', () => {
   it('lists --target in --help with what it allows and its default', () => {
     const help = cli(['--help']).stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
-      '--target <target> what to write: a Docker Compose set-up (compose), or a folder per port and cluster.sh for local redis-server processes (local); "compose" or "local" (default: compose)',
+      '--target <target> what to write: a Docker Compose set-up (compose), or a folder per port and cluster.sh for local redis-server processes (local), or a Docker Swarm stack (swarm), or Kubernetes manifests (kubernetes); "compose", "local", "swarm" or "kubernetes" (default: compose)',
     );
     expect(help).toContain('sh local/redis-cluster/cluster.sh up');
+  });
+});
+
+describe('--target kubernetes (real process)', () => {
+  it('writes kubernetes.yaml and README.md into kubernetes/redis-cluster, in the namespace given, and is a no-op when run again', () => {
+    const r = cli(['--target', 'kubernetes', '--masters', '2', '--replicas', '0', '--namespace', 'team-a']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(tree(join(dir, 'kubernetes/redis-cluster'))).toEqual(['README.md', 'kubernetes.yaml']);
+    expect(r.stdout).toContain('Start it: kubectl apply -f kubernetes/redis-cluster/kubernetes.yaml\n');
+    const yaml = readFileSync(join(dir, 'kubernetes/redis-cluster/kubernetes.yaml'), 'utf8');
+    expect(yaml.split('\n')[0]).toBe(
+      '# generated by redis-cluster-kit (redis-cluster-compose --target kubernetes --masters 2 --replicas 0 --namespace team-a) - do not edit',
+    );
+    expect(yaml).toContain('cluster-announce-hostname redis-node-2.redis-node.team-a.svc\n');
+    const again = cli(['--target', 'kubernetes', '--masters', '2', '--replicas', '0', '--namespace', 'team-a']);
+    expect(again.stdout).toContain('0 created, 0 overwritten, 2 unchanged');
+  });
+
+  it('with --auth: .env holds the password for the Secret the user creates; no other file has it', () => {
+    const r = cli(['--target', 'kubernetes', '--auth', '--out', 'o'], {}, '');
+    expect(r.status).toBe(0);
+    expect(tree(join(dir, 'o'))).toEqual(['.env', '.gitignore', 'README.md', 'kubernetes.yaml']);
+    const password = /^REDIS_PASSWORD=(.+)$/m.exec(readFileSync(join(dir, 'o/.env'), 'utf8'))![1]!;
+    for (const p of ['.gitignore', 'README.md', 'kubernetes.yaml'])
+      expect([p, readFileSync(join(dir, 'o', p), 'utf8').includes(password)]).toEqual([p, false]);
+    expect(r.stdout).not.toContain(password);
   });
 });

@@ -87,17 +87,17 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
   try {
     const args = parseCommandLine(argv, io);
     if (!args) return 0;
-    const { plan, bind, out: outArg, passwordEnv, force } = args;
+    const { plan, bind, namespace, out: outArg, passwordEnv, force } = args;
     const target = outputTarget(args.target);
     // What the summary will say of the cluster, computed first: it checks what it reads.
     const where = target.whereItRuns(plan, { bind, env: io.env });
     const programName = io.env.npm_lifecycle_event === 'gen:compose' ? REPO_PROGRAM : BIN_PROGRAM;
     const command = regenerateCommand(
       plan.options,
-      { target: args.target, bind, out: outArg, passwordEnv },
+      { target: args.target, bind, out: outArg, passwordEnv, namespace },
       programName,
     );
-    const files = renderTarget(plan, { target: args.target, bind, command, passwordEnv });
+    const files = renderTarget(plan, { target: args.target, bind, command, passwordEnv, namespace });
 
     const conflictReasons = new Map<string, string>();
     const writeOptions: WriteOptions = {

@@ -7,7 +7,18 @@ import {
   type ClusterPlan,
   type PlanOptions,
 } from '@redis-cluster-kit/plan';
-import { BIND_FLAG, DEFAULT_BIND, OUT_FLAG, PASSWORD_ENV_FLAG, PLAN_FLAGS, TARGET_FLAG, validateBind } from '../flags';
+import {
+  BIND_FLAG,
+  DEFAULT_BIND,
+  DEFAULT_NAMESPACE,
+  NAMESPACE_FLAG,
+  OUT_FLAG,
+  PASSWORD_ENV_FLAG,
+  PLAN_FLAGS,
+  TARGET_FLAG,
+  validateBind,
+  validateNamespace,
+} from '../flags';
 import { DEFAULT_PASSWORD_ENV, validatePasswordEnv } from '../secret';
 import { DEFAULT_TARGET, outputTarget, TARGET_ALLOWED, TARGETS, type Target } from '../targets';
 import { UsageError, type CliIO } from './io';
@@ -29,6 +40,7 @@ export interface Parsed {
   target: Target;
   plan: ClusterPlan;
   bind: string;
+  namespace: string;
   out: string;
   passwordEnv: string;
   passwordStdin: boolean;
@@ -125,6 +137,7 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
     throw e;
   }
   const bind = validateBind(opts.bind ?? DEFAULT_BIND, BIND_FLAG);
+  const namespace = validateNamespace(opts.namespace ?? DEFAULT_NAMESPACE, NAMESPACE_FLAG);
   const out = (opts.out as string | undefined) ?? spec.defaultOut;
   // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (out === '' || out.startsWith('-') || /[\u0000-\u001f\u007f]/.test(out))
@@ -133,6 +146,7 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
     target,
     plan,
     bind,
+    namespace,
     out,
     passwordEnv,
     passwordStdin,

@@ -7,7 +7,10 @@ import {
   BIND_ALLOWED,
   BIND_FLAG,
   DEFAULT_BIND,
+  DEFAULT_NAMESPACE,
   describeFlagValues,
+  NAMESPACE_ALLOWED,
+  NAMESPACE_FLAG,
   OUT_FLAG,
   PASSWORD_ENV_FLAG,
   PASSWORD_STDIN_FLAG,
@@ -98,6 +101,12 @@ export function buildProgram(io: CliIO): Command {
       ),
     )
     .addOption(
+      new Option(
+        `${NAMESPACE_FLAG} <name>`,
+        `the namespace of every object${notWith(targets, NAMESPACE_FLAG)}; a DNS-1123 label (default: ${DEFAULT_NAMESPACE})`,
+      ),
+    )
+    .addOption(
       new Option('--force', 'overwrite files whose content differs, and change the password in an existing .env'),
     )
     .addOption(new Option('--dry-run', 'print what would be written, write nothing'));
@@ -158,5 +167,6 @@ export function allowedFor(long: string | undefined): string {
   if (long === TARGET_FLAG) return TARGET_ALLOWED;
   if (long === BIND_FLAG) return BIND_ALLOWED;
   if (long === PASSWORD_ENV_FLAG) return PASSWORD_ENV_ALLOWED;
+  if (long === NAMESPACE_FLAG) return NAMESPACE_ALLOWED;
   return 'a value';
 }

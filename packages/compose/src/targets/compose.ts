@@ -7,7 +7,7 @@ import {
   type ClusterPlan,
   type PlannedNode,
 } from '@redis-cluster-kit/plan';
-import { validateBind } from '../flags';
+import { NAMESPACE_FLAG, validateBind } from '../flags';
 import { COMPOSE_ENV_READER, ENV_FILE, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
@@ -170,7 +170,7 @@ function renderCompose(plan: ClusterPlan, settings: TargetSettings): Map<string,
     `${JSON.stringify(clusterJson(plan, view.header, view.hostAddress, view.passwordEnv), null, 2)}\n`,
   );
   files.set('README.md', template('compose/README.md.hbs')(view));
-  if (view.auth) files.set('.gitignore', template('compose/gitignore.hbs')(view));
+  if (view.auth) files.set('.gitignore', template('shared/gitignore.hbs')(view));
   return files;
 }
 
@@ -185,7 +185,7 @@ export const composeTarget: OutputTarget = {
   defaultOut: 'compose/redis-cluster',
   planDefaults: {},
   fixedOptions: {},
-  refusedFlags: {},
+  refusedFlags: { [NAMESPACE_FLAG]: 'only Kubernetes objects have one' },
   executables: new Set(['init-cluster.sh']),
   envReader: COMPOSE_ENV_READER,
   render: renderCompose,

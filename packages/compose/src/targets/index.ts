@@ -9,6 +9,8 @@ import {
   BIN_PROGRAM,
   BIND_FLAG,
   DEFAULT_BIND,
+  DEFAULT_NAMESPACE,
+  NAMESPACE_FLAG,
   OUT_FLAG,
   PASSWORD_ENV_FLAG,
   PLAN_FLAGS,
@@ -17,19 +19,27 @@ import {
 } from '../flags';
 import { DEFAULT_PASSWORD_ENV } from '../secret';
 import { composeTarget } from './compose';
+import { kubernetesTarget } from './kubernetes';
 import { localTarget } from './local';
+import { swarmTarget } from './swarm';
 import type { OutputTarget, TargetSettings } from './target';
 
 export type { OutputTarget, SummaryContext, TargetSettings } from './target';
 
 /**
  * What the generator writes from the plan: `compose`, a Docker Compose set-up; `local`, a folder
- * per port for redis-server processes on this machine (no Docker), with `cluster.sh`.
+ * per port for redis-server processes on this machine (no Docker), with `cluster.sh`;
+ * `swarm`, a Docker Swarm stack; `kubernetes`, manifests (a StatefulSet and a Job that forms the cluster).
  */
-export type Target = 'compose' | 'local';
+export type Target = 'compose' | 'local' | 'swarm' | 'kubernetes';
 
 /** Every target by its name, the one place that says what a target is: the CLI asks this table. */
-const TABLE: { readonly [T in Target]: OutputTarget } = { compose: composeTarget, local: localTarget };
+const TABLE: { readonly [T in Target]: OutputTarget } = {
+  compose: composeTarget,
+  local: localTarget,
+  swarm: swarmTarget,
+  kubernetes: kubernetesTarget,
+};
 
 /** Every target's name, in the order the help lists them. */
 export const TARGETS = Object.keys(TABLE) as readonly Target[];
@@ -58,6 +68,8 @@ export interface OutputSettings {
   out: string;
   /** With `auth`: the variable holding the password. */
   passwordEnv: string;
+  /** The Kubernetes namespace (`kubernetes` only). @default "default" */
+  namespace: string;
 }
 
 /** The default of a plan option for a target: its plan defaults, else the plan's own. */
@@ -96,6 +108,8 @@ export function regenerateCommand(
   }
   if (applies(BIND_FLAG) && settings.bind !== undefined && settings.bind !== DEFAULT_BIND)
     words.push(BIND_FLAG, shellWord(settings.bind));
+  if (applies(NAMESPACE_FLAG) && settings.namespace !== undefined && settings.namespace !== DEFAULT_NAMESPACE)
+    words.push(NAMESPACE_FLAG, shellWord(settings.namespace));
   if (settings.out !== undefined && settings.out !== target.defaultOut) words.push(OUT_FLAG, shellWord(settings.out));
   return words.join(' ');
 }
@@ -125,19 +139,27 @@ export interface LocalRenderOptions {
   passwordEnv?: string;
 }
 
-/** Options of {@link renderTarget}: the Compose target reads all of them, the local one `command` and `passwordEnv`. */
+/** Options of {@link renderTarget}: the Compose target reads all but `namespace`, the local one `command` and `passwordEnv`, the Kubernetes one all but `bind`. */
 export interface TargetRenderOptions extends RenderOptions {
-  /** What to render: the Compose set-up or the local one. @default "compose" */
+  /** What to render: the Compose set-up, the local one or Kubernetes manifests. @default "compose" */
   target?: Target;
+  /** The namespace of every Kubernetes object (`kubernetes` only). @default "default" */
+  namespace?: string;
 }
 
 /** The settings a target renders with: the options given, the defaults for the others. */
 export function renderSettings(plan: ClusterPlan, options: TargetRenderOptions = {}): TargetSettings {
-  const { target = DEFAULT_TARGET, bind = DEFAULT_BIND, passwordEnv = DEFAULT_PASSWORD_ENV } = options;
+  const {
+    target = DEFAULT_TARGET,
+    bind = DEFAULT_BIND,
+    passwordEnv = DEFAULT_PASSWORD_ENV,
+    namespace = DEFAULT_NAMESPACE,
+  } = options;
   return {
     bind,
     passwordEnv,
-    command: options.command ?? regenerateCommand(plan.options, { target, bind, passwordEnv }, BIN_PROGRAM),
+    namespace,
+    command: options.command ?? regenerateCommand(plan.options, { target, bind, passwordEnv, namespace }, BIN_PROGRAM),
   };
 }
 

@@ -8,7 +8,7 @@ import {
   type Directive,
   type PlannedNode,
 } from '@redis-cluster-kit/plan';
-import { BIND_FLAG } from '../flags';
+import { BIND_FLAG, NAMESPACE_FLAG } from '../flags';
 import { ENV_FILE, PASSWORD_ALLOWED, PASSWORD_CHARS_PATTERN, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
@@ -210,6 +210,7 @@ export const localTarget: OutputTarget = {
   refusedFlags: {
     '--image': 'local nodes run the redis-server on PATH (or REDIS_SERVER)',
     [BIND_FLAG]: `local nodes listen on ${LOCAL_HOST} only`,
+    [NAMESPACE_FLAG]: 'only Kubernetes objects have one',
   },
   executables: new Set([LOCAL_SCRIPT]),
   envReader: { of: LOCAL_SCRIPT, reader: LOCAL_SCRIPT },

@@ -9,6 +9,8 @@ export interface TargetSettings {
   command: string;
   /** With `auth`: the variable holding the password, in the environment or `.env`. */
   passwordEnv: string;
+  /** The Kubernetes namespace of every object (a target without one ignores it). */
+  namespace: string;
 }
 
 /** What a target's summary may read, besides the plan: what the CLI was given. */
