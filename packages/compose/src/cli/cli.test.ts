@@ -682,7 +682,7 @@ describe('redis-cluster-compose (real process)', () => {
       {
         args: ['--target', 'swarm', '--auth'],
         error:
-          'Invalid option --auth "true" with --target swarm. Expected --auth only with --target compose or --target local or --target kubernetes: the swarm stack has no password support yet (keep its ports off untrusted networks).',
+          'Invalid option --auth true with --target swarm. Expected --auth only with --target compose or --target local or --target kubernetes: the swarm stack has no password support yet (keep its ports off untrusted networks).',
       },
     ],
     [

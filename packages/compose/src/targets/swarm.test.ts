@@ -109,7 +109,9 @@ describe('--target swarm: a stack file from the plan', () => {
         forSwarm,
       );
     }
-    const planPart = (s: string) => s.slice(s.indexOf('# --- the plan'));
+    // The Compose init step then stays up, idle (for `up --wait`); a Job or a replicated-job must end.
+    const untilStayUp = (s: string) => s.split('# Stay up, idle')[0]!.trimEnd();
+    const planPart = (s: string) => untilStayUp(s.slice(s.indexOf('# --- the plan')));
     expect(planPart(script)).toBe(planPart(composeInit));
   });
 
