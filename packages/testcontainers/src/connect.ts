@@ -7,12 +7,8 @@ import type { ClusterOptions } from 'ioredis';
 import { createPlan, InvalidOptionError } from '@redis-cluster-kit/plan';
 import { connectNodes } from './cluster/attach';
 import { clientReady } from './cluster/clients';
-import {
-  assembleStartedCluster,
-  CONNECTION_INFO_FORMAT,
-  type ClusterConnectionInfo,
-  type StartedRedisCluster,
-} from './started-redis-cluster';
+import { CONNECTION_INFO_FORMAT, type ClusterConnectionInfo, type StartedRedisCluster } from './started-redis-cluster';
+import { assembleStartedCluster } from './assemble-started-cluster';
 import { DEFAULT_FIXTURE_OPTIONS, type ClusterLogger } from './options';
 import { PhaseLog } from './util/log';
 import { withTimeout } from './util/timing';

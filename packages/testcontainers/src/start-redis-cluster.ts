@@ -29,7 +29,8 @@ import type { RedisClusterOptions } from './options';
 import { resolveFixtureOptions, reuseKey, type ResolvedFixtureOptions } from './resolve-options';
 import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
-import { assembleStartedCluster, type StartedRedisCluster } from './started-redis-cluster';
+import { assembleStartedCluster } from './assemble-started-cluster';
+import type { StartedRedisCluster } from './started-redis-cluster';
 import { Deadline, DeadlineExceeded, deferred, withTimeout } from './util/timing';
 
 const NO_FAILOVER = 'cluster-replica-no-failover';

@@ -1,17 +1,11 @@
 /**
  * StartedRedisCluster, the handle a test holds (nodes, natMap, clients, reset, the fault
- * helpers, stop), and assembleStartedCluster(), the one function that makes it.
+ * helpers, recycle, stop); assemble-started-cluster.ts makes it, started-cluster-types.ts has its types.
  */
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { Cluster as IoredisCluster } from 'ioredis';
-import {
-  announcedAddress,
-  type ClusterPlan,
-  type NodeRole,
-  type PlanOptions,
-  type SlotRange,
-} from '@redis-cluster-kit/plan';
-import { closeAdminConnections, type AdminConnection, type TrackedNode } from './cluster/admin';
+import { announcedAddress, type ClusterPlan } from '@redis-cluster-kit/plan';
+import { closeAdminConnections, type TrackedNode } from './cluster/admin';
 import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
 import { clientOptions, closeClient, liveStartupNodes } from './cluster/clients';
 import { recordEvents, type EventRecording, type RecordEventsOptions } from './cluster/events';
@@ -32,94 +26,21 @@ import {
   type StopNodeOptions,
   type WaitOptions,
 } from './options';
-import type { NodeRuntime, RuntimeKind } from './runtime/types';
+import type { RuntimeKind } from './runtime/types';
 import type { PhaseLog } from './util/log';
 import { Deadline } from './util/timing';
+import {
+  CONNECTION_INFO_FORMAT,
+  type ClusterConnectionInfo,
+  type ClusterNodeInfo,
+  type ClusterOrigin,
+  type ClusterParts,
+  type ClusterRuntime,
+  type RecycleResult,
+} from './started-cluster-types';
 
-/** A node of the started cluster, as the test process sees it. */
-export interface ClusterNodeInfo {
-  /** Redis's 40-character node id. */
-  id: string;
-  /** The plan's name: container alias and announced hostname (`redis-node-1`). */
-  name: string;
-  role: NodeRole;
-  /** For replicas: the id of the master it follows. */
-  masterId?: string;
-  /** Where the test process reaches the node: `127.0.0.1` and a published port (Docker), or the node's own port (process runtime). */
-  host: string;
-  port: number;
-  /** What the node announces (`redis-node-1:7101`): the key of this node in {@link StartedRedisCluster.natMap}. */
-  announced: string;
-  /** Slot ranges it serves (masters); empty for replicas. */
-  slots: SlotRange[];
-}
-
-/** What the cluster runs on (containers, or local processes). */
-export interface ClusterRuntime {
-  /** Which runtime runs the nodes. */
-  kind: RuntimeKind;
-  /** Remove everything the cluster runs on. Called once. */
-  remove(): Promise<void>;
-  /** Stop, start, pause and unpause single nodes (the fault helpers); absent when this process does not own the nodes. */
-  nodes?: NodeRuntime;
-}
-
-/**
- * How a handle came to be, which says what its stop() does:
- * - `started`: this start made the nodes; stop() removes them;
- * - `kept`: this start made them for reuse; stop() leaves them running;
- * - `reused`: this start attached to a cluster an earlier one kept; stop() leaves it running;
- * - `connected`: a connection to a cluster another process owns (a Jest worker's); stop()
- *   closes the clients only.
- */
-export type ClusterOrigin = 'started' | 'kept' | 'reused' | 'connected';
-
-/** What a handle is made of, whichever way it came to be. */
-export interface ClusterParts {
-  /** The cluster's id (label `redis-cluster-kit.cluster`). */
-  id: string;
-  plan: ClusterPlan;
-  /** Node name -> Redis node id, for every node of the plan. */
-  ids: ReadonlyMap<string, string>;
-  /** Node name -> plain connection, for every node of the plan. */
-  admins: ReadonlyMap<string, AdminConnection>;
-  table: AddressTable;
-  password: string | undefined;
-  clusterOptions: ClusterOptions;
-  runtime: ClusterRuntime;
-  log: PhaseLog;
-  origin: ClusterOrigin;
-}
-
-/**
- * The one function that makes a {@link StartedRedisCluster}: for a fresh start, a kept cluster
- * attached to again, and a worker's connection to the run's shared cluster alike. Its client
- * starts connecting at once; the caller waits for it to be ready.
- */
-export function assembleStartedCluster(parts: ClusterParts): StartedRedisCluster {
-  const nodes = parts.plan.nodes.map((planned): TrackedNode => {
-    const id = parts.ids.get(planned.name);
-    const admin = parts.admins.get(planned.name);
-    if (id === undefined || admin === undefined) {
-      throw new Error(
-        `No ${id === undefined ? 'node id' : 'connection'} for node "${planned.name}" of Redis Cluster "${parts.id}"`,
-      );
-    }
-    return { planned, id, admin };
-  });
-  return new StartedRedisCluster({
-    id: parts.id,
-    plan: parts.plan,
-    nodes,
-    table: parts.table,
-    password: parts.password,
-    clusterOptions: parts.clusterOptions,
-    runtime: parts.runtime,
-    log: parts.log,
-    kept: parts.origin !== 'started',
-    reused: parts.origin === 'reused' || parts.origin === 'connected',
-  });
-}
+export { CONNECTION_INFO_FORMAT };
+export type { ClusterConnectionInfo, ClusterNodeInfo, ClusterOrigin, ClusterParts, ClusterRuntime, RecycleResult };
 
 /** @internal What {@link assembleStartedCluster} hands the constructor. */
 export interface StartedRedisClusterInit extends Omit<ClusterParts, 'ids' | 'admins' | 'origin'> {
@@ -130,55 +51,9 @@ export interface StartedRedisClusterInit extends Omit<ClusterParts, 'ids' | 'adm
   reused: boolean;
 }
 
-/** What {@link StartedRedisCluster.recycle} did, and how long each of its steps took (ms). */
-export interface RecycleResult {
-  /** Nodes that were stopped (stopNode) and were started again. */
-  restarted: string[];
-  /** Nodes that were paused (pauseNode) and were unpaused. */
-  unpaused: string[];
-  /** Slots that were left half-way (`migrateSlot(..., { finish: false })`): they are back with their planned masters. */
-  abandonedMigrations: number[];
-  /** Node name to the node's id now (every id is new: CLUSTER RESET HARD). */
-  ids: Record<string, string>;
-  /** Health polls until every node was ready. */
-  polls: number;
-  /** The whole recycle. */
-  durationMs: number;
-  /** How long each step took. */
-  phases: {
-    /** Starting and unpausing the nodes that were down. */
-    nodesMs: number;
-    /** FLUSHALL and CLUSTER RESET HARD on every node. */
-    resetMs: number;
-    /** Slots, config epochs, MEET and REPLICATE from the plan (the start's bootstrap). */
-    formMs: number;
-    /** Until every node passed the start's readiness rule. */
-    readyMs: number;
-    /** Refreshing the fixture's clients and a write to every master through {@link StartedRedisCluster.cluster}. */
-    clientsMs: number;
-  };
-}
-
 /** The cause of a recycle that ran out of time. */
 function timedOut(timeoutMs: number): Error {
   return new Error(`not done within ${timeoutMs} ms (timeoutMs)`);
-}
-
-/** Version of {@link ClusterConnectionInfo}'s shape. */
-export const CONNECTION_INFO_FORMAT = 1;
-
-/** How another process (a Jest worker) connects to a running cluster. */
-export interface ClusterConnectionInfo {
-  format: typeof CONNECTION_INFO_FORMAT;
-  /** The cluster's id (label `redis-cluster-kit.cluster`). */
-  id: string;
-  /** The plan's options: the plan is computed again from them. */
-  planOptions: PlanOptions;
-  /** Every node: its name, id and where the test process reaches it. */
-  nodes: { name: string; id: string; host: string; port: number }[];
-  password?: string;
-  /** Which runtime runs the nodes (absent: docker, as before the process runtime). */
-  runtime?: RuntimeKind;
 }
 
 /**
