@@ -14,7 +14,8 @@ import { REPO_PROGRAM } from '../flags';
 import { template } from '../templates';
 import { viewModel } from './compose';
 import { regenerateCommand, renderFiles, renderSettings, renderTarget } from './index';
-import { STACK_FILE, SWARM_INIT_SERVICE, swarmViewModel } from './swarm';
+import { INIT_SERVICE } from './compose';
+import { STACK_FILE, swarmViewModel } from './swarm';
 import type { ClusterJson } from './view';
 
 interface StackService {
@@ -92,7 +93,7 @@ describe('--target swarm: a stack file from the plan', () => {
   });
 
   it('forms the cluster in a replicated job with the Compose init script’s code and plan', () => {
-    const init = r.stack.services[SWARM_INIT_SERVICE]!;
+    const init = r.stack.services[INIT_SERVICE]!;
     expect(init.deploy.mode).toBe('replicated-job');
     expect(init.deploy.restart_policy.condition).toBe('on-failure');
     const script = r.files.get('init-cluster.sh')!;
@@ -132,7 +133,7 @@ describe('--target swarm for any valid options (fast-check)', () => {
       fc.property(noAuth, (o) => {
         const r = render(o);
         expect(composeSchemaErrors(r.stack)).toEqual([]);
-        expect(Object.keys(r.stack.services)).toEqual([...r.plan.nodes.map((n) => n.name), SWARM_INIT_SERVICE]);
+        expect(Object.keys(r.stack.services)).toEqual([...r.plan.nodes.map((n) => n.name), INIT_SERVICE]);
         for (const node of r.plan.nodes) {
           expect(r.stack.services[node.name]!.image).toBe(`\${REDIS_CLUSTER_IMAGE:-${o.image}}`);
           expect(r.stack.services[node.name]!.ports![0]!.published).toBe(node.port);

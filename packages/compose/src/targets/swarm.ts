@@ -11,17 +11,16 @@ import {
 import { BIND_FLAG, NAMESPACE_FLAG, PASSWORD_ENV_FLAG, PASSWORD_STDIN_FLAG } from '../flags';
 import { DEFAULT_PASSWORD_ENV } from '../secret';
 import { template } from '../templates';
+// The same service name and config path as the Compose stack: in a swarm the init service is a
+// replicated job (it runs to completion) and each redis.conf is a swarm config.
+import { CONF_PATH, INIT_SERVICE } from './compose';
 import type { OutputTarget, TargetSettings } from './target';
 import { clusterJson, formingPlan, headerLine, planLine, type FormingView } from './view';
 
 /** The stack file, deployed with `docker stack deploy -c`. */
 export const STACK_FILE = 'stack.yaml';
-/** The service that forms the cluster: a replicated job (it runs to completion). */
-export const SWARM_INIT_SERVICE = 'redis-cluster-init';
 /** The stack's overlay network (`<stack>_redis-cluster` once deployed), attachable for `docker run --network`. */
 export const SWARM_NETWORK = 'redis-cluster';
-/** Where each node's redis.conf and the init script are put in the containers (swarm configs). */
-export const SWARM_CONF_PATH = '/usr/local/etc/redis/redis.conf';
 export const SWARM_INIT_PATH = '/usr/local/etc/redis/init-cluster.sh';
 /** The stack name the README's commands use. */
 export const DEFAULT_STACK = 'redis-cluster';
@@ -33,7 +32,7 @@ export const INIT_MAX_ATTEMPTS = 5;
 /** The values the shared forming code prints in the init job's script: names resolve in the overlay network. */
 const FORMING = {
   cli: 'redis-cli',
-  logPrefix: SWARM_INIT_SERVICE,
+  logPrefix: INIT_SERVICE,
   awaitHint: `docker service logs ${DEFAULT_STACK}_$1`,
 } as const satisfies FormingView;
 
@@ -53,7 +52,7 @@ export function swarmViewModel(plan: ClusterPlan, settings: Pick<TargetSettings,
     busPort: n.busPort,
     ...swarmNames(n),
     confLines: renderDirectives(nodeDirectives(plan, n)).split('\n'),
-    description: `${planLine(n)}. A swarm config, at ${SWARM_CONF_PATH} in the service's container; data and nodes.conf in /data (its volume).`,
+    description: `${planLine(n)}. A swarm config, at ${CONF_PATH} in the service's container; data and nodes.conf in /data (its volume).`,
   }));
   return {
     header,
@@ -66,7 +65,7 @@ export function swarmViewModel(plan: ClusterPlan, settings: Pick<TargetSettings,
     stack: DEFAULT_STACK,
     stackFile: STACK_FILE,
     network: SWARM_NETWORK,
-    initName: SWARM_INIT_SERVICE,
+    initName: INIT_SERVICE,
     minCli: MIN_DOCKER_CLI,
     ...formingPlan(plan),
     ...FORMING,
@@ -88,8 +87,8 @@ export function stackFile(view: View) {
     services[n.name] = {
       image: view.imageExpression,
       hostname: n.name,
-      command: ['redis-server', SWARM_CONF_PATH],
-      configs: [{ source: n.config, target: SWARM_CONF_PATH }],
+      command: ['redis-server', CONF_PATH],
+      configs: [{ source: n.config, target: CONF_PATH }],
       volumes: [{ type: 'volume', source: n.volume, target: '/data' }],
       networks: network,
       ports: [{ target: n.port, published: n.port, protocol: 'tcp', mode: 'host' }],
@@ -102,7 +101,7 @@ export function stackFile(view: View) {
       },
     };
   }
-  services[SWARM_INIT_SERVICE] = {
+  services[INIT_SERVICE] = {
     image: view.imageExpression,
     command: ['sh', SWARM_INIT_PATH],
     configs: [{ source: 'init-cluster', target: SWARM_INIT_PATH }],
