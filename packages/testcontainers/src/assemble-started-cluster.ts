@@ -27,6 +27,7 @@ export function assembleStartedCluster(parts: ClusterParts): StartedRedisCluster
     nodes,
     table: parts.table,
     password: parts.password,
+    timeouts: parts.timeouts,
     clusterOptions: parts.clusterOptions,
     runtime: parts.runtime,
     log: parts.log,

@@ -9,7 +9,7 @@ import { connectNodes } from './cluster/attach';
 import { clientReady } from './cluster/clients';
 import { CONNECTION_INFO_FORMAT, type ClusterConnectionInfo, type StartedRedisCluster } from './started-redis-cluster';
 import { assembleStartedCluster } from './assemble-started-cluster';
-import { DEFAULT_FIXTURE_OPTIONS, type ClusterLogger } from './options';
+import { DEFAULT_FIXTURE_OPTIONS, defaultTimeouts, type ClusterLogger } from './options';
 import { PhaseLog } from './util/log';
 import { withTimeout } from './util/timing';
 
@@ -65,11 +65,12 @@ export async function connectToCluster(
     if (!info.nodes.some((n) => n.name === planned.name))
       throw new Error(`Connection info of cluster "${info.id}" has no node "${planned.name}"`);
   }
+  const timeouts = { ...defaultTimeouts(), ...info.timeouts };
   // Admin connections are lazy: only reset() opens them.
   const { table, admins } = connectNodes(
     plan,
     new Map(info.nodes.map((n) => [n.name, { host: n.host, port: n.port }])),
-    info.password,
+    { password: info.password, answerTimeoutMs: timeouts.nodeAnswerTimeoutMs },
   );
   const rc = assembleStartedCluster({
     id: info.id,
@@ -78,6 +79,7 @@ export async function connectToCluster(
     admins,
     table,
     password: info.password,
+    timeouts,
     clusterOptions: options.clusterOptions ?? {},
     runtime: { kind: info.runtime ?? 'docker', remove: () => Promise.resolve() },
     log: new PhaseLog(info.id, options.logger),

@@ -11,7 +11,7 @@ describe('ClusterNotOkError', () => {
       { name: 'redis-node-3', problems: ['cluster_state:fail'], clusterInfo: undefined },
     ]);
     expect(error.message).toBe(
-      'Redis Cluster was not ok within 5000 ms (the timeoutMs of waitForClusterOk(), 30000 by default; pass { timeoutMs } to raise it): node "redis-node-2" cluster_state:fail, sees "redis-node-1" as failed; ' +
+      'Redis Cluster was not ok within 5000 ms (the timeoutMs of waitForClusterOk(), by default the cluster option faultTimeoutMs; pass { timeoutMs } to raise it): node "redis-node-2" cluster_state:fail, sees "redis-node-1" as failed; ' +
         'last CLUSTER INFO: cluster_state:fail cluster_known_nodes:6; also "redis-node-3": cluster_state:fail',
     );
   });

@@ -93,6 +93,30 @@ export interface RedisClusterOptions {
   /** The whole start (containers, cluster formed, client ready) must finish within this many ms. @default 60000 */
   startupTimeoutMs?: number;
   /**
+   * The default `timeoutMs` of every fault helper of this cluster (startNode, unpauseNode,
+   * failover, migrateSlot, finishMigration, waitForClusterOk, heal, recycle) and of the process
+   * runtime's restart of a node; a call's own `timeoutMs` wins. On a busy CI machine, raise this
+   * one instead of every call's.
+   * @default 30000
+   */
+  faultTimeoutMs?: number;
+  /**
+   * How long one node may take to answer one health poll, or one command of a fault helper,
+   * before that try counts as unanswered. Not a failure by itself: the poll is asked again until
+   * the step's own limit (`startupTimeoutMs`, `faultTimeoutMs`) runs out, so a node that is slow
+   * because the machine is busy only makes the wait longer.
+   * @default 1000
+   */
+  nodeAnswerTimeoutMs?: number;
+  /** How long reset() waits for every replica to apply FLUSHALL before it fails. @default 5000 */
+  resetReplicaTimeoutMs?: number;
+  /**
+   * With `runtime: 'auto'`: how long a Docker daemon may take to answer before the process
+   * runtime is chosen instead.
+   * @default 2000
+   */
+  dockerCheckTimeoutMs?: number;
+  /**
    * Options for every ioredis `Cluster` the fixture makes, merged over the fixture's own.
    * A `natMap` given here is consulted only for addresses the fixture does not know.
    * @default `{}`
@@ -166,11 +190,15 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   redisServerPath: 'redis-server',
   /** {@link RedisClusterOptions.reuse}, when `REDIS_CLUSTER_REUSE` is not set. @default false */
   reuse: false,
-  /** How long the fault helpers (startNode, unpauseNode, failover, migrateSlot, finishMigration, waitForClusterOk, heal, recycle) wait: {@link WaitOptions.timeoutMs}. @default 30000 */
+  /** {@link RedisClusterOptions.faultTimeoutMs}: how long the fault helpers (startNode, unpauseNode, failover, migrateSlot, finishMigration, waitForClusterOk, heal, recycle) wait, {@link WaitOptions.timeoutMs}. @default 30000 */
   faultTimeoutMs: 30_000,
+  /** {@link RedisClusterOptions.nodeAnswerTimeoutMs}. @default 1000 */
+  nodeAnswerTimeoutMs: 1000,
+  /** {@link RedisClusterOptions.dockerCheckTimeoutMs}. @default 2000 */
+  dockerCheckTimeoutMs: 2000,
   /** How long stopNode() lets a node shut down before it is killed: {@link StopNodeOptions.timeoutSeconds}. @default 0 */
   stopTimeoutSeconds: 0,
-  /** How long reset() waits for the replicas to apply FLUSHALL before it fails. @default 5000 */
+  /** {@link RedisClusterOptions.resetReplicaTimeoutMs}: how long reset() waits for the replicas to apply FLUSHALL before it fails. @default 5000 */
   resetReplicaTimeoutMs: 5000,
   /** How long connectToCluster() waits for its client to be ready. @default 10000 */
   connectTimeoutMs: 10_000,
@@ -190,11 +218,30 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   eventTimeoutMs: 10_000,
 });
 
+/**
+ * The time limits a started cluster keeps (from its options, or the defaults): a worker's
+ * connection to the run's cluster gets the same ones.
+ */
+export interface FixtureTimeouts {
+  /** {@link RedisClusterOptions.faultTimeoutMs} */
+  faultTimeoutMs: number;
+  /** {@link RedisClusterOptions.nodeAnswerTimeoutMs} */
+  nodeAnswerTimeoutMs: number;
+  /** {@link RedisClusterOptions.resetReplicaTimeoutMs} */
+  resetReplicaTimeoutMs: number;
+}
+
+/** The time limits of a cluster whose options set none. */
+export function defaultTimeouts(): FixtureTimeouts {
+  const { faultTimeoutMs, nodeAnswerTimeoutMs, resetReplicaTimeoutMs } = DEFAULT_FIXTURE_OPTIONS;
+  return { faultTimeoutMs, nodeAnswerTimeoutMs, resetReplicaTimeoutMs };
+}
+
 // The options of the fault helpers of StartedRedisCluster (docs/faults.md).
 
 /** How an error of a fault helper that ran out of time names its limit and how to raise it. */
 export function faultLimit(helper: string, timeoutMs: number): string {
-  return `${timeoutMs} ms (the timeoutMs of ${helper}(), ${DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs} by default; pass { timeoutMs } to raise it)`;
+  return `${timeoutMs} ms (the timeoutMs of ${helper}(), by default the cluster option faultTimeoutMs; pass { timeoutMs } to raise it)`;
 }
 
 /** `CLUSTER FAILOVER` and its two options. */
@@ -207,7 +254,7 @@ export interface StopNodeOptions {
 }
 
 export interface WaitOptions {
-  /** Give up (rejecting with what is still missing) after this many ms. @default 30000 (`DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs`) */
+  /** Give up (rejecting with what is still missing) after this many ms. @default 30000 (`DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs`), or the cluster's `faultTimeoutMs` when it sets one */
   timeoutMs?: number;
 }
 

@@ -26,6 +26,22 @@ describe('fixture options', () => {
     expect(Object.isFrozen(DEFAULT_FIXTURE_OPTIONS)).toBe(true);
   });
 
+  it('keep every time limit of the started cluster, each from its option or DEFAULT_FIXTURE_OPTIONS', () => {
+    expect(resolveFixtureOptions()).toMatchObject({
+      timeouts: {
+        faultTimeoutMs: DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs,
+        nodeAnswerTimeoutMs: DEFAULT_FIXTURE_OPTIONS.nodeAnswerTimeoutMs,
+        resetReplicaTimeoutMs: DEFAULT_FIXTURE_OPTIONS.resetReplicaTimeoutMs,
+      },
+      dockerCheckTimeoutMs: DEFAULT_FIXTURE_OPTIONS.dockerCheckTimeoutMs,
+    });
+    const set = { faultTimeoutMs: 90_000, nodeAnswerTimeoutMs: 3000, resetReplicaTimeoutMs: 20_000 };
+    expect(resolveFixtureOptions({ ...set, dockerCheckTimeoutMs: 10_000 })).toMatchObject({
+      timeouts: set,
+      dockerCheckTimeoutMs: 10_000,
+    });
+  });
+
   it('take the image from the option, else REDIS_CLUSTER_IMAGE, else the plan default', () => {
     expect(resolveFixtureOptions({}, {}).plan.options.image).toBe(DEFAULT_PLAN_OPTIONS.image);
     expect(resolveFixtureOptions({}, { REDIS_CLUSTER_IMAGE: 'local/redis:7.0.15' }).plan.options.image).toBe(
@@ -56,7 +72,7 @@ describe('fixture options', () => {
     [
       'unknown option',
       { mastres: 3 },
-      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.',
+      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, faultTimeoutMs, nodeAnswerTimeoutMs, resetReplicaTimeoutMs, dockerCheckTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.',
     ],
     [
       'signal not an AbortSignal',
@@ -77,6 +93,26 @@ describe('fixture options', () => {
       'startupTimeoutMs as string',
       { startupTimeoutMs: '5000' },
       'Invalid option startupTimeoutMs "5000". Expected an integer number of milliseconds from 1 to 3600000.',
+    ],
+    [
+      'faultTimeoutMs 0',
+      { faultTimeoutMs: 0 },
+      'Invalid option faultTimeoutMs 0. Expected an integer number of milliseconds from 1 to 3600000.',
+    ],
+    [
+      'nodeAnswerTimeoutMs not an integer',
+      { nodeAnswerTimeoutMs: 1.5 },
+      'Invalid option nodeAnswerTimeoutMs 1.5. Expected an integer number of milliseconds from 1 to 3600000.',
+    ],
+    [
+      'resetReplicaTimeoutMs as string',
+      { resetReplicaTimeoutMs: '5000' },
+      'Invalid option resetReplicaTimeoutMs "5000". Expected an integer number of milliseconds from 1 to 3600000.',
+    ],
+    [
+      'dockerCheckTimeoutMs negative',
+      { dockerCheckTimeoutMs: -1 },
+      'Invalid option dockerCheckTimeoutMs -1. Expected an integer number of milliseconds from 1 to 3600000.',
     ],
     [
       'empty password',

@@ -21,6 +21,7 @@ import {
   RUNTIME_ENV_VAR,
   SERVER_PATH_ENV_VAR,
   type ClusterLogger,
+  type FixtureTimeouts,
   type RedisClusterOptions,
   type RuntimeChoice,
 } from './options';
@@ -30,6 +31,10 @@ export interface ResolvedFixtureOptions {
   plan: ClusterPlan;
   password: string | undefined;
   startupTimeoutMs: number;
+  /** The limits the started cluster keeps (fault helpers, node answers, reset). */
+  timeouts: FixtureTimeouts;
+  /** With runtime `auto`: how long the Docker daemon may take to answer. */
+  dockerCheckTimeoutMs: number;
   clusterOptions: ClusterOptions;
   /** Extra directives, already checked. */
   redisConfig: Directive[];
@@ -55,6 +60,10 @@ const PLAN_KEYS = ['masters', 'replicas', 'image', 'nodeTimeoutMs', 'basePort', 
 const FIXTURE_KEYS = [
   'password',
   'startupTimeoutMs',
+  'faultTimeoutMs',
+  'nodeAnswerTimeoutMs',
+  'resetReplicaTimeoutMs',
+  'dockerCheckTimeoutMs',
   'clusterOptions',
   'redisConfig',
   'logger',
@@ -150,6 +159,14 @@ export function resolveFixtureOptions(
     3_600_000,
     'milliseconds',
   );
+  const limit = (option: keyof typeof DEFAULT_FIXTURE_OPTIONS & keyof RedisClusterOptions): number =>
+    checkInteger(option, input[option], DEFAULT_FIXTURE_OPTIONS[option] as number, 1, 3_600_000, 'milliseconds');
+  const timeouts: FixtureTimeouts = {
+    faultTimeoutMs: limit('faultTimeoutMs'),
+    nodeAnswerTimeoutMs: limit('nodeAnswerTimeoutMs'),
+    resetReplicaTimeoutMs: limit('resetReplicaTimeoutMs'),
+  };
+  const dockerCheckTimeoutMs = limit('dockerCheckTimeoutMs');
   const clusterOptions = checkPlainObject(
     'clusterOptions',
     input.clusterOptions,
@@ -215,6 +232,8 @@ export function resolveFixtureOptions(
     plan,
     password,
     startupTimeoutMs,
+    timeouts,
+    dockerCheckTimeoutMs,
     clusterOptions: clusterOptions ?? {},
     redisConfig,
     logger: input.logger,

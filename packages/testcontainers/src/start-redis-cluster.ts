@@ -171,10 +171,11 @@ async function attachToKept(
   for (const kept of await engine.keptClusters!(key, plan)) {
     const log = new PhaseLog(kept.id, resolved.logger);
     const reach = await kept.reach();
-    let attached = await attachFormed(plan, reach, resolved.password);
+    const adminOptions = { password: resolved.password, answerTimeoutMs: resolved.timeouts.nodeAnswerTimeoutMs };
+    let attached = await attachFormed(plan, reach, adminOptions);
     const asPlanned = attached !== undefined;
     if (!attached) {
-      const connections = connectNodes(plan, reach, resolved.password);
+      const connections = connectNodes(plan, reach, adminOptions);
       try {
         const ids = new Map(
           await withTimeout(
@@ -201,6 +202,7 @@ async function attachToKept(
       plan,
       ...attached,
       password: resolved.password,
+      timeouts: resolved.timeouts,
       clusterOptions: resolved.clusterOptions,
       runtime: { kind: engine.kind, remove: () => kept.remove() },
       log,
@@ -269,7 +271,13 @@ async function startOn(
     const startNode = async (node: ClusterPlan['nodes'][number], onRunning?: () => void): Promise<void> => {
       const endpoint = await nodeHost.startNode(node, onRunning);
       table.set(announcedAddress(plan, node), { host: endpoint.host, port: endpoint.port });
-      admins.set(node.name, openAdminConnection(endpoint, { password: resolved.password }));
+      admins.set(
+        node.name,
+        openAdminConnection(endpoint, {
+          password: resolved.password,
+          answerTimeoutMs: resolved.timeouts.nodeAnswerTimeoutMs,
+        }),
+      );
     };
 
     // Masters first; replicas as soon as every master's node runs. The daemon starts
@@ -336,6 +344,7 @@ async function startOn(
       admins,
       table,
       password: resolved.password,
+      timeouts: resolved.timeouts,
       clusterOptions: resolved.clusterOptions,
       runtime: { kind: nodeHost.kind, remove: () => nodeHost.remove(), nodes: nodeHost.nodes },
       log,

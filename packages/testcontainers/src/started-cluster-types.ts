@@ -8,6 +8,7 @@ import type { ClusterPlan, NodeRole, PlanOptions, SlotRange } from '@redis-clust
 import type { AdminConnection } from './cluster/admin';
 import type { AddressTable } from './cluster/address-table';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
+import type { FixtureTimeouts } from './options';
 import type { PhaseLog } from './util/log';
 
 /** A node of the started cluster, as the test process sees it. */
@@ -59,6 +60,8 @@ export interface ClusterParts {
   admins: ReadonlyMap<string, AdminConnection>;
   table: AddressTable;
   password: string | undefined;
+  /** The cluster's limits (fault helpers, node answers, reset). */
+  timeouts: FixtureTimeouts;
   clusterOptions: ClusterOptions;
   runtime: ClusterRuntime;
   log: PhaseLog;
@@ -107,6 +110,8 @@ export interface ClusterConnectionInfo {
   /** Every node: its name, id and where the test process reaches it. */
   nodes: { name: string; id: string; host: string; port: number }[];
   password?: string;
+  /** The cluster's limits, so that a worker's fault helpers wait as the owner's do (absent: the defaults). */
+  timeouts?: FixtureTimeouts;
   /** Which runtime runs the nodes (absent: docker, as before the process runtime). */
   runtime?: RuntimeKind;
 }

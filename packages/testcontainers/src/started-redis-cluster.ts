@@ -19,7 +19,7 @@ import type { PendingMigration } from './faults/node-state';
 import { RecycleStepError } from './faults/recycle';
 import { ClusterRecycleError } from './errors';
 import {
-  DEFAULT_FIXTURE_OPTIONS,
+  type FixtureTimeouts,
   type FailoverOptions,
   type MigrateSlotOptions,
   type StartNodeOptions,
@@ -77,6 +77,7 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly #nodes: readonly TrackedNode[];
   readonly #table: AddressTable;
   readonly #password: string | undefined;
+  readonly #timeouts: FixtureTimeouts;
   readonly #clusterOptions: ClusterOptions;
   readonly #runtime: ClusterRuntime;
   readonly #log: PhaseLog;
@@ -94,6 +95,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.#nodes = init.nodes;
     this.#table = init.table;
     this.#password = init.password;
+    this.#timeouts = init.timeouts;
     this.#clusterOptions = init.clusterOptions;
     this.#runtime = init.runtime;
     this.#log = init.log;
@@ -107,6 +109,7 @@ export class StartedRedisCluster implements AsyncDisposable {
       password: init.password,
       runtime: init.runtime.nodes,
       log: init.log,
+      timeouts: init.timeouts,
       clients: () => [...this.#clients].map(([client, label]) => ({ client, label })),
     });
     this.cluster = this.createClient();
@@ -178,7 +181,7 @@ export class StartedRedisCluster implements AsyncDisposable {
   async reset(options: { match?: string } = {}): Promise<void> {
     this.#assertRunning('reset');
     const t0 = performance.now();
-    await emptyNodes(this.plan, this.#nodes, options, DEFAULT_FIXTURE_OPTIONS.resetReplicaTimeoutMs);
+    await emptyNodes(this.plan, this.#nodes, options, this.#timeouts.resetReplicaTimeoutMs);
     this.#log.event(
       'reset',
       `emptied ${options.match === undefined ? '' : `keys ${options.match} of `}${this.#nodes.length} nodes`,
@@ -199,6 +202,7 @@ export class StartedRedisCluster implements AsyncDisposable {
       runtime: this.runtime,
     };
     if (this.#password !== undefined) info.password = this.#password;
+    info.timeouts = { ...this.#timeouts };
     return info;
   }
 
@@ -234,7 +238,7 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   async #recycle(options: WaitOptions): Promise<RecycleResult> {
     const t0 = performance.now();
-    const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
+    const timeoutMs = options.timeoutMs ?? this.#timeouts.faultTimeoutMs;
     const { signal, dispose } = new Deadline(timeoutMs).signal();
     let phase = 'refreshing the clients';
     try {

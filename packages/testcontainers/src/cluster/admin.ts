@@ -23,6 +23,11 @@ export interface NodeEndpoint {
 export interface AdminConnection {
   readonly endpoint: NodeEndpoint;
   readonly redis: Redis;
+  /**
+   * How long the node may take to answer one poll or one command of the fault helpers before
+   * that try counts as unanswered (the cluster's `nodeAnswerTimeoutMs`); the pollers ask again.
+   */
+  readonly answerTimeoutMs: number;
 }
 
 /**
@@ -37,6 +42,8 @@ export interface TrackedNode {
 
 export interface AdminOptions {
   password?: string | undefined;
+  /** {@link AdminConnection.answerTimeoutMs}. */
+  answerTimeoutMs: number;
   /** Give up a command after this many reconnects (1 when not given: small, the pollers retry on their own). */
   maxRetriesPerRequest?: number;
 }
@@ -46,7 +53,7 @@ export interface AdminOptions {
  * INFO texts as strings (ioredis's own slot refresher does the same). No ready check (no INFO
  * on connect); reconnects are quick at first and back off, and stop for good on `close()`.
  */
-export function openAdminConnection(endpoint: NodeEndpoint, options: AdminOptions = {}): AdminConnection {
+export function openAdminConnection(endpoint: NodeEndpoint, options: AdminOptions): AdminConnection {
   const redis = new Redis({
     host: endpoint.host,
     port: endpoint.port,
@@ -61,7 +68,7 @@ export function openAdminConnection(endpoint: NodeEndpoint, options: AdminOption
     retryStrategy: (times) => Math.min(times * 20, 1000),
   });
   redis.on('error', (err: Error) => debug('%s (%s:%d): %s', endpoint.name, endpoint.host, endpoint.port, err.message));
-  return { endpoint, redis };
+  return { endpoint, redis, answerTimeoutMs: options.answerTimeoutMs };
 }
 
 /** Close connections at once, without waiting for replies and without reconnecting. */

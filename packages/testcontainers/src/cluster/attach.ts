@@ -5,7 +5,7 @@
  * says whether it is still the cluster of the plan.
  */
 import { announcedAddress, type ClusterPlan } from '@redis-cluster-kit/plan';
-import { closeAdminConnections, openAdminConnection, type AdminConnection } from './admin';
+import { closeAdminConnections, openAdminConnection, type AdminConnection, type AdminOptions } from './admin';
 import { AddressTable, type HostPort } from './address-table';
 import { checkHealth, readyExpectation } from './health';
 
@@ -22,7 +22,7 @@ export interface NodeConnections {
 export function connectNodes(
   plan: ClusterPlan,
   reach: ReadonlyMap<string, HostPort>,
-  password: string | undefined,
+  options: AdminOptions,
 ): NodeConnections {
   const table = new AddressTable();
   const admins = new Map<string, AdminConnection>();
@@ -33,7 +33,7 @@ export function connectNodes(
     // The internal IP is only needed to form a cluster; this one is formed already.
     admins.set(
       node.name,
-      openAdminConnection({ name: node.name, host: at.host, port: at.port, internalIp: '' }, { password }),
+      openAdminConnection({ name: node.name, host: at.host, port: at.port, internalIp: '' }, options),
     );
   }
   return { table, admins };
@@ -47,9 +47,9 @@ export function connectNodes(
 export async function attachFormed(
   plan: ClusterPlan,
   reach: ReadonlyMap<string, HostPort>,
-  password: string | undefined,
+  options: AdminOptions,
 ): Promise<(NodeConnections & { ids: Map<string, string> }) | undefined> {
-  const { table, admins } = connectNodes(plan, reach, password);
+  const { table, admins } = connectNodes(plan, reach, options);
   try {
     const ids = new Map(
       await Promise.all(

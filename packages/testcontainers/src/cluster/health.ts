@@ -34,8 +34,6 @@ const debug = createDebug('redis-cluster-kit:health');
 
 /** Poll period. Tens of ms: the cluster turns ready on Redis's own 100 ms cron, so faster buys nothing. */
 export const HEALTH_POLL_MS = 20;
-/** A node that does not answer one poll (or one command of the fault helpers) within this time counts as not answering. */
-export const NODE_ANSWER_TIMEOUT_MS = 1000;
 
 /** What one poll learned from one node. */
 export interface HealthSnapshot {
@@ -196,7 +194,7 @@ export async function snapshotNode(
     redis.call('INFO', 'replication'),
   ]);
   try {
-    const [info, slots, nodes, replication] = await withTimeout(asked, NODE_ANSWER_TIMEOUT_MS, signal);
+    const [info, slots, nodes, replication] = await withTimeout(asked, connection.answerTimeoutMs, signal);
     return {
       name,
       clusterInfo: String(info),

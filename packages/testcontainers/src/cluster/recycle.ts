@@ -90,7 +90,9 @@ export async function reformFromPlan(
         const internalIp = endpoint.internalIp === '' ? localAddress(String(clientInfo)) : endpoint.internalIp;
         connections.set(
           node.planned.name,
-          internalIp === endpoint.internalIp ? node.admin : { redis, endpoint: { ...endpoint, internalIp } },
+          internalIp === endpoint.internalIp
+            ? node.admin
+            : { ...node.admin, redis, endpoint: { ...endpoint, internalIp } },
         );
       }),
     );

@@ -3,15 +3,8 @@
  * until every running node agrees.
  */
 import { InvalidOptionError } from '@redis-cluster-kit/plan';
-import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
 import { parseInfo } from '../cluster/replies';
-import {
-  DEFAULT_FIXTURE_OPTIONS,
-  FAILOVER_MODES,
-  faultLimit,
-  type FailoverMode,
-  type FailoverOptions,
-} from '../options';
+import { FAILOVER_MODES, faultLimit, type FailoverMode, type FailoverOptions } from '../options';
 import { withTimeout } from '../util/timing';
 import { waitUntil, WaitTimeoutError } from '../util/wait-until';
 import type { NodeState } from './node-state';
@@ -43,7 +36,7 @@ export async function failover(
   }
   const replica = state.node(replicaName);
   state.requireRunning(replicaName, 'fail over to');
-  const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
+  const timeoutMs = options.timeoutMs ?? state.timeouts.faultTimeoutMs;
   const topology = await readTopology(state, { from: replicaName });
   const self = topology.node(replicaName);
   if (self.role !== 'replica' || self.masterId === undefined) {
@@ -69,7 +62,7 @@ export async function failover(
     await waitUntil(
       async () => {
         const repl = parseInfo(
-          String(await withTimeout(replica.admin.redis.call('INFO', 'replication'), NODE_ANSWER_TIMEOUT_MS)),
+          String(await withTimeout(replica.admin.redis.call('INFO', 'replication'), replica.admin.answerTimeoutMs)),
         );
         return repl['master_link_status'] === 'up' && repl['master_sync_in_progress'] === '0';
       },

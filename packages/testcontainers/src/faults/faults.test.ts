@@ -2,14 +2,14 @@ import { createPlan } from '@redis-cluster-kit/plan';
 import type { AdminConnection } from '../cluster/admin';
 import { AddressTable } from '../cluster/address-table';
 import type { NodeRuntime } from '../runtime/types';
-import { DEFAULT_FIXTURE_OPTIONS } from '../options';
+import { DEFAULT_FIXTURE_OPTIONS, defaultTimeouts } from '../options';
 import { PhaseLog } from '../util/log';
 import { ClusterFaults } from './faults';
 
 const plan = createPlan({ masters: 3, replicas: 1, announce: 'hostname' });
 
 /** Faults over nodes whose connections must never be used: every case here fails before any I/O. */
-function faults(runtime?: NodeRuntime): ClusterFaults {
+function faults(runtime?: NodeRuntime, timeouts = defaultTimeouts()): ClusterFaults {
   const table = new AddressTable();
   const unused = {
     call: () => {
@@ -32,6 +32,7 @@ function faults(runtime?: NodeRuntime): ClusterFaults {
     password: undefined,
     runtime,
     log: new PhaseLog('test', undefined),
+    timeouts,
     clients: () => [],
   });
 }
@@ -113,6 +114,17 @@ describe('ClusterFaults: wrong arguments fail at once, with what is allowed', ()
     expect(healed.name).toBe('ClusterNotOkError');
     expect(healed.timeoutMs).toBeLessThanOrEqual(faultTimeoutMs);
     expect(healed.timeoutMs).toBeGreaterThan(faultTimeoutMs / 2);
+  });
+
+  it("wait as long as the cluster's faultTimeoutMs says when it sets one; a call's own timeoutMs wins", async () => {
+    const limits = { ...defaultTimeouts(), faultTimeoutMs: 4321 };
+    await expect(faults(undefined, limits).waitForClusterOk()).rejects.toMatchObject({
+      name: 'ClusterNotOkError',
+      timeoutMs: 4321,
+    });
+    await expect(faults(undefined, limits).waitForClusterOk({ timeoutMs: 777 })).rejects.toMatchObject({
+      timeoutMs: 777,
+    });
   });
 
   it('names nodes by the addresses they have had', () => {

@@ -12,7 +12,6 @@
  */
 import type { Topology } from '../cluster/topology';
 import {
-  DEFAULT_FIXTURE_OPTIONS,
   faultLimit,
   type FailoverOptions,
   type MigrateSlotOptions,
@@ -107,7 +106,7 @@ export class ClusterFaults {
    * owners of the slots before resolving, within what is left of the helper's `timeoutMs`.
    */
   async #settling<T>(helper: string, options: WaitOptions, run: () => Promise<T>, route = true): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
+    const timeoutMs = options.timeoutMs ?? this.#state.timeouts.faultTimeoutMs;
     const until = performance.now() + timeoutMs;
     const result = await run();
     if (route) {

@@ -1,7 +1,7 @@
 /**
  * heal(): undo every fault this process made, until the cluster is as planned again.
  */
-import { DEFAULT_FIXTURE_OPTIONS, type WaitOptions } from '../options';
+import type { WaitOptions } from '../options';
 import { failover } from './failover';
 import { finishMigration, migrateSlot } from './migration';
 import type { NodeState } from './node-state';
@@ -16,7 +16,7 @@ import { describeRanges, readTopology, waitForClusterOk } from './observe';
  * inject faults).
  */
 export async function heal(state: NodeState, options: WaitOptions = {}): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
+  const timeoutMs = options.timeoutMs ?? state.timeouts.faultTimeoutMs;
   const until = performance.now() + timeoutMs;
   const left = () => ({ timeoutMs: Math.max(1, Math.round(until - performance.now())) });
   const t0 = performance.now();

@@ -3,19 +3,17 @@
  * or half-way (MIGRATING on its owner, IMPORTING on the target), as redis-cli does.
  */
 import { InvalidOptionError, SLOT_COUNT } from '@redis-cluster-kit/plan';
-import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
 import { parseClusterSlots } from '../cluster/replies';
 import type { TopologyNode } from '../cluster/topology';
-import { DEFAULT_FIXTURE_OPTIONS, faultLimit, type MigrateSlotOptions, type WaitOptions } from '../options';
+import { faultLimit, type MigrateSlotOptions, type WaitOptions } from '../options';
 import { keyHashSlot } from '../util/slots';
 import { withTimeout } from '../util/timing';
 import { waitUntil, WaitTimeoutError } from '../util/wait-until';
 import type { NodeState, PendingMigration } from './node-state';
 import { FAULT_POLL_MS, readTopology } from './observe';
 
-/** Keys per MIGRATE, and MIGRATE's own timeout. */
+/** Keys per MIGRATE. */
 const MIGRATE_BATCH = 100;
-const MIGRATE_TIMEOUT_MS = 5000;
 
 export interface MigrationResult {
   slot: number;
@@ -44,6 +42,7 @@ export async function migrateSlot(
   options: MigrateSlotOptions = {},
 ): Promise<MigrationResult> {
   checkSlot(slot);
+  const timeoutMs = options.timeoutMs ?? state.timeouts.faultTimeoutMs;
   const target = state.node(to);
   state.requireRunning(to, 'migrate a slot to');
   const finish = options.finish ?? true;
@@ -80,15 +79,10 @@ export async function migrateSlot(
   }
   const destination = topology.node(to);
   let movedKeys = 0;
-  if (keys === 'all') movedKeys += await moveAllKeys(state, pending, destination);
-  else if (keys !== 'none') movedKeys += await moveKeys(state, pending, destination, [...keys]);
+  if (keys === 'all') movedKeys += await moveAllKeys(state, pending, destination, timeoutMs);
+  else if (keys !== 'none') movedKeys += await moveKeys(state, pending, destination, [...keys], timeoutMs);
   if (!finish) return { slot, from: pending.from, to, movedKeys, finished: false };
-  movedKeys += await finishSlot(
-    state,
-    pending,
-    destination,
-    options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs,
-  );
+  movedKeys += await finishSlot(state, pending, destination, timeoutMs);
   return { slot, from: pending.from, to, movedKeys, finished: true };
 }
 
@@ -111,7 +105,7 @@ export async function finishMigration(
       state,
       migration,
       topology.node(migration.to),
-      options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs,
+      options.timeoutMs ?? state.timeouts.faultTimeoutMs,
     );
     results.push({ slot: migration.slot, from: migration.from, to: migration.to, movedKeys, finished: true });
   }
@@ -129,7 +123,7 @@ async function finishSlot(
   const source = state.node(migration.from);
   const target = state.node(migration.to);
   state.requireRunning(migration.from, `finish the migration of slot ${slot} from`);
-  const movedKeys = await moveAllKeys(state, migration, destination);
+  const movedKeys = await moveAllKeys(state, migration, destination, timeoutMs);
   // The target first (it stops importing and takes a new epoch), then the source, then every
   // other running master, as redis-cli does; replicas learn it from their masters.
   await target.admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id);
@@ -148,7 +142,7 @@ async function finishSlot(
       async () => {
         for (const node of state.running()) {
           const slots = parseClusterSlots(
-            await withTimeout(node.admin.redis.call('CLUSTER', 'SLOTS'), NODE_ANSWER_TIMEOUT_MS),
+            await withTimeout(node.admin.redis.call('CLUSTER', 'SLOTS'), node.admin.answerTimeoutMs),
           );
           const owner = slots.find((r) => slot >= r.start && slot <= r.end)?.master.id;
           if (owner !== target.id) {
@@ -174,22 +168,32 @@ async function finishSlot(
   return movedKeys;
 }
 
-async function moveAllKeys(state: NodeState, migration: PendingMigration, destination: TopologyNode): Promise<number> {
+async function moveAllKeys(
+  state: NodeState,
+  migration: PendingMigration,
+  destination: TopologyNode,
+  timeoutMs: number,
+): Promise<number> {
   const source = state.node(migration.from);
   let moved = 0;
   for (;;) {
     const keys = (await source.admin.redis.call('CLUSTER', 'GETKEYSINSLOT', migration.slot, MIGRATE_BATCH)) as string[];
     if (keys.length === 0) return moved;
-    moved += await moveKeys(state, migration, destination, keys);
+    moved += await moveKeys(state, migration, destination, keys, timeoutMs);
   }
 }
 
-/** MIGRATE the keys that still exist on the source; returns how many were asked for. */
+/**
+ * MIGRATE the keys that still exist on the source; returns how many were asked for. MIGRATE's
+ * own timeout (how long the source waits for the target) is the helper's `timeoutMs`: a busy
+ * machine makes it slower, never makes it fail before the helper would.
+ */
 async function moveKeys(
   state: NodeState,
   migration: PendingMigration,
   destination: TopologyNode,
   keys: string[],
+  timeoutMs: number,
 ): Promise<number> {
   const source = state.node(migration.from);
   const planned = state.node(migration.to).planned;
@@ -198,7 +202,7 @@ async function moveKeys(
   const auth = state.password === undefined ? [] : ['AUTH', state.password];
   for (let i = 0; i < keys.length; i += MIGRATE_BATCH) {
     const batch = keys.slice(i, i + MIGRATE_BATCH);
-    await source.admin.redis.call('MIGRATE', host, planned.port, '', 0, MIGRATE_TIMEOUT_MS, ...auth, 'KEYS', ...batch);
+    await source.admin.redis.call('MIGRATE', host, planned.port, '', 0, timeoutMs, ...auth, 'KEYS', ...batch);
   }
   return keys.length;
 }

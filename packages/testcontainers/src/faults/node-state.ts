@@ -8,6 +8,7 @@ import type { TrackedNode } from '../cluster/admin';
 import type { AddressTable } from '../cluster/address-table';
 import type { FixtureClient } from '../cluster/routing';
 import type { NodeRuntime } from '../runtime/types';
+import type { FixtureTimeouts } from '../options';
 import type { PhaseLog } from '../util/log';
 
 export interface FaultContext {
@@ -18,6 +19,8 @@ export interface FaultContext {
   /** Absent when the process did not start the containers (e.g. attached to a cluster started elsewhere). */
   runtime: NodeRuntime | undefined;
   log: PhaseLog;
+  /** The cluster's limits: `faultTimeoutMs` is every helper's default `timeoutMs`. */
+  timeouts: FixtureTimeouts;
   /** Every open client the fixture made, now (`rc.cluster` first): the helpers route them before they resolve. */
   clients: () => readonly FixtureClient[];
 }
@@ -35,6 +38,7 @@ export class NodeState {
   readonly table: AddressTable;
   readonly password: string | undefined;
   readonly log: PhaseLog;
+  readonly timeouts: FixtureTimeouts;
   /** Every open client the fixture made, now. */
   readonly clients: () => readonly FixtureClient[];
   /** Nodes this process stopped or paused. */
@@ -55,6 +59,7 @@ export class NodeState {
     this.password = context.password;
     this.#runtime = context.runtime;
     this.log = context.log;
+    this.timeouts = context.timeouts;
     this.clients = context.clients;
     this.renamed(context.nodes);
     for (const n of context.nodes) this.reachedAt(this.table.get(this.announced(n.planned.name)), n.planned.name);

@@ -4,7 +4,6 @@
  */
 import { InvalidOptionError } from '@redis-cluster-kit/plan';
 import { openAdminConnection } from '../cluster/admin';
-import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
 import { DEFAULT_FIXTURE_OPTIONS, faultLimit, type StartNodeOptions, type StopNodeOptions } from '../options';
 import { withTimeout } from '../util/timing';
 import { waitUntil } from '../util/wait-until';
@@ -39,7 +38,7 @@ export async function startNode(state: NodeState, name: string, options: StartNo
   if (down !== 'stopped') {
     throw new Error(`Cannot start node "${name}": it is ${down === 'paused' ? 'paused (use unpauseNode)' : 'running'}`);
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
+  const timeoutMs = options.timeoutMs ?? state.timeouts.faultTimeoutMs;
   const t0 = performance.now();
   const { port, internalIp } = await runtime.start(name);
   // The container has a new published port: update the one table every client reads, and
@@ -49,12 +48,18 @@ export async function startNode(state: NodeState, name: string, options: StartNo
   state.table.set(announced, { host, port });
   state.reachedAt({ host, port }, name);
   const old = node.admin;
-  node.admin = openAdminConnection({ ...old.endpoint, host, port, internalIp }, { password: state.password });
+  node.admin = openAdminConnection(
+    { ...old.endpoint, host, port, internalIp },
+    {
+      password: state.password,
+      answerTimeoutMs: old.answerTimeoutMs,
+    },
+  );
   old.redis.disconnect(false);
   state.down.delete(name);
 
   const id = await waitUntil(
-    async () => String(await withTimeout(node.admin.redis.call('CLUSTER', 'MYID'), NODE_ANSWER_TIMEOUT_MS)),
+    async () => String(await withTimeout(node.admin.redis.call('CLUSTER', 'MYID'), node.admin.answerTimeoutMs)),
     {
       timeoutMs,
       intervalMs: FAULT_POLL_MS,

@@ -3,17 +3,11 @@
  * the CLUSTER NODES of every running node, and waiting until the health rule says it is ok
  * again on every running node.
  */
-import {
-  checkHealth,
-  NODE_ANSWER_TIMEOUT_MS,
-  NotHealthyError,
-  waitForHealth,
-  type HealthVerdict,
-} from '../cluster/health';
+import { checkHealth, NotHealthyError, waitForHealth, type HealthVerdict } from '../cluster/health';
 import { parseClusterNodes, type ClusterNodesEntry } from '../cluster/replies';
 import { buildTopology, type Topology } from '../cluster/topology';
 import { ClusterNotOkError } from '../errors';
-import { DEFAULT_FIXTURE_OPTIONS, type WaitOptions } from '../options';
+import type { WaitOptions } from '../options';
 import { withTimeout } from '../util/timing';
 import type { NodeState } from './node-state';
 
@@ -63,7 +57,7 @@ export async function clusterNodesOfRunning(
         return {
           name: node.planned.name,
           entries: parseClusterNodes(
-            String(await withTimeout(node.admin.redis.call('CLUSTER', 'NODES'), NODE_ANSWER_TIMEOUT_MS)),
+            String(await withTimeout(node.admin.redis.call('CLUSTER', 'NODES'), node.admin.answerTimeoutMs)),
           ),
         };
       } catch (err) {
@@ -80,7 +74,7 @@ export async function clusterNodesOfRunning(
  * Rejects with {@link ClusterNotOkError} naming the node furthest from ok.
  */
 export async function waitForClusterOk(state: NodeState, options: WaitOptions = {}): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
+  const timeoutMs = options.timeoutMs ?? state.timeouts.faultTimeoutMs;
   const t0 = performance.now();
   try {
     await waitForHealth(() => checkClusterOk(state), { timeoutMs, intervalMs: FAULT_POLL_MS });

@@ -2,7 +2,6 @@
  * The last step of every fault helper that changes who serves the slots: every client the
  * fixture made routes to the current owners, proved (cluster/routing.ts), before it resolves.
  */
-import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
 import { routeClientsToOwners, type ReachNode } from '../cluster/routing';
 import type { NodeState } from './node-state';
 import { FAULT_POLL_MS } from './observe';
@@ -24,7 +23,7 @@ export async function routeFixtureClients(state: NodeState, until: number, limit
   const running = () => state.running().map((n) => ({ name: n.planned.name, admin: n.admin }));
   const owners = await routeClientsToOwners(clients, running, reach, {
     until,
-    answerTimeoutMs: NODE_ANSWER_TIMEOUT_MS,
+    answerTimeoutMs: state.timeouts.nodeAnswerTimeoutMs,
     intervalMs: FAULT_POLL_MS,
     limit,
   });

@@ -6,7 +6,7 @@ import Dockerode from 'dockerode';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { NoRuntimeAvailableError } from '../errors';
 import type { PhaseLog } from '../util/log';
-import { SERVER_PATH_ENV_VAR } from '../options';
+import { DEFAULT_FIXTURE_OPTIONS, SERVER_PATH_ENV_VAR } from '../options';
 import type { ResolvedFixtureOptions } from '../resolve-options';
 import { causeMessage } from '../util/messages';
 import { withTimeout } from '../util/timing';
@@ -17,13 +17,13 @@ import { processEngine } from './process/engine';
 import { findRedisServer } from './process/redis-server';
 import type { RuntimeEngine, RuntimeKind } from './types';
 
-/** How long `auto` waits for a Docker daemon to answer before it looks for redis-server. */
-export const AUTO_DOCKER_TIMEOUT_MS = 2000;
-
-/** Does a Docker daemon answer, within `timeoutMs`? With DOCKER_HOST set to a socket, that socket must answer. */
+/**
+ * Does a Docker daemon answer, within `timeoutMs` (`auto` then looks for redis-server: the
+ * `dockerCheckTimeoutMs` option)? With DOCKER_HOST set to a socket, that socket must answer.
+ */
 export async function dockerAnswers(
   env: Readonly<Record<string, string | undefined>>,
-  timeoutMs = AUTO_DOCKER_TIMEOUT_MS,
+  timeoutMs: number = DEFAULT_FIXTURE_OPTIONS.dockerCheckTimeoutMs,
 ): Promise<{ ok: true } | { ok: false; problem: string }> {
   const host = env['DOCKER_HOST'];
   try {
@@ -81,7 +81,7 @@ export async function openRuntime(
 
   const server = findRedisServer(resolved.redisServerPath, env);
   server.catch(() => undefined); // not needed when Docker answers
-  const docker = await withTimeout(dockerAnswers(env), Infinity, signal);
+  const docker = await withTimeout(dockerAnswers(env, resolved.dockerCheckTimeoutMs), Infinity, signal);
   if (docker.ok) {
     const engine = await dockerEngine(log, signal);
     log.event('runtime', `runtime "docker" (auto: a Docker daemon answered)${ignored('docker')}`);
@@ -101,7 +101,7 @@ export async function openRuntime(
   }
   log.event(
     'runtime',
-    `runtime "process" (auto: no Docker daemon answered at ${describeDockerHost(env)}: ${docker.problem}): ${engine.describe}${ignored('process')}`,
+    `runtime "process" (auto: no Docker daemon answered at ${describeDockerHost(env)} within ${resolved.dockerCheckTimeoutMs} ms (dockerCheckTimeoutMs): ${docker.problem}): ${engine.describe}${ignored('process')}`,
   );
   return engine;
 }

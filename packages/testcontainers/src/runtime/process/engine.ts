@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import { createPlan, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
 import type { NodeEndpoint } from '../../cluster/admin';
 import { NodeExitedError, PortInUseError } from '../../errors';
-import { DEFAULT_FIXTURE_OPTIONS } from '../../options';
 import type { ResolvedFixtureOptions } from '../../resolve-options';
 import { hideSecret } from '../../util/messages';
 import { delay, withTimeout } from '../../util/timing';
@@ -53,8 +52,6 @@ import { findRedisServer, type RedisServerBinary } from './redis-server';
 export const LOOPBACK = '127.0.0.1';
 /** How often a starting node's log is read for "Ready to accept connections". */
 const LOG_POLL_MS = 5;
-/** A node restarted by startNode() must accept connections within this time. */
-const RESTART_TIMEOUT_MS = DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
 const READY_LINE = /Ready to accept connections/;
 const PORT_TAKEN_LINE = /Could not create server TCP listening socket \S*:(\d+): bind: Address already in use/;
 
@@ -195,7 +192,8 @@ class ProcessHost implements NodeHost {
       stop: (name, timeoutSeconds) => this.#stop(this.#proc(name), timeoutSeconds),
       start: async (name) => {
         const p = this.#proc(name);
-        if (!isRunning(p)) await this.#spawn(p, RESTART_TIMEOUT_MS, undefined);
+        // A node restarted by startNode() must accept connections within the cluster's faultTimeoutMs.
+        if (!isRunning(p)) await this.#spawn(p, this.resolved.timeouts.faultTimeoutMs, undefined);
         return { port: p.planned.port, internalIp: LOOPBACK };
       },
       /* eslint-disable @typescript-eslint/require-await -- async turns a node that is not running
