@@ -13,6 +13,7 @@ import {
   type ComposeTool,
 } from './compose-runner';
 
+// A hang guard, not a measure: Compose's up and down, each bounded by the init step's own ready wait (120 s).
 jest.setTimeout(300_000);
 const run = promisify(execFile);
 
@@ -70,11 +71,13 @@ async function expectClusterUsable(p: ComposeProject): Promise<Map<string, strin
     expect(ranges.reduce((sum, [a, b]) => sum + (b! - a! + 1), 0)).toBe(16384);
     // ...and its replicas. Redis 7.0 leaves a replica out of CLUSTER SLOTS while its replication
     // offset is 0, i.e. until the master's first replication PING (repl-ping-replica-period,
-    // 10 s) or write reaches it, although the replica is linked and serves reads: poll for it.
+    // 10 s) or write reaches it, although the replica is linked and serves reads: poll for it,
+    // for three such periods (the first PING is due within one; two more for a busy machine).
     const replicas = p.cluster.plan.options.replicas;
+    const REPL_PING_REPLICA_PERIOD_MS = 10_000; // Redis's default, which the generated redis.conf keeps
     await eventually(
       async () => expect((await slotMap()).map((r) => r[2])).toEqual(masters.map(() => replicas)),
-      30_000,
+      3 * REPL_PING_REPLICA_PERIOD_MS,
     );
     return ids;
   } finally {

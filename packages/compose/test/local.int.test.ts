@@ -7,6 +7,7 @@ import { Cluster, Redis } from 'ioredis';
 import { eventually } from './compose-runner';
 import { freeLocalBasePort, LocalCluster } from './local-runner';
 
+// A hang guard, not a measure: cluster.sh up and down, each bounded by its own ready wait (REDIS_CLUSTER_READY_TIMEOUT, 120 s by default), and a spare minute.
 jest.setTimeout(180_000);
 
 // The local target for real: the generated cluster.sh run by dash, with the redis-server and
@@ -104,7 +105,9 @@ async function expectAsPlanned(c: LocalCluster, password?: string): Promise<Map<
       expect([n.name, ...parse(mine)]).toEqual([n.name, ...planned(n)]);
     }
     // Every node about every node: the same, once gossip has told each one which nodes became
-    // replicas (a usable cluster can still be spreading that). Polled, bounded.
+    // replicas (a usable cluster can still be spreading that). Polled, bounded by three node
+    // timeouts: Redis pings every node at least once per half node timeout (clusterCron), so
+    // within one every node has heard from every other; two more for a busy machine.
     await eventually(
       async () => {
         for (const node of plan.nodes) {
@@ -116,7 +119,7 @@ async function expectAsPlanned(c: LocalCluster, password?: string): Promise<Map<
           }
         }
       },
-      15_000,
+      3 * plan.options.nodeTimeoutMs,
       50,
     );
     return ids;

@@ -6,6 +6,7 @@
 import { ClusterStartAbortedError, startRedisCluster, type ClusterLogEvent } from './index';
 import { NOTHING, resourcesOfThisProcess, RUNTIMES } from '../test/helpers/runtimes';
 
+// A hang guard, not a measure: twice a start's own limit (startupTimeoutMs, 60 s by default).
 jest.setTimeout(120_000);
 
 describe.each(RUNTIMES)('%s runtime: startRedisCluster({ signal })', (runtime) => {

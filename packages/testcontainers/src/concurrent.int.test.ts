@@ -8,6 +8,7 @@ import { keyForSlot, startRedisCluster, type RedisClusterOptions, type StartedRe
 import { docker } from '../test/helpers/docker';
 import { NOTHING, resourcesOf, RUNTIMES } from '../test/helpers/runtimes';
 
+// A hang guard, not a measure: four starts' own limit (startupTimeoutMs, 60 s by default), one per cluster started at once.
 jest.setTimeout(240_000);
 
 const SHAPES: RedisClusterOptions[] = [

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { LABELS, startRedisCluster, waitUntil } from './index';
 import { docker, labelled } from '../test/helpers/docker';
 
+// A hang guard, not a measure: three starts' own limit (startupTimeoutMs, 60 s by default): the killed run's, the next one's, a spare.
 jest.setTimeout(180_000);
 
 const ROOT = resolve(__dirname, '../../..');
@@ -58,7 +59,7 @@ describe.each(['SIGINT', 'SIGKILL'] as const)('a Jest run killed with %s while i
     try {
       // Mid-start: as soon as its first node container exists (a 3x1 cluster has 6 and takes seconds).
       await waitUntil(async () => (await containersNamed(name)).length > 0, {
-        timeoutMs: 90_000,
+        timeoutMs: 90_000, // a limit, not a measure: the run's Jest start-up and a start's own limit (startupTimeoutMs, 60 s)
         intervalMs: 10,
         description: () =>
           `the interrupted run to create its first container; its output so far:\n${output.slice(-2000)}`,
@@ -66,7 +67,7 @@ describe.each(['SIGINT', 'SIGKILL'] as const)('a Jest run killed with %s while i
       process.kill(-pgid, signal);
       await exited;
       await waitUntil(() => !groupAlive(pgid), {
-        timeoutMs: 30_000,
+        timeoutMs: 30_000, // a limit, not a measure: a killed group ends at once; this only stops a hang
         description: `every process of the killed run (group ${pgid}) to end`,
       });
     } finally {

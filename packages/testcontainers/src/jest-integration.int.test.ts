@@ -7,13 +7,14 @@ import { docker, resourcesOfCluster } from '../test/helpers/docker';
 import { randomBytes } from 'node:crypto';
 import { NOTHING, resourcesNamed, resourcesOf, RUNTIMES } from '../test/helpers/runtimes';
 
+// A hang guard, not a measure: two suite runs' own limit (SUITE_RUN_TIMEOUT_MS below).
 jest.setTimeout(300_000);
 
 const ROOT = resolve(__dirname, '../../..');
 const SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/jest-suite/jest.config.js');
 const OWN_CLUSTER_SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/own-cluster-suite/jest.config.js');
 const TIMEOUT_SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/timeout-suite/jest.config.js');
-/** A suite run that has not ended after this long is killed (each takes 5-40 s here). */
+/** A suite run that has not ended after this long is killed: a hang guard, not a measure (two starts' own limit, startupTimeoutMs, and Jest's start-up). */
 const SUITE_RUN_TIMEOUT_MS = 150_000;
 // The suite's cluster options (its jest.config globals), for removing what reuse kept.
 const SUITE_OPTIONS = { masters: 3, replicas: 1, namePrefix: 'suite' };

@@ -24,6 +24,7 @@ import { parseServerVersion } from './runtime/process/redis-server';
 import { NOTHING, processDirs, redisServersUnder, resourcesOf, resourcesOfThisProcess } from '../test/helpers/runtimes';
 import { withNode } from '../test/helpers/docker';
 
+// A hang guard, not a measure: twice a start's own limit (startupTimeoutMs, 60 s by default).
 jest.setTimeout(120_000);
 
 const ROOT = resolve(__dirname, '../../..');
@@ -374,7 +375,7 @@ describe('runtime "process": a test run killed while its cluster runs', () => {
           return found !== undefined && redisServersUnder(`${found}/`).length >= 3 ? found : undefined;
         },
         {
-          timeoutMs: 60_000,
+          timeoutMs: 60_000, // a limit, not a measure: a start's own limit (startupTimeoutMs, 60 s)
           intervalMs: 5,
           description: () => `the run to start its first redis-server; its output so far:\n${output.slice(-2000)}`,
         },

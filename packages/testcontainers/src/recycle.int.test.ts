@@ -14,6 +14,7 @@ import { LABELS } from './runtime/docker/docker';
 import { parseInfo } from './cluster/replies';
 import { CONFIG_FILE } from './runtime/process/dirs';
 
+// A hang guard, not a measure: six fault helpers' own limit (faultTimeoutMs, 30 s by default; recycle() is one).
 jest.setTimeout(180_000);
 
 describe.each(RUNTIMES)('%s runtime', (runtime) => {

@@ -1,6 +1,7 @@
 import { LABELS, removeKeptClusters, startRedisCluster, type RedisClusterOptions } from './index';
 import { docker, labelled, resourcesOfCluster, withNode } from '../test/helpers/docker';
 
+// A hang guard, not a measure: twice a start's own limit (startupTimeoutMs, 60 s by default).
 jest.setTimeout(120_000);
 
 // Options of this file only (the reuse key includes the node names), so that no other test's

@@ -7,6 +7,7 @@ import createDebug from 'debug';
 import { ClusterStartError, ClusterStartupTimeoutError, startRedisCluster, type ClusterLogEvent } from './index';
 import { NOTHING, resourcesOfThisProcess, RUNTIMES } from '../test/helpers/runtimes';
 
+// A hang guard, not a measure: twice a start's own limit (startupTimeoutMs, 60 s by default).
 jest.setTimeout(120_000);
 
 const password = `Secret-${randomBytes(12).toString('base64url')}`;

@@ -10,6 +10,7 @@ import {
 } from './index';
 import { docker, labelled, resourcesOfThisProcess } from '../test/helpers/docker';
 
+// A hang guard, not a measure: twice a start's own limit (startupTimeoutMs, 60 s by default).
 jest.setTimeout(120_000);
 
 const IMAGE = process.env['REDIS_CLUSTER_IMAGE'] || 'redis-cluster-kit/redis:7.0.15';

@@ -5,12 +5,13 @@ import { removeKeptClusters } from './index';
 import { resourcesOfCluster } from '../test/helpers/docker';
 import { runProcess } from '../test/helpers/run-process';
 
+// A hang guard, not a measure: two and a half Vitest runs' own limit (RUN_TIMEOUT_MS below).
 jest.setTimeout(600_000);
 
 const ROOT = resolve(__dirname, '../../..');
 const SUITE = join(ROOT, 'packages/testcontainers/test/vitest-suite');
 const VITEST = join(ROOT, 'packages/testcontainers/node_modules/vitest/vitest.mjs');
-/** A run that has not ended after this long is killed (each takes 20-90 s here). */
+/** A run that has not ended after this long is killed: a hang guard, not a measure (four starts' own limit, startupTimeoutMs). */
 const RUN_TIMEOUT_MS = 240_000;
 // The suite's cluster options (its vitest.config provide), for removing what reuse kept.
 const SUITE_OPTIONS = { masters: 3, replicas: 1, namePrefix: 'vsuite' };

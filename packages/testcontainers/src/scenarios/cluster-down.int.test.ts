@@ -4,9 +4,10 @@
  * for the file; every test leaves it ok. Written as examples to copy (docs/faults.md).
  */
 import { Redis } from 'ioredis';
-import { keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
+import { DEFAULT_FIXTURE_OPTIONS, keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
 import { RUNTIMES } from '../../test/helpers/runtimes';
 
+// A hang guard, not a measure: four fault helpers' own limit (faultTimeoutMs, 30 s by default).
 jest.setTimeout(120_000);
 
 // The same scenarios on every runtime: the fault helpers work the same on containers and on processes.
@@ -56,7 +57,7 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       // After the node timeout (1 s here) the other masters mark it failed; with its slots
       // served by no one, they declare the whole cluster down (cluster-require-full-coverage).
       await waitUntil(async () => (await clusterState('redis-node-1')) === 'fail', {
-        timeoutMs: 15_000,
+        timeoutMs: DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs, // a limit, not a measure: the fixture's own for a fault to settle
         description: 'redis-node-1 to report cluster_state:fail',
       });
 

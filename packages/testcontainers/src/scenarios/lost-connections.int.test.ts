@@ -4,9 +4,16 @@
  * `end`). Events are recorded with rc.recordEvents() and asserted in order, never with sleeps.
  * Written as examples to copy (docs/faults.md).
  */
-import { keyForSlot, startRedisCluster, type RecordedEvent, type StartedRedisCluster } from '../index';
+import {
+  DEFAULT_FIXTURE_OPTIONS,
+  keyForSlot,
+  startRedisCluster,
+  type RecordedEvent,
+  type StartedRedisCluster,
+} from '../index';
 import { RUNTIMES } from '../../test/helpers/runtimes';
 
+// A hang guard, not a measure: four fault helpers' own limit (faultTimeoutMs, 30 s by default).
 jest.setTimeout(120_000);
 
 // The same scenarios on every runtime: the fault helpers work the same on containers and on processes.
@@ -113,7 +120,9 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       await events.waitFor('close');
       await events.waitFor('reconnecting'); // tries the startup nodes again after the delay
       await rc.startNode('redis-node-1'); // new host port: the fixture's startup nodes read the live table
-      await events.waitFor('ready', { timeoutMs: 30_000 });
+      // A limit, not a measure: the fixture's own for a fault to settle (the client's next try
+      // comes within its clusterRetryStrategy's 1 s cap of the node's return).
+      await events.waitFor('ready', { timeoutMs: DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs });
       expect(client.status).toBe('ready');
       expect(await client.set('key', 'after the restart')).toBe('OK');
       expect(events.names()).not.toContain('end');

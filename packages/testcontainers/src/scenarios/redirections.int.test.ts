@@ -4,9 +4,10 @@
  * Written as examples to copy; docs/faults.md explains each.
  */
 import { Redis } from 'ioredis';
-import { keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
+import { DEFAULT_FIXTURE_OPTIONS, keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
 import { RUNTIMES } from '../../test/helpers/runtimes';
 
+// A hang guard, not a measure: four fault helpers' own limit (faultTimeoutMs, 30 s by default).
 jest.setTimeout(120_000);
 
 // The same scenarios on every runtime: the fault helpers work the same on containers and on processes.
@@ -59,7 +60,7 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       expect(await rc.cluster.get(key)).toBe('hello');
       const newOwner = (await rc.topology()).node('redis-node-2');
       await waitUntil(() => rc.cluster.slots[slot]?.[0] === `${newOwner.host}:${newOwner.port}`, {
-        timeoutMs: 5000,
+        timeoutMs: DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs, // a limit, not a measure: the fixture's own for clients to follow a fault
         description: `the cluster client's slot map to give slot ${slot} to redis-node-2`,
       });
 
@@ -163,7 +164,7 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
         const seen = await tryAgainCount(source);
         const answer = patient.mget(keys[0], keys[2]);
         await waitUntil(async () => (await tryAgainCount(source)) > seen, {
-          timeoutMs: 5000,
+          timeoutMs: DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs, // a limit, not a measure: its first try is sent at once
           description: 'the MGET to meet TRYAGAIN',
         });
         await rc.finishMigration(slot);
@@ -201,7 +202,7 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
         const seen = await tryAgainCount(source);
         const result = retryWhileSlotMoves(() => client.mget(keys[0], keys[1]));
         await waitUntil(async () => (await tryAgainCount(source)) > seen, {
-          timeoutMs: 5000,
+          timeoutMs: DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs, // a limit, not a measure: its first try is sent at once
           description: 'the MGET to meet TRYAGAIN',
         });
         await rc.finishMigration(slot);

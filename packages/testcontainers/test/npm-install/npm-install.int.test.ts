@@ -17,6 +17,7 @@ import { parse } from 'yaml';
 import { removeKeptClusters } from '../../src/index';
 import { runProcess, type ProcessRun } from '../helpers/run-process';
 
+// A hang guard, not a measure: four install or run steps' own limit (STEP_TIMEOUT_MS below).
 jest.setTimeout(1_200_000);
 
 const ROOT = resolve(__dirname, '../../../..');
