@@ -202,7 +202,7 @@ async function attachToKept(
       ...attached,
       password: resolved.password,
       clusterOptions: resolved.clusterOptions,
-      runtime: { kind: engine.kind, remove: () => kept.remove() },
+      runtime: { kind: engine.kind, network: kept.network, remove: () => kept.remove() },
       log,
       origin: 'reused',
     });
@@ -337,7 +337,12 @@ async function startOn(
       table,
       password: resolved.password,
       clusterOptions: resolved.clusterOptions,
-      runtime: { kind: nodeHost.kind, remove: () => nodeHost.remove(), nodes: nodeHost.nodes },
+      runtime: {
+        kind: nodeHost.kind,
+        network: nodeHost.network,
+        remove: () => nodeHost.remove(),
+        nodes: nodeHost.nodes,
+      },
       log,
       origin: key === undefined ? 'started' : 'kept',
     });
