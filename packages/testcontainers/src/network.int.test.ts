@@ -13,6 +13,7 @@ import {
   keyForSlot,
   keyHashSlot,
   LABELS,
+  removeKeptClusters,
   startRedisCluster,
   type ClusterNodeInfo,
   type StartedRedisCluster,
@@ -231,5 +232,37 @@ describe('startRedisCluster({ network }): a network the user started', () => {
     expect(await resourcesOfCluster(rc.id)).toEqual({ containers: [], networks: [] });
     const attached = Object.keys((await docker.getNetwork(network.getId()).inspect()).Containers ?? {});
     expect(attached).toEqual([app!.getId()]);
+  });
+});
+
+describe('reuse on a network of the user (REDIS_CLUSTER_REUSE, reuse: true)', () => {
+  // Named networks that outlive a run, as reuse wants them (docker network create).
+  const names = [`rck-reuse-a-${process.pid}`, `rck-reuse-b-${process.pid}`];
+  const options = (network: string) => ({ masters: 1, namePrefix: 'kept', network, reuse: true });
+
+  beforeAll(async () => {
+    for (const Name of names) await docker.createNetwork({ Name });
+  });
+
+  afterAll(async () => {
+    for (const name of names) await removeKeptClusters(options(name));
+    for (const name of names) await docker.getNetwork(name).remove();
+  });
+
+  it('attaches to a cluster kept on the same network only: one kept on another network is another cluster', async () => {
+    const first = await startRedisCluster(options(names[0]!));
+    await first.stop(); // kept
+    const again = await startRedisCluster(options(names[0]!));
+    await again.stop();
+    expect(again.reused).toBe(true);
+    expect(again.id).toBe(first.id);
+    expect(again.network).toBe(names[0]);
+    const elsewhere = await startRedisCluster(options(names[1]!));
+    await elsewhere.stop();
+    expect(elsewhere.reused).toBe(false);
+    expect(elsewhere.id).not.toBe(first.id);
+    expect(elsewhere.network).toBe(names[1]);
+    expect(await removeKeptClusters(options(names[0]!))).toBe(1);
+    expect(await resourcesOfCluster(first.id)).toEqual({ containers: [], networks: [] });
   });
 });
