@@ -1,8 +1,8 @@
 /**
  * The Docker runtime: one container per node on a network of the cluster's own (or on the
  * user's, the `network` option), each client port published on a random host port; stale
- * resources of dead processes reaped; kept clusters found for reuse. Everything else of a start (forming, readiness, client, attaching
- * to a kept cluster) is the start's own.
+ * resources of dead processes reaped; kept clusters found for reuse. Everything else of a
+ * start (forming, readiness, client, attaching to a kept cluster) is the start's own.
  */
 import { IMAGE_ENV_VAR, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { getReaper, LABEL_TESTCONTAINERS_SESSION_ID, type ContainerRuntimeClient } from 'testcontainers';
