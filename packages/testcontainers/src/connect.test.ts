@@ -21,6 +21,12 @@ describe('connection info', () => {
       'Expected an object of format 1 from StartedRedisCluster.connectionInfo()',
     );
     expect(() => parseConnectionInfo(null)).toThrow(InvalidOptionError);
+    expect(() => parseConnectionInfo({ ...info, network: 42 })).toThrow(InvalidOptionError);
+  });
+
+  it("carries the cluster's Docker network to the workers", () => {
+    const withNetwork = { ...info, runtime: 'docker', network: 'redis-cluster-kit-abc123' };
+    expect(parseConnectionInfo(JSON.stringify(withNetwork))).toEqual(withNetwork);
   });
 });
 

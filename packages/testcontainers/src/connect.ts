@@ -38,7 +38,8 @@ export function parseConnectionInfo(value: unknown): ClusterConnectionInfo {
     typeof candidate.id !== 'string' ||
     typeof candidate.planOptions !== 'object' ||
     !Array.isArray(candidate.nodes) ||
-    (candidate.runtime !== undefined && candidate.runtime !== 'docker' && candidate.runtime !== 'process')
+    (candidate.runtime !== undefined && candidate.runtime !== 'docker' && candidate.runtime !== 'process') ||
+    (candidate.network !== undefined && typeof candidate.network !== 'string')
   ) {
     throw new InvalidOptionError(
       'connection info',
@@ -81,7 +82,7 @@ export async function connectToCluster(
     password: info.password,
     timeouts,
     clusterOptions: options.clusterOptions ?? {},
-    runtime: { kind: info.runtime ?? 'docker', remove: () => Promise.resolve() },
+    runtime: { kind: info.runtime ?? 'docker', network: info.network, remove: () => Promise.resolve() },
     log: new PhaseLog(info.id, options.logger),
     origin: 'connected',
   });

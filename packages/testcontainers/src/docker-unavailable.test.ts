@@ -7,7 +7,7 @@ jest.mock('testcontainers', () => ({
   ),
 }));
 
-import { DockerUnavailableError, startRedisCluster } from './index';
+import { DockerUnavailableError, InvalidOptionError, startRedisCluster } from './index';
 import { describeDockerHost } from './runtime/docker/docker';
 
 describe('without a reachable Docker daemon', () => {
@@ -19,6 +19,16 @@ describe('without a reachable Docker daemon', () => {
     expect(message).toContain('Could not find a working container runtime strategy');
     expect(message).toContain('DOCKER_HOST');
     expect(message).toContain('Start Docker');
+    expect(message).not.toContain('\n');
+  });
+
+  it('refuses a network with runtime "auto" instead of falling back to processes that no container reaches', async () => {
+    const error = await startRedisCluster({ runtime: 'auto', network: 'app-net', masters: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      /^Invalid option network "app-net"\. Expected no network when runtime "auto" finds no Docker daemon \(.*Could not find a working container runtime strategy\): the process runtime's nodes listen on 127\.0\.0\.1, which no container reaches; start Docker, or leave network out\.$/,
+    );
     expect(message).not.toContain('\n');
   });
 

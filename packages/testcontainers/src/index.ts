@@ -21,6 +21,7 @@ export {
   SERVER_PATH_ENV_VAR,
   type ClusterLogEvent,
   type ClusterLogger,
+  type ClusterNetwork,
   type ClusterPhase,
   type FailoverMode,
   type FailoverOptions,

@@ -22,7 +22,15 @@ const SUITE_OPTIONS = { masters: 3, replicas: 1, namePrefix: 'suite' };
 interface SuiteRun {
   code: number | null;
   output: string;
-  files: { file: string; worker: string; cluster: string; shared: boolean; namespace: string; ports?: number[] }[];
+  files: {
+    file: string;
+    worker: string;
+    cluster: string;
+    shared: boolean;
+    namespace: string;
+    ports?: number[];
+    network?: string;
+  }[];
   setupMs: number;
 }
 
@@ -117,6 +125,8 @@ describe('Jest integration (globalSetup + useRedisCluster) in a real multi-file 
     expect(clusters.size).toBe(1);
     expect(run.files.every((f) => f.shared)).toBe(true);
     expect(new Set(run.files.map((f) => f.namespace)).size).toBe(4);
+    // Every worker knows the cluster's network, for a container of its own to join.
+    expect(run.files.map((f) => f.network)).toEqual(run.files.map(() => `redis-cluster-kit-${[...clusters][0]!}`));
     expect(await resourcesOfCluster([...clusters][0]!)).toEqual({ containers: [], networks: [] });
   });
 
@@ -128,6 +138,7 @@ describe('Jest integration (globalSetup + useRedisCluster) in a real multi-file 
     const second = await runSuite({ REDIS_CLUSTER_REUSE: '1' });
     expectPassed(second);
     expect(second.files[0]!.cluster).toBe(first.files[0]!.cluster);
+    expect(second.files[0]!.network).toBe(`redis-cluster-kit-${first.files[0]!.cluster}`);
     // It attached: the same containers, none started again, none added (how fast: `pnpm bench --only reuse`).
     expect(await containersOf(first.files[0]!.cluster)).toEqual(kept);
     console.log(

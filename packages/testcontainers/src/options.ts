@@ -4,6 +4,7 @@
  * some of them, and {@link DEFAULT_FIXTURE_OPTIONS}. Validation is in resolve-options.ts.
  */
 import type { ClusterOptions } from 'ioredis';
+import type { StartedNetwork } from 'testcontainers';
 import { DEFAULT_PLAN_OPTIONS, type Persistence } from '@redis-cluster-kit/plan';
 
 /** Where the nodes of a cluster run: see {@link RedisClusterOptions.runtime}. */
@@ -16,6 +17,12 @@ export const RUNTIME_ENV_VAR = 'REDIS_CLUSTER_RUNTIME';
 export const SERVER_PATH_ENV_VAR = 'REDIS_CLUSTER_SERVER_PATH';
 /** The environment variable that turns reuse on for every start that does not set `reuse`. */
 export const REUSE_ENV_VAR = 'REDIS_CLUSTER_REUSE';
+
+/**
+ * A Docker network for the cluster's nodes to join: its name (or id), or a Testcontainers
+ * `StartedNetwork` (`await new Network().start()`); any object with its `getName()` will do.
+ */
+export type ClusterNetwork = string | Pick<StartedNetwork, 'getName'>;
 
 /** Extra redis.conf directives: `{ 'maxmemory-policy': 'allkeys-lru', save: ['900', '1'] }`. */
 export type RedisConfig = Readonly<Record<string, string | number | boolean | readonly (string | number)[]>>;
@@ -148,6 +155,21 @@ export interface RedisClusterOptions {
    * @default false, unless the `REDIS_CLUSTER_REUSE` environment variable is "1" or "true"
    */
   reuse?: boolean;
+  /**
+   * A Docker network you already started, for the nodes to join instead of a network of the
+   * cluster's own (Docker runtime only; the process runtime refuses it: its nodes listen on
+   * 127.0.0.1, where no container reaches them). Your containers on it reach every node by
+   * name (`redis-node-1:7101`) and follow MOVED and ASK without address mapping. `stop()`
+   * removes the nodes and leaves the network to you. It must exist, be a user-defined network
+   * (not `bridge`, `host` or `none`), not be internal (the test process reaches the nodes through
+   * published ports), and no container on it may already answer to a node's name: give each
+   * cluster on one network a `namePrefix` of its own. With `reuse`, a kept cluster is reused only
+   * on the same network; a `StartedNetwork` lives for one run, so `reuse: true` is refused with
+   * one and `REDIS_CLUSTER_REUSE` ignored. Without it, `StartedRedisCluster.network` names the
+   * network the fixture makes.
+   * @default none (a network of the cluster's own, removed by `stop()`)
+   */
+  network?: ClusterNetwork;
   /**
    * Abort the start: everything it started is removed, then the promise rejects with a
    * `ClusterStartAbortedError` (name `AbortError`, the signal's reason as its cause).

@@ -72,7 +72,7 @@ describe('fixture options', () => {
     [
       'unknown option',
       { mastres: 3 },
-      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, faultTimeoutMs, nodeAnswerTimeoutMs, resetReplicaTimeoutMs, dockerCheckTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.',
+      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, faultTimeoutMs, nodeAnswerTimeoutMs, resetReplicaTimeoutMs, dockerCheckTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal, network.',
     ],
     [
       'signal not an AbortSignal',
@@ -204,6 +204,42 @@ describe('fixture options', () => {
       'Invalid option redisServerPath "/opt/redis/bin/redis-server". Expected no redis-server path with runtime "docker": nodes run in containers of the image; set runtime "process" or "auto" to run redis-server itself.',
     ],
     [
+      'a network with runtime "process"',
+      { runtime: 'process', network: 'app-net' },
+      'Invalid option network "app-net". Expected no network with runtime "process": its nodes are local redis-server processes listening on 127.0.0.1, which no container reaches; set runtime "docker" to run the nodes in containers on that network.',
+    ],
+    [
+      'a network as a number',
+      { network: 42 },
+      'Invalid option network 42. Expected the name (or id) of a Docker network you started, or a Testcontainers StartedNetwork (await new Network().start()): letters, digits',
+    ],
+    [
+      'a network name with a space',
+      { network: 'app net' },
+      'Invalid option network "app net". Expected the name (or id) of a Docker network you started',
+    ],
+    [
+      'an empty network name',
+      { network: '' },
+      'Invalid option network "". Expected the name (or id) of a Docker network',
+    ],
+    [
+      'an object without getName()',
+      { network: { name: 'app-net' } },
+      'Invalid option network {"name":"app-net"}. Expected the name (or id) of a Docker network you started, or a Testcontainers StartedNetwork (await new Network().start()).',
+    ],
+    [
+      "Docker's default bridge",
+      { network: 'bridge' },
+      'Invalid option network "bridge". Expected a user-defined network (docker network create, new Network().start()): on Docker\'s own "bridge" network containers have no names to reach each other by.',
+    ],
+    ['the host network', { network: 'host' }, 'Invalid option network "host". Expected a user-defined network'],
+    [
+      'reuse: true with a Testcontainers network',
+      { reuse: true, network: { getName: () => 'f3a1c0de-0000-4000-8000-000000000001' } },
+      'Invalid option reuse true. Expected false with a Testcontainers network "f3a1c0de-0000-4000-8000-000000000001": it lives for one run (a random name), so no later run could reuse the cluster, and a kept cluster would keep the network from being removed; pass the name of a network that outlives the run instead.',
+    ],
+    [
       'a redisServerPath with the default runtime',
       { redisServerPath: '/opt/redis/bin/redis-server' },
       'Invalid option redisServerPath "/opt/redis/bin/redis-server". Expected no redis-server path with runtime "docker" (the default): nodes run in containers',
@@ -321,8 +357,32 @@ describe('reuse', () => {
       key({ masters: 3, password: 'b' }),
       key({ masters: 3, redisConfig: { 'maxmemory-policy': 'allkeys-lru' } }),
       key({ masters: 3, nodeTimeoutMs: 2000 }),
+      key({ masters: 3, network: 'app-net' }),
+      key({ masters: 3, network: 'other-net' }),
     ];
     expect(new Set(distinct).size).toBe(distinct.length);
+  });
+
+  it('keeps the keys of clusters kept without a network as they were (no network field in their identity)', () => {
+    // The key of { masters: 3 } before the network option existed, from this same function then.
+    expect(reuseKey(resolveFixtureOptions({ masters: 3 }, {}))).toBe(
+      reuseKey({ ...resolveFixtureOptions({ masters: 3 }, {}), network: undefined }),
+    );
+    const named = resolveFixtureOptions({ network: 'app-net', reuse: true }, {});
+    expect(named).toMatchObject({ reuse: true, network: { name: 'app-net', perRun: false } });
+  });
+
+  it('is ignored, not refused, when REDIS_CLUSTER_REUSE is on and the network is a Testcontainers one (made per run)', () => {
+    const network = { getName: () => 'f3a1c0de-0000-4000-8000-000000000001' };
+    expect(resolveFixtureOptions({ network }, { REDIS_CLUSTER_REUSE: '1' })).toMatchObject({
+      reuse: false,
+      reuseIgnoredForNetwork: true,
+      network: { name: 'f3a1c0de-0000-4000-8000-000000000001', perRun: true },
+    });
+    expect(resolveFixtureOptions({ network: 'app-net' }, { REDIS_CLUSTER_REUSE: '1' })).toMatchObject({
+      reuse: true,
+      reuseIgnoredForNetwork: false,
+    });
   });
 });
 

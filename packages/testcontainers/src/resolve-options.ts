@@ -21,6 +21,7 @@ import {
   RUNTIME_ENV_VAR,
   SERVER_PATH_ENV_VAR,
   type ClusterLogger,
+  type ClusterNetwork,
   type FixtureTimeouts,
   type RedisClusterOptions,
   type RuntimeChoice,
@@ -50,8 +51,15 @@ export interface ResolvedFixtureOptions {
   redisServerPath: string;
   /** `basePort` was given: the process runtime uses the plan's ports as they are. */
   fixedPorts: boolean;
+  /**
+   * The user's network the nodes join (Docker), as given (a name or an id; the runtime checks it
+   * exists): `perRun` for a Testcontainers network, whose random name no later run meets again.
+   */
+  network: { name: string; perRun: boolean } | undefined;
   /** Options of one runtime only that this call gave (the start says which it ignores). */
   given: { image: boolean; redisServerPath: boolean; reuse: boolean };
+  /** `REDIS_CLUSTER_REUSE` was on and is ignored: the network is a Testcontainers one (the start logs it). */
+  reuseIgnoredForNetwork: boolean;
 }
 
 /** Options that go into the plan unchanged. */
@@ -72,6 +80,7 @@ const FIXTURE_KEYS = [
   'runtime',
   'redisServerPath',
   'signal',
+  'network',
 ] as const;
 
 export const FIXTURE_OPTION_NAMES: readonly (keyof RedisClusterOptions)[] = [...PLAN_KEYS, ...FIXTURE_KEYS];
@@ -109,6 +118,10 @@ const DIRECTIVE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 // eslint-disable-next-line no-control-regex -- control characters are what this refuses
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+/** A Docker network's name or id, as Docker's own object names are spelled. */
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
+/** Docker's networks that are not user-defined: no DNS names for containers (or no network at all). */
+const DOCKER_OWN_NETWORKS = ['bridge', 'host', 'none'];
 
 /**
  * Fill defaults, validate every option and compute the plan, all before anything starts.
@@ -187,8 +200,20 @@ export function resolveFixtureOptions(
   if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) {
     throw new InvalidOptionError('signal', input.signal, 'an AbortSignal (e.g. new AbortController().signal)');
   }
-  const reuse = input.reuse === undefined ? reuseFromEnv(env) : input.reuse;
+  let reuse = input.reuse === undefined ? reuseFromEnv(env) : input.reuse;
   if (typeof reuse !== 'boolean') throw new InvalidOptionError('reuse', reuse, 'true or false');
+  const network = checkNetwork(input.network);
+  const reuseIgnoredForNetwork = reuse && network?.perRun === true && input.reuse === undefined;
+  if (reuse && network?.perRun === true) {
+    if (input.reuse === true) {
+      throw new InvalidOptionError(
+        'reuse',
+        true,
+        `false with a Testcontainers network "${network.name}": it lives for one run (a random name), so no later run could reuse the cluster, and a kept cluster would keep the network from being removed; pass the name of a network that outlives the run instead`,
+      );
+    }
+    reuse = false;
+  }
 
   if (input.runtime !== undefined && !(RUNTIME_CHOICES as readonly unknown[]).includes(input.runtime)) {
     throw new InvalidOptionError('runtime', input.runtime, oneOf(RUNTIME_CHOICES));
@@ -196,6 +221,18 @@ export function resolveFixtureOptions(
   const fromEnv = runtimeFromEnv(env);
   const runtime = input.runtime ?? fromEnv ?? DEFAULT_FIXTURE_OPTIONS.runtime;
   const runtimeFrom = input.runtime !== undefined ? 'option' : fromEnv !== undefined ? 'environment' : 'default';
+  if (runtime === 'process' && network !== undefined) {
+    const fixedBy = {
+      option: 'runtime "process"',
+      environment: `${RUNTIME_ENV_VAR} "process"`,
+      default: 'runtime "process"',
+    }[runtimeFrom];
+    throw new InvalidOptionError(
+      'network',
+      network.name,
+      `no network with ${fixedBy}: its nodes are local redis-server processes listening on 127.0.0.1, which no container reaches; set runtime "docker" to run the nodes in containers on that network`,
+    );
+  }
   const redisServerPath =
     input.redisServerPath === undefined
       ? serverPathFromEnv(env)
@@ -244,12 +281,40 @@ export function resolveFixtureOptions(
     runtimeFrom,
     redisServerPath,
     fixedPorts: input.basePort !== undefined,
+    network,
     given: {
       image: input.image !== undefined,
       redisServerPath: input.redisServerPath !== undefined,
       reuse: input.reuse !== undefined,
     },
+    reuseIgnoredForNetwork,
   };
+}
+
+/** The `network` option: a network's name or id, or a Testcontainers `StartedNetwork` (anything with `getName()`). */
+function checkNetwork(value: ClusterNetwork | undefined): ResolvedFixtureOptions['network'] {
+  if (value === undefined) return undefined;
+  const allowed =
+    'the name (or id) of a Docker network you started, or a Testcontainers StartedNetwork (await new Network().start())';
+  let name: unknown = value;
+  const perRun = typeof value === 'object' && value !== null;
+  if (perRun) {
+    if (typeof (value as { getName?: unknown }).getName !== 'function') {
+      throw new InvalidOptionError('network', value, allowed);
+    }
+    name = value.getName();
+  }
+  if (typeof name !== 'string' || !NETWORK_NAME.test(name)) {
+    throw new InvalidOptionError('network', name, `${allowed}: letters, digits, ".", "_" or "-"`);
+  }
+  if (DOCKER_OWN_NETWORKS.includes(name)) {
+    throw new InvalidOptionError(
+      'network',
+      name,
+      `a user-defined network (docker network create, new Network().start()): on Docker's own "${name}" network containers have no names to reach each other by`,
+    );
+  }
+  return { name, perRun };
 }
 
 /** `REDIS_CLUSTER_RUNTIME`: "docker", "process" or "auto"; unset or "" for the default; anything else an error. */
@@ -302,16 +367,22 @@ export function reuseFromEnv(env: Readonly<Record<string, string | undefined>>):
 const REUSE_FORMAT = 1;
 
 /**
- * What makes two starts interchangeable: the plan, the extra directives and the password (as a
- * hash). Kept clusters carry it as a label; a reusing start attaches only to an equal one.
+ * What makes two starts interchangeable: the plan, the extra directives, the password (as a
+ * hash) and the user's network, if any (a cluster kept on another network is another cluster).
+ * Kept clusters carry it as a label; a reusing start attaches only to an equal one.
  */
-export function reuseKey(resolved: Pick<ResolvedFixtureOptions, 'plan' | 'redisConfig' | 'password'>): string {
+export function reuseKey(
+  resolved: Pick<ResolvedFixtureOptions, 'plan' | 'redisConfig' | 'password'> &
+    Partial<Pick<ResolvedFixtureOptions, 'network'>>,
+): string {
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
   const identity = {
     format: REUSE_FORMAT,
     plan: resolved.plan.options,
     redisConfig: resolved.redisConfig,
     password: resolved.password === undefined ? null : sha(resolved.password),
+    // Only when set: the keys of clusters kept without a network of the user's stay as they were.
+    ...(resolved.network === undefined ? {} : { network: resolved.network.name }),
   };
   return sha(JSON.stringify(identity)).slice(0, 16);
 }

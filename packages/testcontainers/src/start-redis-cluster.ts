@@ -204,7 +204,7 @@ async function attachToKept(
       password: resolved.password,
       timeouts: resolved.timeouts,
       clusterOptions: resolved.clusterOptions,
-      runtime: { kind: engine.kind, remove: () => kept.remove() },
+      runtime: { kind: engine.kind, network: kept.network, remove: () => kept.remove() },
       log,
       origin: 'reused',
     });
@@ -346,7 +346,12 @@ async function startOn(
       password: resolved.password,
       timeouts: resolved.timeouts,
       clusterOptions: resolved.clusterOptions,
-      runtime: { kind: nodeHost.kind, remove: () => nodeHost.remove(), nodes: nodeHost.nodes },
+      runtime: {
+        kind: nodeHost.kind,
+        network: nodeHost.network,
+        remove: () => nodeHost.remove(),
+        nodes: nodeHost.nodes,
+      },
       log,
       origin: key === undefined ? 'started' : 'kept',
     });

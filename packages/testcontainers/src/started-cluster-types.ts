@@ -33,6 +33,8 @@ export interface ClusterNodeInfo {
 export interface ClusterRuntime {
   /** Which runtime runs the nodes. */
   kind: RuntimeKind;
+  /** The Docker network the nodes are on; undefined for processes. */
+  network?: string | undefined;
   /** Remove everything the cluster runs on. Called once. */
   remove(): Promise<void>;
   /** Stop, start, pause and unpause single nodes (the fault helpers); absent when this process does not own the nodes. */
@@ -114,4 +116,6 @@ export interface ClusterConnectionInfo {
   timeouts?: FixtureTimeouts;
   /** Which runtime runs the nodes (absent: docker, as before the process runtime). */
   runtime?: RuntimeKind;
+  /** The Docker network the nodes are on (Docker runtime). */
+  network?: string;
 }

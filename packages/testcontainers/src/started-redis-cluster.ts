@@ -73,6 +73,12 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly reused: boolean;
   /** What runs the nodes: `docker` (containers) or `process` (local redis-server processes). */
   readonly runtime: RuntimeKind;
+  /**
+   * Docker runtime: the name of the network the nodes are on (the cluster's own, or the one passed
+   * as `network`). A container of yours joins it (`.withNetworkMode(rc.network)`) and reaches every
+   * node by name (`redis-node-1:7101`), redirections included. `undefined` on the process runtime.
+   */
+  readonly network: string | undefined;
 
   readonly #nodes: readonly TrackedNode[];
   readonly #table: AddressTable;
@@ -102,6 +108,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.kept = init.kept;
     this.reused = init.reused;
     this.runtime = init.runtime.kind;
+    this.network = init.runtime.network;
     this.#faults = new ClusterFaults({
       plan: init.plan,
       nodes: init.nodes,
@@ -201,6 +208,7 @@ export class StartedRedisCluster implements AsyncDisposable {
       nodes: this.nodes.map(({ name, id, host, port }) => ({ name, id, host, port })),
       runtime: this.runtime,
     };
+    if (this.network !== undefined) info.network = this.network;
     if (this.#password !== undefined) info.password = this.#password;
     info.timeouts = { ...this.#timeouts };
     return info;

@@ -4,6 +4,7 @@
  */
 import Dockerode from 'dockerode';
 import { getContainerRuntimeClient } from 'testcontainers';
+import { InvalidOptionError } from '@redis-cluster-kit/plan';
 import { NoRuntimeAvailableError } from '../errors';
 import type { PhaseLog } from '../util/log';
 import { DEFAULT_FIXTURE_OPTIONS, SERVER_PATH_ENV_VAR } from '../options';
@@ -65,11 +66,15 @@ export async function openRuntime(
         : resolved.given.redisServerPath
           ? ['redisServerPath']
           : [];
-    return names.length === 0 ? '' : `; ignored for this runtime: ${names.join(', ')}`;
+    const reuseNote = resolved.reuseIgnoredForNetwork
+      ? '; REDIS_CLUSTER_REUSE ignored: the network is a Testcontainers one, made for this run only'
+      : '';
+    return (names.length === 0 ? '' : `; ignored for this runtime: ${names.join(', ')}`) + reuseNote;
   };
+  const network = resolved.network?.name;
 
   if (resolved.runtime === 'docker') {
-    const engine = await dockerEngine(log, signal);
+    const engine = await dockerEngine(log, signal, network);
     log.event('runtime', `runtime "docker" (${from})${ignored('docker')}`);
     return engine;
   }
@@ -83,9 +88,16 @@ export async function openRuntime(
   server.catch(() => undefined); // not needed when Docker answers
   const docker = await withTimeout(dockerAnswers(env, resolved.dockerCheckTimeoutMs), Infinity, signal);
   if (docker.ok) {
-    const engine = await dockerEngine(log, signal);
+    const engine = await dockerEngine(log, signal, network);
     log.event('runtime', `runtime "docker" (auto: a Docker daemon answered)${ignored('docker')}`);
     return engine;
+  }
+  if (network !== undefined) {
+    throw new InvalidOptionError(
+      'network',
+      network,
+      `no network when runtime "auto" finds no Docker daemon (${describeDockerHost(env)}: ${docker.problem}): the process runtime's nodes listen on 127.0.0.1, which no container reaches; start Docker, or leave network out`,
+    );
   }
   let engine: Awaited<ReturnType<typeof processEngine>>;
   try {

@@ -57,6 +57,8 @@ export interface RuntimeEngine {
 export interface KeptCluster {
   /** The cluster's id (label `redis-cluster-kit.cluster`). */
   readonly id: string;
+  /** The Docker network its nodes are on (theirs or the user's). */
+  readonly network: string;
   /** Where the test process reaches each node now, by node name. */
   reach(): Promise<ReadonlyMap<string, HostPort>>;
   /** Remove its nodes and whatever else it runs on. */
@@ -70,6 +72,8 @@ export interface NodeHost {
   readonly plan: ClusterPlan;
   /** What the start is doing while nodes start (for errors: "starting containers"). */
   readonly starting: string;
+  /** The Docker network the nodes are on, by name (the cluster's own or the user's); undefined for processes. */
+  readonly network?: string;
   /** The log phase and the word for a node (`containers`/`container`, `processes`/`process`). */
   readonly unit: { phase: 'containers' | 'processes'; one: string; many: string };
   /**

@@ -59,6 +59,8 @@ export interface RedisClusterHandle {
   readonly natMap: NatMapObject;
   /** Where the test process reaches each master. */
   readonly startupNodes: HostPort[];
+  /** Docker runtime: the network the nodes are on, for a container of yours to join (`StartedRedisCluster.network`); `undefined` on the process runtime. */
+  readonly network: string | undefined;
   /** True when the cluster is the run's shared one (from the globalSetup). */
   readonly shared: boolean;
   /** The underlying cluster object (its stop() never removes a shared cluster). */
@@ -214,6 +216,9 @@ function makeHandle(state: SessionState): RedisClusterHandle {
     },
     get startupNodes() {
       return rc('startupNodes').startupNodes;
+    },
+    get network() {
+      return rc('network').network;
     },
     get shared() {
       return state.shared;

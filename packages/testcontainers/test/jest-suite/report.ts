@@ -13,6 +13,7 @@ export function report(file: string, redis: RedisClusterHandle): void {
     cluster: redis.redisCluster.id,
     shared: redis.shared,
     namespace: redis.namespace,
+    network: redis.network,
     ports: redis.nodes.map((n) => n.port),
   };
   appendFileSync(join(dir, 'files.jsonl'), `${JSON.stringify(line)}\n`);

@@ -229,8 +229,33 @@ export async function removeNetwork(docker: Dockerode, id: string): Promise<void
 }
 
 /**
+ * Remove a network of the cluster's own after its nodes: containers of the user's still on it
+ * (joined through `rc.network`) would keep Docker from removing it ("has active endpoints"), so
+ * they are disconnected from it first. Their other networks stay.
+ */
+async function removeOwnNetwork(docker: Dockerode, id: string): Promise<void> {
+  try {
+    await removeNetwork(docker, id);
+  } catch (err) {
+    if (statusOf(err) !== 403 && statusOf(err) !== 409) throw err;
+    const network = docker.getNetwork(id);
+    const attached = Object.keys(((await network.inspect()) as { Containers?: object }).Containers ?? {});
+    await Promise.all(
+      attached.map((container) =>
+        network.disconnect({ Container: container, Force: true }).catch((e: unknown) => {
+          if (statusOf(e) !== 404) throw e;
+        }),
+      ),
+    );
+    debug('network %s: disconnected %d containers of others before removing it', id, attached.length);
+    await removeNetwork(docker, id);
+  }
+}
+
+/**
  * Remove every container and network labelled with this cluster id, whatever state they are in
  * (the safety net after a failed start: containers can exist that no start() call returned).
+ * A network of the user's (the `network` option) carries no label of ours and is left alone.
  */
 export async function removeCluster(
   client: ContainerRuntimeClient,
@@ -243,6 +268,6 @@ export async function removeCluster(
   const ids = new Set([...knownContainerIds, ...listed.map((c) => c.Id)]);
   await Promise.all([...ids].map((id) => removeContainer(docker, id)));
   const networks = await docker.listNetworks({ filters });
-  await Promise.all(networks.map((n) => removeNetwork(docker, n.Id)));
+  await Promise.all(networks.map((n) => removeOwnNetwork(docker, n.Id)));
   debug('removed cluster %s: %d containers, %d networks', clusterId, ids.size, networks.length);
 }

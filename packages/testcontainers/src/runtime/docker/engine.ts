@@ -1,8 +1,8 @@
 /**
- * The Docker runtime: one container per node on a network of the cluster's own, each client
- * port published on a random host port; stale resources of dead processes reaped; kept
- * clusters found for reuse. Everything else of a start (forming, readiness, client, attaching
- * to a kept cluster) is the start's own.
+ * The Docker runtime: one container per node on a network of the cluster's own (or on the
+ * user's, the `network` option), each client port published on a random host port; stale
+ * resources of dead processes reaped; kept clusters found for reuse. Everything else of a
+ * start (forming, readiness, client, attaching to a kept cluster) is the start's own.
  */
 import { IMAGE_ENV_VAR, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { getReaper, LABEL_TESTCONTAINERS_SESSION_ID, type ContainerRuntimeClient } from 'testcontainers';
@@ -25,25 +25,39 @@ import {
 } from './docker';
 import { RedisNodeContainer } from './node-container';
 import { findKeptClusters } from './reuse';
+import { assertNamesFree, findUserNetwork, type UserNetwork } from './user-network';
 
-/** Connect to Docker (phase `docker`), or reject with a DockerUnavailableError that says what to do. */
-export async function dockerEngine(log: PhaseLog, signal: AbortSignal): Promise<RuntimeEngine> {
+/** The name of the network the fixture makes for a cluster of its own. */
+export function ownNetworkName(clusterId: string): string {
+  return `redis-cluster-kit-${clusterId}`;
+}
+
+/**
+ * Connect to Docker (phase `docker`), or reject with a DockerUnavailableError that says what to
+ * do; with the user's `network` (a name or id), find and check it before anything starts.
+ */
+export async function dockerEngine(log: PhaseLog, signal: AbortSignal, network?: string): Promise<RuntimeEngine> {
   const client = await log.timed('docker', 'connected to Docker', () => withTimeout(connectDocker(), Infinity, signal));
+  const userNetwork =
+    network === undefined ? undefined : await withTimeout(findUserNetwork(client, network), Infinity, signal);
   return {
     kind: 'docker',
-    opening: 'checking the image and creating the network',
-    keptClusters: (key, plan) => keptClusters(client, key, plan),
-    open: (context) => openDockerHost(client, context),
+    opening: userNetwork
+      ? `checking the image and network "${userNetwork.name}"`
+      : 'checking the image and creating the network',
+    keptClusters: (key, plan) => keptClusters(client, key, plan, userNetwork?.name),
+    open: (context) => openDockerHost(client, context, userNetwork),
   };
 }
 
 async function openDockerHost(
   client: ContainerRuntimeClient,
   { clusterId, resolved, reuseKey: key, log, deadline, signal }: OpenContext,
+  userNetwork: UserNetwork | undefined,
 ): Promise<NodeHost> {
   const { plan } = resolved;
   const labels = key === undefined ? ownerLabels(clusterId, resolved.name) : keptLabels(clusterId, resolved.name, key);
-  const networkName = `redis-cluster-kit-${clusterId}`;
+  const networkName = userNetwork?.name ?? ownNetworkName(clusterId);
   const reaped = reapStale(client).then(
     (r) => {
       if (r.containers.length + r.networks.length > 0) {
@@ -58,10 +72,18 @@ async function openDockerHost(
   // The reaper is looked up once here: Testcontainers does it under a file lock in every
   // container's start(), and parallel starts would queue on that lock (~0.5 s each) until
   // the first one has cached it. The network carries its session id, so that Ryuk (where it
-  // runs) removes the network too.
-  const creatingNetwork = getReaper(client).then((reaper) =>
-    createNetwork(client, networkName, { ...labels, [LABEL_TESTCONTAINERS_SESSION_ID]: reaper.sessionId }),
-  );
+  // runs) removes the network too. The user's network is theirs: not made, not labelled, never
+  // removed; only checked that no container on it answers to a node's name already.
+  const creatingNetwork = userNetwork
+    ? assertNamesFree(
+        client,
+        userNetwork,
+        plan.nodes.map((n) => n.name),
+        plan.options.namePrefix,
+      ).then(() => userNetwork)
+    : getReaper(client).then((reaper) =>
+        createNetwork(client, networkName, { ...labels, [LABEL_TESTCONTAINERS_SESSION_ID]: reaper.sessionId }),
+      );
   creatingNetwork.catch(() => undefined);
   let network: { id: string; name: string };
   try {
@@ -85,6 +107,7 @@ async function openDockerHost(
     kind: 'docker',
     plan,
     starting: 'starting containers',
+    network: network.name,
     unit: { phase: 'containers', one: 'container', many: 'containers' },
     async startNode(node, onRunning) {
       const container = await new RedisNodeContainer({
@@ -119,11 +142,18 @@ async function openDockerHost(
  * The kept clusters with this reuse key whose every planned node runs, newest first; those that
  * are broken (a container exited, or incomplete for long) are removed first.
  */
-async function keptClusters(client: ContainerRuntimeClient, key: string, plan: ClusterPlan): Promise<KeptCluster[]> {
-  const { complete, broken } = await findKeptClusters(client, key, plan);
+async function keptClusters(
+  client: ContainerRuntimeClient,
+  key: string,
+  plan: ClusterPlan,
+  userNetwork: string | undefined,
+): Promise<KeptCluster[]> {
+  const networkOf = (clusterId: string) => userNetwork ?? ownNetworkName(clusterId);
+  const { complete, broken } = await findKeptClusters(client, key, plan, networkOf);
   await Promise.all(broken.map((id) => removeCluster(client, id)));
   return complete.map((kept) => ({
     id: kept.clusterId,
+    network: networkOf(kept.clusterId),
     async reach() {
       const first = kept.nodes.get(plan.nodes[0]!.name)!;
       const host = await reachableHost(client.info.containerRuntime.host, first.hostPort);

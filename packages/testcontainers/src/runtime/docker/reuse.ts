@@ -15,14 +15,16 @@ export interface KeptContainers {
 }
 
 /**
- * Kept clusters with this reuse key whose every planned node runs (newest first), and the ids
- * of broken ones: a container exited, or incomplete for longer than `settledAfterMs` (a young
- * incomplete one may be another run's start in progress, and is left alone).
+ * Kept clusters with this reuse key whose every planned node runs on its network (newest first),
+ * and the ids of broken ones: a container exited or is off the cluster's network (`networkOf`
+ * its id), or the cluster is incomplete for longer than `settledAfterMs` (a young incomplete
+ * one may be another run's start in progress, and is left alone).
  */
 export async function findKeptClusters(
   client: ContainerRuntimeClient,
   key: string,
   plan: ClusterPlan,
+  networkOf: (clusterId: string) => string,
   settledAfterMs = 120_000,
 ): Promise<{ complete: KeptContainers[]; broken: string[] }> {
   const listed = await dockerode(client).listContainers({
@@ -39,18 +41,19 @@ export async function findKeptClusters(
   const broken: string[] = [];
   for (const [clusterId, containers] of byCluster) {
     const nodes = new Map<string, { containerId: string; hostPort: number }>();
+    const onNetwork = (c: Dockerode.ContainerInfo) => c.NetworkSettings?.Networks?.[networkOf(clusterId)] !== undefined;
     for (const c of containers) {
       const planned = plan.nodes.find((n) => n.name === c.Labels[LABELS.node]);
       const published = c.Ports.find(
         (p) => p.PrivatePort === planned?.port && p.PublicPort !== undefined && p.PublicPort > 0,
       );
-      if (planned && c.State === 'running' && published)
+      if (planned && c.State === 'running' && published && onNetwork(c))
         nodes.set(planned.name, { containerId: c.Id, hostPort: published.PublicPort });
     }
     if (nodes.size === plan.nodes.length && containers.length === plan.nodes.length)
       complete.push({ clusterId, nodes });
     else if (
-      containers.some((c) => c.State === 'exited' || c.State === 'dead') ||
+      containers.some((c) => c.State === 'exited' || c.State === 'dead' || !onNetwork(c)) ||
       Date.now() - Math.max(...containers.map((c) => c.Created * 1000)) > settledAfterMs
     ) {
       broken.push(clusterId);
