@@ -41,6 +41,7 @@ export {
   DockerUnavailableError,
   ImageUnavailableError,
   NodeExitedError,
+  NetworkFaultsUnavailableError,
   NoRuntimeAvailableError,
   PortInUseError,
   RedisServerUnavailableError,
@@ -53,6 +54,7 @@ export { Topology, type TopologyNode } from './cluster/topology';
 export type { FailoverResult } from './faults/failover';
 export type { MigrationResult } from './faults/migration';
 export type { PendingMigration } from './faults/node-state';
+export type { NetworkPartition } from './faults/network';
 export {
   recordEvents,
   CLUSTER_EVENTS,

@@ -125,6 +125,16 @@ export interface RedisClusterOptions {
    */
   reuse?: boolean;
   /**
+   * Make the network faults of the path from the test process to each node possible
+   * (`rc.link(name)`: delay, blackhole, reset): every client the fixture makes, and `rc.natMap`,
+   * then reach each node through a small TCP proxy in the test process. The process runtime also
+   * puts each node on a loopback address of its own (127.x.y.z, `bind` and `bind-source-addr`),
+   * so that `rc.partition()` can tell two nodes' traffic apart. Off, a cluster pays nothing for
+   * them; `partition()`/`isolate()` still work on Docker. See docs/faults.md.
+   * @default false
+   */
+  networkFaults?: boolean;
+  /**
    * Abort the start: everything it started is removed, then the promise rejects with a
    * `ClusterStartAbortedError` (name `AbortError`, the signal's reason as its cause).
    * `useRedisCluster()` passes one, so that a file whose beforeAll timed out leaves nothing behind.
@@ -166,6 +176,8 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   redisServerPath: 'redis-server',
   /** {@link RedisClusterOptions.reuse}, when `REDIS_CLUSTER_REUSE` is not set. @default false */
   reuse: false,
+  /** {@link RedisClusterOptions.networkFaults}. @default false */
+  networkFaults: false,
   /** How long the fault helpers (startNode, unpauseNode, failover, migrateSlot, finishMigration, waitForClusterOk, heal, recycle) wait: {@link WaitOptions.timeoutMs}. @default 30000 */
   faultTimeoutMs: 30_000,
   /** How long stopNode() lets a node shut down before it is killed: {@link StopNodeOptions.timeoutSeconds}. @default 0 */

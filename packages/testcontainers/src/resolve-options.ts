@@ -36,6 +36,8 @@ export interface ResolvedFixtureOptions {
   logger: ClusterLogger | undefined;
   name: string | undefined;
   reuse: boolean;
+  /** Proxies for link faults; each process node on a loopback address of its own. */
+  networkFaults: boolean;
   /** The caller's signal that aborts the start. */
   signal: AbortSignal | undefined;
   runtime: RuntimeChoice;
@@ -60,6 +62,7 @@ const FIXTURE_KEYS = [
   'logger',
   'name',
   'reuse',
+  'networkFaults',
   'runtime',
   'redisServerPath',
   'signal',
@@ -172,6 +175,8 @@ export function resolveFixtureOptions(
   }
   const reuse = input.reuse === undefined ? reuseFromEnv(env) : input.reuse;
   if (typeof reuse !== 'boolean') throw new InvalidOptionError('reuse', reuse, 'true or false');
+  const networkFaults = input.networkFaults ?? DEFAULT_FIXTURE_OPTIONS.networkFaults;
+  if (typeof networkFaults !== 'boolean') throw new InvalidOptionError('networkFaults', networkFaults, 'true or false');
 
   if (input.runtime !== undefined && !(RUNTIME_CHOICES as readonly unknown[]).includes(input.runtime)) {
     throw new InvalidOptionError('runtime', input.runtime, oneOf(RUNTIME_CHOICES));
@@ -220,6 +225,7 @@ export function resolveFixtureOptions(
     logger: input.logger,
     name: input.name,
     reuse,
+    networkFaults,
     signal: input.signal,
     runtime,
     runtimeFrom,

@@ -9,15 +9,13 @@ import { closeAdminConnections, type TrackedNode } from './cluster/admin';
 import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
 import { clientOptions, closeClient, liveStartupNodes } from './cluster/clients';
 import { recordEvents, type EventRecording, type RecordEventsOptions } from './cluster/events';
-import { probeWrites, refreshSlots } from './cluster/probe';
 import { emptyNodes } from './cluster/reset';
 import type { Topology } from './cluster/topology';
 import type { FailoverResult } from './faults/failover';
 import { ClusterFaults } from './faults/faults';
 import type { MigrationResult } from './faults/migration';
 import type { PendingMigration } from './faults/node-state';
-import { RecycleStepError } from './faults/recycle';
-import { ClusterRecycleError } from './errors';
+import type { NetworkPartition } from './faults/network';
 import {
   DEFAULT_FIXTURE_OPTIONS,
   type FailoverOptions,
@@ -28,7 +26,7 @@ import {
 } from './options';
 import type { RuntimeKind } from './runtime/types';
 import type { PhaseLog } from './util/log';
-import { Deadline } from './util/timing';
+import { recycleCluster } from './recycle-cluster';
 import {
   CONNECTION_INFO_FORMAT,
   type ClusterConnectionInfo,
@@ -49,11 +47,6 @@ export interface StartedRedisClusterInit extends Omit<ClusterParts, 'ids' | 'adm
   kept: boolean;
   /** Attached to a cluster kept by an earlier start, or connected to one another process owns. */
   reused: boolean;
-}
-
-/** The cause of a recycle that ran out of time. */
-function timedOut(timeoutMs: number): Error {
-  return new Error(`not done within ${timeoutMs} ms (timeoutMs)`);
 }
 
 /**
@@ -232,44 +225,13 @@ export class StartedRedisCluster implements AsyncDisposable {
     return recycling;
   }
 
-  async #recycle(options: WaitOptions): Promise<RecycleResult> {
-    const t0 = performance.now();
-    const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs;
-    const { signal, dispose } = new Deadline(timeoutMs).signal();
-    let phase = 'refreshing the clients';
-    try {
-      const done = await this.#faults.recycle({ timeoutMs, signal });
-      const tClients = performance.now();
-      await Promise.all([...this.#clients.keys()].map((c) => refreshSlots(c, signal)));
-      phase = 'writing to every master';
-      await probeWrites(this.cluster, this.plan, signal);
-      const clientsMs = performance.now() - tClients;
-      const durationMs = performance.now() - t0;
-      const downs = [...done.restarted.map((n) => `started "${n}"`), ...done.unpaused.map((n) => `unpaused "${n}"`)];
-      this.#log.event(
-        'recycle',
-        `${downs.length > 0 ? `${downs.join(', ')}; ` : ''}formed from the plan and empty after ${done.polls} polls`,
-        durationMs,
-      );
-      return {
-        restarted: done.restarted,
-        unpaused: done.unpaused,
-        abandonedMigrations: done.abandonedMigrations,
-        ids: Object.fromEntries(this.#nodes.map((n) => [n.planned.name, n.id])),
-        polls: done.polls,
-        durationMs,
-        phases: { ...done.durations, clientsMs },
-      };
-    } catch (err) {
-      const failure =
-        err instanceof RecycleStepError
-          ? new ClusterRecycleError(this.id, err.phase, err.node, signal.aborted ? timedOut(timeoutMs) : err.cause)
-          : new ClusterRecycleError(this.id, phase, undefined, signal.aborted ? timedOut(timeoutMs) : err);
-      this.#log.event('recycle', failure.message, performance.now() - t0);
-      throw failure;
-    } finally {
-      dispose();
-    }
+  #recycle(options: WaitOptions): Promise<RecycleResult> {
+    const { id, plan, cluster } = this;
+    const clients = [...this.#clients.keys()];
+    return recycleCluster(
+      { id, plan, cluster, clients, nodes: this.#nodes, faults: this.#faults, log: this.#log },
+      options,
+    );
   }
 
   // Faults on demand (docs/faults.md). The work is done in faults/.
@@ -313,7 +275,27 @@ export class StartedRedisCluster implements AsyncDisposable {
   }
 
   /**
-   * Undo every fault (start stopped nodes, unpause paused ones, finish half-way migrations,
+   * Cut the nodes of each group from those of the other groups (the nodes named in no group form
+   * one more group): no cluster bus and no replication across (every TCP packet between their
+   * addresses is dropped, both ways), while the test's clients still reach every node. Resolves
+   * once the rules are in place, with a handle whose `lift()` ends this partition alone and lets
+   * the cluster settle by itself. Docker: iptables in each node's network namespace; processes
+   * (with `networkFaults: true`): iptables on loopback. Needs root on Linux (a one-line
+   * NetworkFaultsUnavailableError says what is missing).
+   */
+  partition(groups: string[][]): Promise<NetworkPartition> {
+    this.#assertRunning('partition');
+    return this.#faults.partition(groups);
+  }
+
+  /** Cut one node from all the others: `partition([[name]])`. */
+  isolate(name: string): Promise<NetworkPartition> {
+    this.#assertRunning('isolate a node of');
+    return this.#faults.isolate(name);
+  }
+
+  /**
+   * Undo every fault (lift partitions and link faults, start stopped nodes, unpause paused ones, finish half-way migrations,
    * move slots and fail back to the planned masters); resolves when the cluster is as planned
    * and ok everywhere. Before it resolves, every client
    * the fixture made ({@link StartedRedisCluster.cluster} and each {@link StartedRedisCluster.createClient}, `keyPrefix`
@@ -414,7 +396,9 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   async #stop(): Promise<void> {
     const t0 = performance.now();
+    const lifted = this.#faults.clearNetworkFaults();
     await Promise.all([...this.#clients.keys()].map((c) => closeClient(c)));
+    await lifted.catch((err: unknown) => this.#log.event('stop', `could not lift every network fault: ${String(err)}`));
     this.#clients.clear();
     closeAdminConnections(this.#nodes.map((n) => n.admin));
     if (this.kept) {

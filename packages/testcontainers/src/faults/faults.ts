@@ -23,6 +23,7 @@ import {
 import { failover, type FailoverResult } from './failover';
 import { heal } from './heal';
 import { finishMigration, migrateSlot, type MigrationResult } from './migration';
+import { Partitions, type NetworkPartition } from './network';
 import { NodeState, type FaultContext, type PendingMigration } from './node-state';
 import { pauseNode, startNode, stopNode, unpauseNode } from './nodes';
 import { readTopology, waitForClusterOk } from './observe';
@@ -32,9 +33,24 @@ import { routeFixtureClients } from './route-clients';
 /** The fault helpers of one cluster. */
 export class ClusterFaults {
   readonly #state: NodeState;
+  readonly #partitions: Partitions;
 
   constructor(context: FaultContext) {
     this.#state = new NodeState(context);
+    this.#partitions = new Partitions(this.#state);
+  }
+
+  partition(groups: string[][]): Promise<NetworkPartition> {
+    return this.#partitions.partition(groups);
+  }
+
+  isolate(name: string): Promise<NetworkPartition> {
+    return this.#partitions.partition([[name]], 'isolate');
+  }
+
+  /** Lift every partition and link fault still in place (heal, recycle, stop). */
+  clearNetworkFaults(): Promise<void> {
+    return this.#partitions.liftAll();
   }
 
   /** The node reached at `host:port` now or before a restart, if it is one of this cluster's. */
@@ -81,10 +97,14 @@ export class ClusterFaults {
   }
 
   heal(options: WaitOptions = {}): Promise<void> {
-    return this.#settling('heal', options, () => heal(this.#state, options));
+    return this.#settling('heal', options, async () => {
+      await this.clearNetworkFaults();
+      await heal(this.#state, options);
+    });
   }
 
-  recycle(options: { timeoutMs: number; signal?: AbortSignal }): Promise<RecycledNodes> {
+  async recycle(options: { timeoutMs: number; signal?: AbortSignal }): Promise<RecycledNodes> {
+    await this.clearNetworkFaults();
     return recycleNodes(this.#state, options);
   }
 

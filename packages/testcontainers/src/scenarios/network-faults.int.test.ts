@@ -1,0 +1,166 @@
+/**
+ * Network faults: a master cut off from its peers while clients still reach it (the one case
+ * where Redis Cluster loses acknowledged writes), the majority serving through it, and faults
+ * on the path from the test process to one node (slow, blackholed, cut). One 3x1 cluster per
+ * runtime, nodeTimeoutMs 2000; heal() after every test. Written as examples to copy
+ * (docs/faults.md). Partitions need root on Linux (iptables), as CI has.
+ */
+import { Redis } from 'ioredis';
+import { DEFAULT_FIXTURE_OPTIONS, keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
+import { RUNTIMES } from '../../test/helpers/runtimes';
+
+jest.setTimeout(4 * DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs);
+
+const NODE_TIMEOUT_MS = 2000;
+// Redis waits this long before a master that lost its majority accepts a rejoin (its "rejoin
+// delay": the node timeout, held between 500 ms and 5 s; cluster.c CLUSTER_MIN/MAX_REJOIN_DELAY).
+const REJOIN_DELAY_MS = Math.min(5000, Math.max(500, NODE_TIMEOUT_MS));
+
+describe.each(RUNTIMES)('%s runtime', (runtime) => {
+  let rc: StartedRedisCluster;
+  const direct: Redis[] = [];
+
+  beforeAll(async () => {
+    rc = await startRedisCluster({
+      runtime,
+      masters: 3,
+      replicas: 1,
+      nodeTimeoutMs: NODE_TIMEOUT_MS,
+      networkFaults: true,
+    });
+  });
+
+  afterEach(async () => {
+    for (const r of direct.splice(0)) r.disconnect();
+    await rc.heal(); // lifts partitions and link faults first
+  });
+
+  afterAll(async () => {
+    await rc?.stop();
+  });
+
+  /** A plain connection to one node, straight to it (not through the cluster client). */
+  function connectTo(name: string): Redis {
+    const node = rc.nodes.find((n) => n.name === name)!;
+    const r = new Redis({ host: node.host, port: node.port, maxRetriesPerRequest: 0 });
+    direct.push(r);
+    return r;
+  }
+
+  /** A key in the slots of master `name` (its first 500 slots, by hash tag). */
+  function keyOf(name: string, prefix: string, i: number): string {
+    const slots = rc.plan.nodes.find((n) => n.name === name)!.slots!;
+    return keyForSlot(slots.start + (i % 500), `:${prefix}:${i}`);
+  }
+
+  it('minority master: acknowledges writes until the node timeout, then CLUSTERDOWN; its replica is promoted; after lift() it rejoins as a replica and the writes it acknowledged are gone', async () => {
+    const victim = 'redis-node-1'; // slots 0-5460; its replica is redis-node-4
+    const replica = 'redis-node-4';
+    const conn = connectTo(victim);
+    // 1. 50 writes acknowledged by the replica too (WAIT 1) before the partition: they must survive.
+    for (let i = 0; i < 50; i++) await conn.set(keyOf(victim, 'safe', i), 'v');
+    expect(await conn.wait(1, 5000)).toBeGreaterThanOrEqual(1);
+
+    // 2. Cut the master from every other node; the test process still reaches it.
+    const partition = await rc.isolate(victim);
+    const acked: string[] = [];
+    let clusterDownAt: number | undefined;
+    for (let i = 0; clusterDownAt === undefined; i++) {
+      const key = keyOf(victim, 'window', i);
+      try {
+        await conn.set(key, 'v');
+        acked.push(key);
+      } catch (err) {
+        expect(String(err)).toMatch(/CLUSTERDOWN/);
+        clusterDownAt = performance.now();
+      }
+      // The bound of the loop: the spec's own (below) plus the partition's rules going in.
+      expect(performance.now() - partition.at).toBeLessThan(NODE_TIMEOUT_MS + 5000);
+    }
+    const toClusterDownMs = clusterDownAt - partition.at;
+    // The minority master counts the other masters unreachable after the node timeout, and
+    // its cron (every 100 ms) then sets cluster_state:fail: node timeout + 1 s covers both.
+    expect(toClusterDownMs).toBeLessThan(NODE_TIMEOUT_MS + 1000);
+    expect(acked.length).toBeGreaterThan(0);
+
+    // 3. The majority promotes the replica (the node timeout to mark the master failed, then
+    //    the replica's election); bounded by the helper's default faultTimeoutMs.
+    await waitUntil(async () => (await rc.topology({ from: replica })).node(replica).role === 'master', {
+      description: `"${replica}" to be promoted on the majority side`,
+    });
+    const toPromotionMs = performance.now() - partition.at;
+
+    // 4. Lift: the old master learns the new configuration and turns replica of its replica.
+    await partition.lift();
+    const lifted = performance.now();
+    await waitUntil(
+      async () => {
+        const me = (await rc.topology({ from: victim })).node(victim);
+        return me.role === 'replica' && me.masterName === replica;
+      },
+      // Redis's rejoin delay, plus 2 s for the bus links (dropped meanwhile) to connect again.
+      { timeoutMs: REJOIN_DELAY_MS + 2000, description: `"${victim}" to rejoin as a replica of "${replica}"` },
+    );
+    const toRejoinMs = performance.now() - lifted;
+
+    // 5. What it acknowledged during the window is gone (it resynced from the new master); what
+    //    the replica had acknowledged before (WAIT 1) is kept.
+    await rc.waitForClusterOk();
+    const present = await Promise.all(acked.map((k) => rc.cluster.exists(k)));
+    const lost = present.filter((p) => p === 0).length;
+    const safe = await Promise.all(Array.from({ length: 50 }, (_, i) => rc.cluster.exists(keyOf(victim, 'safe', i))));
+    console.log(
+      `${runtime}: partition to CLUSTERDOWN ${Math.round(toClusterDownMs)} ms, to promotion ${Math.round(toPromotionMs)} ms, ` +
+        `lift to rejoin ${Math.round(toRejoinMs)} ms; ${acked.length} writes acknowledged in the window, ${lost} lost; ` +
+        `${safe.filter((s) => s === 1).length}/50 WAIT-acknowledged writes kept`,
+    );
+    expect(lost).toBeGreaterThan(0);
+    expect(lost).toBe(acked.length);
+    expect(safe.every((s) => s === 1)).toBe(true);
+
+    // 6. heal() hands the slots back to the planned master.
+    await rc.heal();
+    const topology = await rc.topology();
+    expect(topology.node(victim).role).toBe('master');
+    expect(topology.node(replica).masterName).toBe(victim);
+  });
+
+  it('majority keeps serving: the fixture client writing through a partition stops failing once it follows the promoted replica', async () => {
+    const victim = 'redis-node-2';
+    const replica = 'redis-node-5';
+    const writes: { ok: boolean; at: number; error?: string }[] = [];
+    let running = true;
+    const writing = (async () => {
+      for (let i = 0; running; i++) {
+        try {
+          await rc.cluster.set(keyOf(victim, 'majority', i), 'v');
+          writes.push({ ok: true, at: performance.now() });
+        } catch (err) {
+          writes.push({ ok: false, at: performance.now(), error: String(err) });
+          await new Promise((resolve) => setTimeout(resolve, 10)); // a client failing at once must not spin
+        }
+      }
+    })();
+    const partition = await rc.isolate(victim);
+    await waitUntil(async () => (await rc.topology({ from: replica })).node(replica).role === 'master', {
+      description: `"${replica}" to be promoted`,
+    });
+    const promoted = performance.now();
+    // Once the client follows the promoted replica its writes succeed again: wait for 20 in a row.
+    await waitUntil(
+      () => writes.length >= 20 && writes.slice(-20).every((w) => w.ok) && writes.at(-20)!.at > promoted,
+      { description: 'the client to write through the promoted replica' },
+    );
+    running = false;
+    await writing;
+    await partition.lift();
+    const firstFailure = writes.find((w) => !w.ok);
+    const recovered = firstFailure && writes.find((w) => w.ok && w.at > firstFailure.at && w.at > promoted);
+    console.log(
+      `${runtime}: majority outage: ${writes.filter((w) => !w.ok).length} failed writes, ` +
+        `${firstFailure && recovered ? Math.round(recovered.at - firstFailure.at) : 0} ms from the first failure to writes through the new master; ` +
+        `errors: ${[...new Set(writes.filter((w) => !w.ok).map((w) => w.error))].join(' | ')}`,
+    );
+    expect(writes.at(-1)!.ok).toBe(true);
+  });
+});
