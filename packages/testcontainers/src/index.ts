@@ -55,6 +55,7 @@ export type { FailoverResult } from './faults/failover';
 export type { MigrationResult } from './faults/migration';
 export type { PendingMigration } from './faults/node-state';
 export type { NetworkPartition } from './faults/network';
+export type { NetworkLink } from './cluster/links';
 export {
   recordEvents,
   CLUSTER_EVENTS,

@@ -16,6 +16,7 @@ import { ClusterFaults } from './faults/faults';
 import type { MigrationResult } from './faults/migration';
 import type { PendingMigration } from './faults/node-state';
 import type { NetworkPartition } from './faults/network';
+import type { LinkProxies, NetworkLink } from './cluster/links';
 import {
   DEFAULT_FIXTURE_OPTIONS,
   type FailoverOptions,
@@ -47,6 +48,8 @@ export interface StartedRedisClusterInit extends Omit<ClusterParts, 'ids' | 'adm
   kept: boolean;
   /** Attached to a cluster kept by an earlier start, or connected to one another process owns. */
   reused: boolean;
+  /** networkFaults: the proxies the fixture's clients reach the nodes through. */
+  links?: LinkProxies;
 }
 
 /**
@@ -68,7 +71,9 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly runtime: RuntimeKind;
 
   readonly #nodes: readonly TrackedNode[];
+  /** Where the fixture's clients reach each node: the nodes themselves, or their link proxies (networkFaults). */
   readonly #table: AddressTable;
+  readonly #links: LinkProxies | undefined;
   readonly #password: string | undefined;
   readonly #clusterOptions: ClusterOptions;
   readonly #runtime: ClusterRuntime;
@@ -85,7 +90,8 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.id = init.id;
     this.plan = init.plan;
     this.#nodes = init.nodes;
-    this.#table = init.table;
+    this.#links = init.links;
+    this.#table = init.links?.table ?? init.table;
     this.#password = init.password;
     this.#clusterOptions = init.clusterOptions;
     this.#runtime = init.runtime;
@@ -97,6 +103,8 @@ export class StartedRedisCluster implements AsyncDisposable {
       plan: init.plan,
       nodes: init.nodes,
       table: init.table,
+      clientTable: this.#table,
+      links: init.links,
       password: init.password,
       runtime: init.runtime.nodes,
       log: init.log,
@@ -295,6 +303,16 @@ export class StartedRedisCluster implements AsyncDisposable {
   }
 
   /**
+   * The path from the test process to node `name`: `delay(ms, jitterMs?)`, `blackhole()`,
+   * `reset()` (cut the open connections once), `restore()`. Every client the fixture makes, and
+   * `rc.natMap`, go through it. Needs `networkFaults: true` (a one-line NetworkFaultsUnavailableError says so).
+   */
+  link(name: string): NetworkLink {
+    this.#assertRunning('fault a link of');
+    return this.#faults.link(name);
+  }
+
+  /**
    * Undo every fault (lift partitions and link faults, start stopped nodes, unpause paused ones, finish half-way migrations,
    * move slots and fail back to the planned masters); resolves when the cluster is as planned
    * and ok everywhere. Before it resolves, every client
@@ -375,9 +393,13 @@ export class StartedRedisCluster implements AsyncDisposable {
     return this.#faults.topology(options);
   }
 
-  /** Record `client`'s ioredis events (default: {@link StartedRedisCluster.cluster}), naming the nodes of this cluster, even at ports they had before a restart. */
+  /** Record `client`'s ioredis events (default: {@link StartedRedisCluster.cluster}), naming the nodes of this cluster, even at ports they had before a restart; every fault done meanwhile is an event `fault` in the same timeline. */
   recordEvents(client: Cluster = this.cluster, options: RecordEventsOptions = {}): EventRecording {
-    return recordEvents(client, { nodeName: (address) => this.#faults.nodeNameAt(address), ...options });
+    return recordEvents(client, {
+      nodeName: (address) => this.#faults.nodeNameAt(address),
+      faults: (record) => this.#log.listen('fault', record),
+      ...options,
+    });
   }
 
   /**
@@ -399,6 +421,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     const lifted = this.#faults.clearNetworkFaults();
     await Promise.all([...this.#clients.keys()].map((c) => closeClient(c)));
     await lifted.catch((err: unknown) => this.#log.event('stop', `could not lift every network fault: ${String(err)}`));
+    await this.#links?.close();
     this.#clients.clear();
     closeAdminConnections(this.#nodes.map((n) => n.admin));
     if (this.kept) {

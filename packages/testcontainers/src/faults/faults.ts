@@ -23,6 +23,8 @@ import {
 import { failover, type FailoverResult } from './failover';
 import { heal } from './heal';
 import { finishMigration, migrateSlot, type MigrationResult } from './migration';
+import type { NetworkLink } from '../cluster/links';
+import { NetworkFaultsUnavailableError } from '../errors';
 import { Partitions, type NetworkPartition } from './network';
 import { NodeState, type FaultContext, type PendingMigration } from './node-state';
 import { pauseNode, startNode, stopNode, unpauseNode } from './nodes';
@@ -49,8 +51,20 @@ export class ClusterFaults {
   }
 
   /** Lift every partition and link fault still in place (heal, recycle, stop). */
-  clearNetworkFaults(): Promise<void> {
-    return this.#partitions.liftAll();
+  async clearNetworkFaults(): Promise<void> {
+    this.#state.links?.restoreAll();
+    await this.#partitions.liftAll();
+  }
+
+  /** The path from the test process to node `name` (networkFaults). */
+  link(name: string): NetworkLink {
+    this.#state.node(name);
+    if (!this.#state.links) {
+      throw new NetworkFaultsUnavailableError(
+        `on the path to a node (link("${name}")) need the cluster started with networkFaults: true (its clients then go through a proxy per node)`,
+      );
+    }
+    return this.#state.links.link(name);
   }
 
   /** The node reached at `host:port` now or before a restart, if it is one of this cluster's. */
