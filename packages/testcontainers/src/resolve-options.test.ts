@@ -56,7 +56,7 @@ describe('fixture options', () => {
     [
       'unknown option',
       { mastres: 3 },
-      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.',
+      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, networkFaults, runtime, redisServerPath, signal.',
     ],
     [
       'signal not an AbortSignal',
