@@ -228,7 +228,7 @@ export class NetworkFaultsUnavailableError extends Error {
   override readonly name = 'NetworkFaultsUnavailableError';
 
   constructor(
-    /** What is needed, as a sentence fragment ("needs root (iptables rules) ..."). */
+    /** What is needed, as a sentence fragment ("(partitions) need root (iptables rules) ..."). */
     readonly need: string,
   ) {
     super(`Network faults ${need}`);

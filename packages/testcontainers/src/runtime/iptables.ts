@@ -70,11 +70,11 @@ export async function listChains(prefix: string, pid?: number): Promise<string[]
  */
 export async function checkIptables(needNsenter: boolean): Promise<void> {
   if (process.platform !== 'linux') {
-    throw new NetworkFaultsUnavailableError(`needs Linux (iptables); this is ${process.platform}`);
+    throw new NetworkFaultsUnavailableError(`(partitions) need Linux (iptables rules); this is ${process.platform}`);
   }
   if (process.getuid?.() !== 0) {
     throw new NetworkFaultsUnavailableError(
-      `needs root (iptables rules); this process runs as uid ${process.getuid?.()}`,
+      `(partitions) need root (iptables rules); this process runs as uid ${process.getuid?.()}: run the tests as root, as CI does`,
     );
   }
   try {
@@ -82,7 +82,7 @@ export async function checkIptables(needNsenter: boolean): Promise<void> {
     if (needNsenter) await run('nsenter', ['--version']);
   } catch (err) {
     throw new NetworkFaultsUnavailableError(
-      `needs the iptables-restore${needNsenter ? ' and nsenter' : ''} commands on PATH (Debian: apt-get install iptables util-linux): ${(err as Error).message}`,
+      `(partitions) need the iptables-restore${needNsenter ? ' and nsenter' : ''} commands on PATH (Debian: apt-get install iptables util-linux): ${(err as Error).message}`,
     );
   }
 }

@@ -32,7 +32,7 @@ export function containerNetwork(
       throw new Error(`Cannot cut the network of node "${name}": it is not running`);
     if (!existsSync(`/proc/${pid}/ns/net`)) {
       throw new NetworkFaultsUnavailableError(
-        `need a Docker daemon on this Linux host: the container of node "${name}" (pid ${pid}) is not in this host's /proc (Docker Desktop or a remote daemon runs it elsewhere); use runtime: 'process' there`,
+        `(partitions) need a Docker daemon on this Linux host: the container of node "${name}" (pid ${pid}) is not in this host's /proc (Docker Desktop or a remote daemon runs it elsewhere); use runtime: 'process' there`,
       );
     }
     return { name, pid, ip };
