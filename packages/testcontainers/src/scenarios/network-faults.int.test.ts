@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import { DEFAULT_FIXTURE_OPTIONS, keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
-import { RUNTIMES } from '../../test/helpers/runtimes';
+import { partitionChains, RUNTIMES } from '../../test/helpers/runtimes';
 
 jest.setTimeout(4 * DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs);
 
@@ -37,6 +37,7 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
 
   afterAll(async () => {
     await rc?.stop();
+    if (rc) expect(await partitionChains(runtime, rc.id)).toEqual([]); // no rule left behind
   });
 
   /** A plain connection to one node, straight to it (not through the cluster client). */
@@ -63,6 +64,8 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
 
     // 2. Cut the master from every other node; the test process still reaches it.
     const partition = await rc.isolate(victim);
+    // The rules of this partition, in a chain of its own: in every node's netns (Docker), or once in the host's.
+    expect((await partitionChains(runtime, rc.id)).length).toBe(runtime === 'docker' ? rc.plan.nodes.length : 1);
     const acked: string[] = [];
     let clusterDownAt: number | undefined;
     for (let i = 0; clusterDownAt === undefined; i++) {
@@ -96,6 +99,7 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     // 4. Lift: the old master learns the new configuration and turns replica of its replica.
     await partition.lift();
     const lifted = performance.now();
+    expect(await partitionChains(runtime, rc.id)).toEqual([]); // lift() removed exactly its chain
     await waitUntil(
       async () => {
         const me = (await rc.topology({ from: victim })).node(victim);
@@ -173,6 +177,26 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     expect(longestGapMs).toBeGreaterThanOrEqual(250);
     expect(writes.at(-1)!.ok).toBe(true);
   });
+  it('two partitions at once: lift() ends its own alone; heal() lifts the rest', async () => {
+    const first = await rc.partition([['redis-node-1', 'redis-node-4'], ['redis-node-2']]); // redis-node-3, -5, -6: a third group
+    expect(first.groups).toEqual([
+      ['redis-node-1', 'redis-node-4'],
+      ['redis-node-2'],
+      ['redis-node-3', 'redis-node-5', 'redis-node-6'],
+    ]);
+    const second = await rc.isolate('redis-node-6');
+    const both = await partitionChains(runtime, rc.id);
+    await first.lift();
+    const left = await partitionChains(runtime, rc.id);
+    expect(new Set(both).size).toBe(2); // a chain per partition (on every node, on Docker)
+    expect(new Set(left).size).toBe(1); // the second's only
+    expect(left.length).toBe(both.length / 2);
+    expect(second.lifted).toBe(false);
+    await rc.heal();
+    expect(second.lifted).toBe(true);
+    expect(await partitionChains(runtime, rc.id)).toEqual([]);
+  });
+
   // The path from the test process to one node (link): every client of the fixture reaches each
   // node through a proxy of the test process (networkFaults: true).
   const shardKey = (master: number, prefix: string, i: number) => keyOf(rc.plan.shards[master]!.master.name, prefix, i);
