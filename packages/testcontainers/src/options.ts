@@ -130,7 +130,8 @@ export interface RedisClusterOptions {
    * then reach each node through a small TCP proxy in the test process. The process runtime also
    * puts each node on a loopback address of its own (127.x.y.z, `bind` and `bind-source-addr`),
    * so that `rc.partition()` can tell two nodes' traffic apart. Off, a cluster pays nothing for
-   * them; `partition()`/`isolate()` still work on Docker. See docs/faults.md.
+   * them; `partition()`/`isolate()` still work on Docker. Such a cluster is never kept: `reuse: true`
+   * is refused with it, and `REDIS_CLUSTER_REUSE` gives way. See docs/faults.md.
    * @default false
    */
   networkFaults?: boolean;

@@ -271,6 +271,16 @@ describe('reuse', () => {
     );
   });
 
+  it('is refused with networkFaults, whose proxies and rules belong to the process; REDIS_CLUSTER_REUSE gives way', () => {
+    expect(() => resolveFixtureOptions({ networkFaults: true, reuse: true }, {})).toThrow(
+      'Invalid option reuse true. Expected false with networkFaults: true (network faults need a cluster of this process, with its own proxies and rules).',
+    );
+    expect(resolveFixtureOptions({ networkFaults: true }, { REDIS_CLUSTER_REUSE: '1' }).reuse).toBe(false);
+    expect(() => resolveFixtureOptions({ networkFaults: 'yes' as never }, {})).toThrow(
+      'Invalid option networkFaults "yes". Expected true or false.',
+    );
+  });
+
   it('keys kept clusters by what makes them interchangeable: plan, directives, password', () => {
     const key = (o: object) => reuseKey(resolveFixtureOptions(o, {}));
     expect(key({ masters: 3 })).toBe(

@@ -173,10 +173,18 @@ export function resolveFixtureOptions(
   if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) {
     throw new InvalidOptionError('signal', input.signal, 'an AbortSignal (e.g. new AbortController().signal)');
   }
-  const reuse = input.reuse === undefined ? reuseFromEnv(env) : input.reuse;
-  if (typeof reuse !== 'boolean') throw new InvalidOptionError('reuse', reuse, 'true or false');
   const networkFaults = input.networkFaults ?? DEFAULT_FIXTURE_OPTIONS.networkFaults;
   if (typeof networkFaults !== 'boolean') throw new InvalidOptionError('networkFaults', networkFaults, 'true or false');
+  if (networkFaults && input.reuse === true) {
+    throw new InvalidOptionError(
+      'reuse',
+      input.reuse,
+      'false with networkFaults: true (network faults need a cluster of this process, with its own proxies and rules)',
+    );
+  }
+  // networkFaults wins over REDIS_CLUSTER_REUSE: such a cluster is never kept.
+  const reuse = input.reuse === undefined ? !networkFaults && reuseFromEnv(env) : input.reuse;
+  if (typeof reuse !== 'boolean') throw new InvalidOptionError('reuse', reuse, 'true or false');
 
   if (input.runtime !== undefined && !(RUNTIME_CHOICES as readonly unknown[]).includes(input.runtime)) {
     throw new InvalidOptionError('runtime', input.runtime, oneOf(RUNTIME_CHOICES));
