@@ -31,7 +31,7 @@ export const NODE_CONNECTION_EVENTS = Object.freeze({
 } as const);
 
 export interface RecordedEvent {
-  /** The event's name (`-node`, `close`, ... or `node close` for a node connection's own event). */
+  /** The event's name (`-node`, `close`, ... or `node close` for a node connection's own event; `fault` for a fault the fixture did, its message in `detail`). */
   name: string;
   /** When it was emitted (`performance.now()`). */
   at: number;
@@ -41,7 +41,7 @@ export interface RecordedEvent {
   address?: string;
   /** The fixture's name of that node (`redis-node-3`), when known. */
   node?: string;
-  /** The error's message (`error`, `node error`), else ''. */
+  /** The error's message (`error`, `node error`), the fault's (`fault`), else ''. */
   detail: string;
 }
 
