@@ -5,7 +5,7 @@
  *
  *   pnpm bench                 # every figure, median of 5 runs each
  *   pnpm bench --runs 7        # more runs
- *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle (comma-separated)
+ *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle, netfaults (comma-separated)
  *
  * The floor: a master cannot report cluster_state:ok until ~2 s after it starts (Redis's
  * CLUSTER_WRITABLE_DELAY), so a fresh cluster is never ready before "the masters' containers
@@ -33,10 +33,11 @@ import {
 } from '@redis-cluster-kit/testcontainers';
 import { imageFromEnv } from '@redis-cluster-kit/plan';
 import { BenchProject, idleCpu, memoryMiB, type ComposeSample } from './compose';
+import { costSample, partitionSamples, type CostSample, type PartitionSample } from './netfaults';
 import { startPeer } from './peer';
 
 const CLUSTER_WRITABLE_DELAY_MS = 2000;
-const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale', 'process', 'compose', 'recycle'] as const;
+const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale', 'process', 'compose', 'recycle', 'netfaults'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -362,6 +363,43 @@ async function main(): Promise<void> {
     }
     lines.push('');
     results.recycle = recycles;
+  }
+
+  if (want('netfaults')) {
+    // What networkFaults: true costs (link proxies; on the process runtime, a loopback address per
+    // node), and the minority-master partition (scripts/bench/netfaults.ts).
+    lines.push(
+      '| runtime | networkFaults | fresh 3x0 start | one SET at a time (median round trip) | SETs/s, 50 in flight |',
+      '|---|---|---|---|---|',
+    );
+    const cost: Record<string, CostSample[]> = {};
+    const partitions: Record<string, PartitionSample[]> = {};
+    for (const runtime of ['docker', 'process'] as const) {
+      for (const on of [false, true]) {
+        process.stderr.write(`netfaults: ${runtime} networkFaults ${on}\n`);
+        const s = await series(`${runtime} ${on}`, runs, () => costSample(runtime, on, image));
+        cost[`${runtime} ${on}`] = s;
+        lines.push(
+          `| ${runtime} | ${on} | ${ms(median(s.map((x) => x.startMs)))} | ${Math.round(median(s.map((x) => x.sequentialUs)))} µs | ${Math.round(median(s.map((x) => x.concurrentPerSec)))} |`,
+        );
+      }
+    }
+    lines.push(
+      '',
+      '| runtime | partition to CLUSTERDOWN | to promotion | lift to rejoin | writes acknowledged in the window / lost (medians) |',
+      '|---|---|---|---|---|',
+    );
+    for (const runtime of ['docker', 'process'] as const) {
+      process.stderr.write(`netfaults: ${runtime} partitions\n`);
+      const s = await partitionSamples(runtime, runs, image);
+      partitions[runtime] = s;
+      const range = (xs: number[]) => `${ms(median(xs))} (${ms(Math.min(...xs))}-${ms(Math.max(...xs))})`;
+      lines.push(
+        `| ${runtime} | ${range(s.map((x) => x.toClusterDownMs))} | ${range(s.map((x) => x.toPromotionMs))} | ${range(s.map((x) => x.toRejoinMs))} | ${median(s.map((x) => x.acknowledged))} / ${median(s.map((x) => x.lost))} |`,
+      );
+    }
+    lines.push('');
+    results.netfaults = { cost, partitions };
   }
 
   mkdirSync('.bench', { recursive: true });

@@ -33,5 +33,6 @@ export function assembleStartedCluster(parts: ClusterParts): StartedRedisCluster
     log: parts.log,
     kept: parts.origin !== 'started',
     reused: parts.origin === 'reused' || parts.origin === 'connected',
+    ...(parts.links ? { links: parts.links } : {}),
   });
 }

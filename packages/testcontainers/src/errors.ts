@@ -222,3 +222,15 @@ export class ClusterNotOkError extends Error {
     );
   }
 }
+
+/** Network faults (partition, isolate, link) cannot work where the cluster runs, or were not enabled. */
+export class NetworkFaultsUnavailableError extends Error {
+  override readonly name = 'NetworkFaultsUnavailableError';
+
+  constructor(
+    /** What is needed, as a sentence fragment ("(partitions) need root (iptables rules) ..."). */
+    readonly need: string,
+  ) {
+    super(`Network faults ${need}`);
+  }
+}

@@ -42,6 +42,7 @@ export {
   DockerUnavailableError,
   ImageUnavailableError,
   NodeExitedError,
+  NetworkFaultsUnavailableError,
   NoRuntimeAvailableError,
   PortInUseError,
   RedisServerUnavailableError,
@@ -54,6 +55,8 @@ export { Topology, type TopologyNode } from './cluster/topology';
 export type { FailoverResult } from './faults/failover';
 export type { MigrationResult } from './faults/migration';
 export type { PendingMigration } from './faults/node-state';
+export type { NetworkPartition } from './faults/network';
+export type { NetworkLink } from './cluster/links';
 export {
   recordEvents,
   CLUSTER_EVENTS,

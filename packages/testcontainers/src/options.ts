@@ -171,6 +171,17 @@ export interface RedisClusterOptions {
    */
   network?: ClusterNetwork;
   /**
+   * Make the network faults of the path from the test process to each node possible
+   * (`rc.link(name)`: delay, blackhole, reset): every client the fixture makes, and `rc.natMap`,
+   * then reach each node through a small TCP proxy in the test process. The process runtime also
+   * puts each node on a loopback address of its own (127.x.y.z, `bind` and `bind-source-addr`),
+   * so that `rc.partition()` can tell two nodes' traffic apart. Off, a cluster pays nothing for
+   * them; `partition()`/`isolate()` still work on Docker. Such a cluster is never kept: `reuse: true`
+   * is refused with it, and `REDIS_CLUSTER_REUSE` gives way. See docs/faults.md.
+   * @default false
+   */
+  networkFaults?: boolean;
+  /**
    * Abort the start: everything it started is removed, then the promise rejects with a
    * `ClusterStartAbortedError` (name `AbortError`, the signal's reason as its cause).
    * `useRedisCluster()` passes one, so that a file whose beforeAll timed out leaves nothing behind.
@@ -212,6 +223,8 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   redisServerPath: 'redis-server',
   /** {@link RedisClusterOptions.reuse}, when `REDIS_CLUSTER_REUSE` is not set. @default false */
   reuse: false,
+  /** {@link RedisClusterOptions.networkFaults}. @default false */
+  networkFaults: false,
   /** {@link RedisClusterOptions.faultTimeoutMs}: how long the fault helpers (startNode, unpauseNode, failover, migrateSlot, finishMigration, waitForClusterOk, heal, recycle) wait, {@link WaitOptions.timeoutMs}. @default 30000 */
   faultTimeoutMs: 30_000,
   /** {@link RedisClusterOptions.nodeAnswerTimeoutMs}. @default 1000 */

@@ -72,7 +72,7 @@ describe('fixture options', () => {
     [
       'unknown option',
       { mastres: 3 },
-      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, faultTimeoutMs, nodeAnswerTimeoutMs, resetReplicaTimeoutMs, dockerCheckTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal, network.',
+      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, faultTimeoutMs, nodeAnswerTimeoutMs, resetReplicaTimeoutMs, dockerCheckTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, networkFaults, runtime, redisServerPath, signal, network.',
     ],
     [
       'signal not an AbortSignal',
@@ -340,6 +340,16 @@ describe('reuse', () => {
     expect(resolveFixtureOptions({ reuse: false }, { REDIS_CLUSTER_REUSE: '1' }).reuse).toBe(false);
     expect(() => resolveFixtureOptions({}, { REDIS_CLUSTER_REUSE: 'yes' })).toThrow(
       'Invalid environment variable REDIS_CLUSTER_REUSE "yes". Expected "1" or "true" to reuse clusters, "0" or "false" (or unset) not to.',
+    );
+  });
+
+  it('is refused with networkFaults, whose proxies and rules belong to the process; REDIS_CLUSTER_REUSE gives way', () => {
+    expect(() => resolveFixtureOptions({ networkFaults: true, reuse: true }, {})).toThrow(
+      'Invalid option reuse true. Expected false with networkFaults: true (network faults need a cluster of this process, with its own proxies and rules).',
+    );
+    expect(resolveFixtureOptions({ networkFaults: true }, { REDIS_CLUSTER_REUSE: '1' }).reuse).toBe(false);
+    expect(() => resolveFixtureOptions({ networkFaults: 'yes' as never }, {})).toThrow(
+      'Invalid option networkFaults "yes". Expected true or false.',
     );
   });
 

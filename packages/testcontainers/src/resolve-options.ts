@@ -42,6 +42,8 @@ export interface ResolvedFixtureOptions {
   logger: ClusterLogger | undefined;
   name: string | undefined;
   reuse: boolean;
+  /** Proxies for link faults; each process node on a loopback address of its own. */
+  networkFaults: boolean;
   /** The caller's signal that aborts the start. */
   signal: AbortSignal | undefined;
   runtime: RuntimeChoice;
@@ -77,6 +79,7 @@ const FIXTURE_KEYS = [
   'logger',
   'name',
   'reuse',
+  'networkFaults',
   'runtime',
   'redisServerPath',
   'signal',
@@ -200,7 +203,17 @@ export function resolveFixtureOptions(
   if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) {
     throw new InvalidOptionError('signal', input.signal, 'an AbortSignal (e.g. new AbortController().signal)');
   }
-  let reuse = input.reuse === undefined ? reuseFromEnv(env) : input.reuse;
+  const networkFaults = input.networkFaults ?? DEFAULT_FIXTURE_OPTIONS.networkFaults;
+  if (typeof networkFaults !== 'boolean') throw new InvalidOptionError('networkFaults', networkFaults, 'true or false');
+  if (networkFaults && input.reuse === true) {
+    throw new InvalidOptionError(
+      'reuse',
+      input.reuse,
+      'false with networkFaults: true (network faults need a cluster of this process, with its own proxies and rules)',
+    );
+  }
+  // networkFaults wins over REDIS_CLUSTER_REUSE: such a cluster is never kept.
+  let reuse = input.reuse === undefined ? !networkFaults && reuseFromEnv(env) : input.reuse;
   if (typeof reuse !== 'boolean') throw new InvalidOptionError('reuse', reuse, 'true or false');
   const network = checkNetwork(input.network);
   const reuseIgnoredForNetwork = reuse && network?.perRun === true && input.reuse === undefined;
@@ -276,6 +289,7 @@ export function resolveFixtureOptions(
     logger: input.logger,
     name: input.name,
     reuse,
+    networkFaults,
     signal: input.signal,
     runtime,
     runtimeFrom,

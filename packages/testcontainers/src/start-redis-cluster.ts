@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, openAdminConnection, type AdminConnection } from './cluster/admin';
+import { LinkProxies } from './cluster/links';
 import { AddressTable } from './cluster/address-table';
 import { attachFormed, connectNodes } from './cluster/attach';
 import { formMasters, joinReplica } from './cluster/bootstrap';
@@ -337,6 +338,8 @@ async function startOn(
     }
 
     phase = 'connecting the cluster client';
+    // networkFaults: the fixture's clients reach each node through a proxy of the test process.
+    const links = resolved.networkFaults ? await LinkProxies.open(plan, table, log) : undefined;
     started = assembleStartedCluster({
       id: clusterId,
       plan,
@@ -354,6 +357,7 @@ async function startOn(
       },
       log,
       origin: key === undefined ? 'started' : 'kept',
+      ...(links ? { links } : {}),
     });
     await clientReady(started.cluster, signal);
     phase = 'writing to every master';

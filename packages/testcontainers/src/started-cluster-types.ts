@@ -7,6 +7,7 @@ import type { ClusterOptions } from 'ioredis';
 import type { ClusterPlan, NodeRole, PlanOptions, SlotRange } from '@redis-cluster-kit/plan';
 import type { AdminConnection } from './cluster/admin';
 import type { AddressTable } from './cluster/address-table';
+import type { LinkProxies } from './cluster/links';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
 import type { FixtureTimeouts } from './options';
 import type { PhaseLog } from './util/log';
@@ -68,6 +69,8 @@ export interface ClusterParts {
   runtime: ClusterRuntime;
   log: PhaseLog;
   origin: ClusterOrigin;
+  /** networkFaults: the proxies every client of the fixture reaches the nodes through (`rc.link()`). */
+  links?: LinkProxies;
 }
 
 /** What {@link StartedRedisCluster.recycle} did, and how long each of its steps took (ms). */

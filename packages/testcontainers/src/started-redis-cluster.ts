@@ -9,15 +9,14 @@ import { closeAdminConnections, type TrackedNode } from './cluster/admin';
 import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
 import { clientOptions, closeClient, liveStartupNodes } from './cluster/clients';
 import { recordEvents, type EventRecording, type RecordEventsOptions } from './cluster/events';
-import { probeWrites, refreshSlots } from './cluster/probe';
 import { emptyNodes } from './cluster/reset';
 import type { Topology } from './cluster/topology';
 import type { FailoverResult } from './faults/failover';
 import { ClusterFaults } from './faults/faults';
 import type { MigrationResult } from './faults/migration';
 import type { PendingMigration } from './faults/node-state';
-import { RecycleStepError } from './faults/recycle';
-import { ClusterRecycleError } from './errors';
+import type { NetworkPartition } from './faults/network';
+import type { LinkProxies, NetworkLink } from './cluster/links';
 import {
   type FixtureTimeouts,
   type FailoverOptions,
@@ -28,7 +27,7 @@ import {
 } from './options';
 import type { RuntimeKind } from './runtime/types';
 import type { PhaseLog } from './util/log';
-import { Deadline } from './util/timing';
+import { recycleCluster } from './recycle-cluster';
 import {
   CONNECTION_INFO_FORMAT,
   type ClusterConnectionInfo,
@@ -49,11 +48,8 @@ export interface StartedRedisClusterInit extends Omit<ClusterParts, 'ids' | 'adm
   kept: boolean;
   /** Attached to a cluster kept by an earlier start, or connected to one another process owns. */
   reused: boolean;
-}
-
-/** The cause of a recycle that ran out of time. */
-function timedOut(timeoutMs: number): Error {
-  return new Error(`not done within ${timeoutMs} ms (timeoutMs)`);
+  /** networkFaults: the proxies the fixture's clients reach the nodes through. */
+  links?: LinkProxies;
 }
 
 /**
@@ -81,7 +77,9 @@ export class StartedRedisCluster implements AsyncDisposable {
   readonly network: string | undefined;
 
   readonly #nodes: readonly TrackedNode[];
+  /** Where the fixture's clients reach each node: the nodes themselves, or their link proxies (networkFaults). */
   readonly #table: AddressTable;
+  readonly #links: LinkProxies | undefined;
   readonly #password: string | undefined;
   readonly #timeouts: FixtureTimeouts;
   readonly #clusterOptions: ClusterOptions;
@@ -99,7 +97,8 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.id = init.id;
     this.plan = init.plan;
     this.#nodes = init.nodes;
-    this.#table = init.table;
+    this.#links = init.links;
+    this.#table = init.links?.table ?? init.table;
     this.#password = init.password;
     this.#timeouts = init.timeouts;
     this.#clusterOptions = init.clusterOptions;
@@ -113,6 +112,8 @@ export class StartedRedisCluster implements AsyncDisposable {
       plan: init.plan,
       nodes: init.nodes,
       table: init.table,
+      clientTable: this.#table,
+      links: init.links,
       password: init.password,
       runtime: init.runtime.nodes,
       log: init.log,
@@ -244,44 +245,22 @@ export class StartedRedisCluster implements AsyncDisposable {
     return recycling;
   }
 
-  async #recycle(options: WaitOptions): Promise<RecycleResult> {
-    const t0 = performance.now();
-    const timeoutMs = options.timeoutMs ?? this.#timeouts.faultTimeoutMs;
-    const { signal, dispose } = new Deadline(timeoutMs).signal();
-    let phase = 'refreshing the clients';
-    try {
-      const done = await this.#faults.recycle({ timeoutMs, signal });
-      const tClients = performance.now();
-      await Promise.all([...this.#clients.keys()].map((c) => refreshSlots(c, signal)));
-      phase = 'writing to every master';
-      await probeWrites(this.cluster, this.plan, signal);
-      const clientsMs = performance.now() - tClients;
-      const durationMs = performance.now() - t0;
-      const downs = [...done.restarted.map((n) => `started "${n}"`), ...done.unpaused.map((n) => `unpaused "${n}"`)];
-      this.#log.event(
-        'recycle',
-        `${downs.length > 0 ? `${downs.join(', ')}; ` : ''}formed from the plan and empty after ${done.polls} polls`,
-        durationMs,
-      );
-      return {
-        restarted: done.restarted,
-        unpaused: done.unpaused,
-        abandonedMigrations: done.abandonedMigrations,
-        ids: Object.fromEntries(this.#nodes.map((n) => [n.planned.name, n.id])),
-        polls: done.polls,
-        durationMs,
-        phases: { ...done.durations, clientsMs },
-      };
-    } catch (err) {
-      const failure =
-        err instanceof RecycleStepError
-          ? new ClusterRecycleError(this.id, err.phase, err.node, signal.aborted ? timedOut(timeoutMs) : err.cause)
-          : new ClusterRecycleError(this.id, phase, undefined, signal.aborted ? timedOut(timeoutMs) : err);
-      this.#log.event('recycle', failure.message, performance.now() - t0);
-      throw failure;
-    } finally {
-      dispose();
-    }
+  #recycle(options: WaitOptions): Promise<RecycleResult> {
+    const { id, plan, cluster } = this;
+    const clients = [...this.#clients.keys()];
+    return recycleCluster(
+      {
+        id,
+        plan,
+        cluster,
+        clients,
+        nodes: this.#nodes,
+        faults: this.#faults,
+        log: this.#log,
+        faultTimeoutMs: this.#timeouts.faultTimeoutMs,
+      },
+      options,
+    );
   }
 
   // Faults on demand (docs/faults.md). The work is done in faults/.
@@ -325,7 +304,37 @@ export class StartedRedisCluster implements AsyncDisposable {
   }
 
   /**
-   * Undo every fault (start stopped nodes, unpause paused ones, finish half-way migrations,
+   * Cut the nodes of each group from those of the other groups (the nodes named in no group form
+   * one more group): no cluster bus and no replication across (every TCP packet between their
+   * addresses is dropped, both ways), while the test's clients still reach every node. Resolves
+   * once the rules are in place, with a handle whose `lift()` ends this partition alone and lets
+   * the cluster settle by itself. Docker: iptables in each node's network namespace; processes
+   * (with `networkFaults: true`): iptables on loopback. Needs root on Linux (a one-line
+   * NetworkFaultsUnavailableError says what is missing).
+   */
+  partition(groups: string[][]): Promise<NetworkPartition> {
+    this.#assertRunning('partition');
+    return this.#faults.partition(groups);
+  }
+
+  /** Cut one node from all the others: `partition([[name]])`. */
+  isolate(name: string): Promise<NetworkPartition> {
+    this.#assertRunning('isolate a node of');
+    return this.#faults.isolate(name);
+  }
+
+  /**
+   * The path from the test process to node `name`: `delay(ms, jitterMs?)`, `blackhole()`,
+   * `reset()` (cut the open connections once), `restore()`. Every client the fixture makes, and
+   * `rc.natMap`, go through it. Needs `networkFaults: true` (a one-line NetworkFaultsUnavailableError says so).
+   */
+  link(name: string): NetworkLink {
+    this.#assertRunning('fault a link of');
+    return this.#faults.link(name);
+  }
+
+  /**
+   * Undo every fault (lift partitions and link faults, start stopped nodes, unpause paused ones, finish half-way migrations,
    * move slots and fail back to the planned masters); resolves when the cluster is as planned
    * and ok everywhere. Before it resolves, every client
    * the fixture made ({@link StartedRedisCluster.cluster} and each {@link StartedRedisCluster.createClient}, `keyPrefix`
@@ -405,9 +414,13 @@ export class StartedRedisCluster implements AsyncDisposable {
     return this.#faults.topology(options);
   }
 
-  /** Record `client`'s ioredis events (default: {@link StartedRedisCluster.cluster}), naming the nodes of this cluster, even at ports they had before a restart. */
+  /** Record `client`'s ioredis events (default: {@link StartedRedisCluster.cluster}), naming the nodes of this cluster, even at ports they had before a restart; every fault done meanwhile is an event `fault` in the same timeline. */
   recordEvents(client: Cluster = this.cluster, options: RecordEventsOptions = {}): EventRecording {
-    return recordEvents(client, { nodeName: (address) => this.#faults.nodeNameAt(address), ...options });
+    return recordEvents(client, {
+      nodeName: (address) => this.#faults.nodeNameAt(address),
+      faults: (record) => this.#log.listen('fault', record),
+      ...options,
+    });
   }
 
   /**
@@ -426,7 +439,10 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   async #stop(): Promise<void> {
     const t0 = performance.now();
+    const lifted = this.#faults.clearNetworkFaults();
     await Promise.all([...this.#clients.keys()].map((c) => closeClient(c)));
+    await lifted.catch((err: unknown) => this.#log.event('stop', `could not lift every network fault: ${String(err)}`));
+    await this.#links?.close();
     this.#clients.clear();
     closeAdminConnections(this.#nodes.map((n) => n.admin));
     if (this.kept) {

@@ -31,7 +31,7 @@ export const NODE_CONNECTION_EVENTS = Object.freeze({
 } as const);
 
 export interface RecordedEvent {
-  /** The event's name (`-node`, `close`, ... or `node close` for a node connection's own event). */
+  /** The event's name (`-node`, `close`, ... or `node close` for a node connection's own event; `fault` for a fault the fixture did, its message in `detail`). */
   name: string;
   /** When it was emitted (`performance.now()`). */
   at: number;
@@ -41,7 +41,7 @@ export interface RecordedEvent {
   address?: string;
   /** The fixture's name of that node (`redis-node-3`), when known. */
   node?: string;
-  /** The error's message (`error`, `node error`), else ''. */
+  /** The error's message (`error`, `node error`), the fault's (`fault`), else ''. */
   detail: string;
 }
 
@@ -76,6 +76,12 @@ export interface RecordEventsOptions {
   nodeEvents?: boolean;
   /** Name the node behind a `host:port` (the fixture passes one that reads its address table). */
   nodeName?: (address: string) => string | undefined;
+  /**
+   * Subscribe to the faults done meanwhile: each is recorded as an event named `fault` (its
+   * message in `detail`), in order with the client's own; `rc.recordEvents()` passes the
+   * fixture's fault log. Returns an unsubscriber, called by stop().
+   */
+  faults?: (record: (detail: string) => void) => () => void;
 }
 
 /**
@@ -150,6 +156,7 @@ export function recordEvents(cluster: Cluster, options: RecordEventsOptions = {}
       }
     });
   }
+  if (options.faults) removers.push(options.faults((detail) => push('fault', undefined, detail)));
   // Node connections made before the recording started.
   for (const redis of cluster.nodes('all')) watchNode(redis);
 

@@ -132,3 +132,77 @@ describe('ClusterFaults: wrong arguments fail at once, with what is allowed', ()
     expect(faults().nodeNameAt('127.0.0.1:1')).toBeUndefined();
   });
 });
+
+describe('network faults: wrong arguments fail at once, before any rule is made', () => {
+  /** A runtime whose network records the groups it is asked to cut. */
+  function recording() {
+    const cuts: string[][][] = [];
+    const runtime: NodeRuntime = {
+      stop: () => Promise.resolve(),
+      start: () => Promise.resolve({ port: 33000, internalIp: '172.18.0.9' }),
+      pause: () => Promise.resolve(),
+      unpause: () => Promise.resolve(),
+      network: {
+        check: () => Promise.resolve(),
+        cut: (groups) => {
+          cuts.push(groups.map((g) => [...g]));
+          return Promise.resolve({ remove: () => Promise.resolve() });
+        },
+        removeAll: () => Promise.resolve(),
+      },
+    };
+    return { cuts, f: faults(runtime) };
+  }
+
+  it('names unknown nodes, nodes in two groups, empty or malformed groups, and a partition of one group', async () => {
+    const { cuts, f } = recording();
+    await expect(f.partition([['redis-node-9']])).rejects.toThrow(
+      'No node "redis-node-9" in this cluster. Nodes are: redis-node-1, redis-node-2, redis-node-3, redis-node-4, redis-node-5, redis-node-6',
+    );
+    await expect(f.partition([['redis-node-1'], ['redis-node-2', 'redis-node-1']])).rejects.toThrow(
+      'Node "redis-node-1" is in groups 0 and 1 of the partition; a node can be in one group only',
+    );
+    await expect(f.partition([])).rejects.toThrow(
+      'Invalid option groups []. Expected an array of groups, each a non-empty array of node names',
+    );
+    await expect(f.partition([[]])).rejects.toThrow('Invalid option groups[0] []');
+    await expect(f.partition('redis-node-1' as never)).rejects.toThrow('Invalid option groups "redis-node-1"');
+    const everyNode = [plan.nodes.map((n) => n.name)];
+    await expect(f.partition(everyNode)).rejects.toThrow('A partition needs two groups or more');
+    expect(cuts).toEqual([]);
+  });
+
+  it('refuses a stopped node, and adds the nodes named in no group as one more group', async () => {
+    const { cuts, f } = recording();
+    await f.stopNode('redis-node-3');
+    await expect(f.isolate('redis-node-1')).rejects.toThrow('Cannot partition node "redis-node-3": it is stopped');
+    const { cuts: cuts2, f: g } = recording();
+    const p = await g.partition([['redis-node-1', 'redis-node-4'], ['redis-node-2']]);
+    expect(p.groups).toEqual([
+      ['redis-node-1', 'redis-node-4'],
+      ['redis-node-2'],
+      ['redis-node-3', 'redis-node-5', 'redis-node-6'],
+    ]);
+    expect(cuts2).toEqual([p.groups]);
+    expect(p.lifted).toBe(false);
+    await p.lift();
+    expect(p.lifted).toBe(true);
+    expect(cuts).toEqual([]);
+  });
+
+  it('says what is needed when the runtime cannot cut the network, or link() without networkFaults', async () => {
+    const runtime: NodeRuntime = {
+      stop: () => Promise.resolve(),
+      start: () => Promise.resolve({ port: 33000, internalIp: '' }),
+      pause: () => Promise.resolve(),
+      unpause: () => Promise.resolve(),
+    };
+    await expect(faults(runtime).isolate('redis-node-1')).rejects.toThrow(
+      'Network faults are not available on this runtime: start the cluster with networkFaults: true',
+    );
+    expect(() => faults(runtime).link('redis-node-1')).toThrow(
+      'Network faults on the path to a node (link("redis-node-1")) need the cluster started with networkFaults: true',
+    );
+    expect(() => faults(runtime).link('redis-node-7')).toThrow('No node "redis-node-7" in this cluster');
+  });
+});

@@ -22,6 +22,9 @@ import {
 import { failover, type FailoverResult } from './failover';
 import { heal } from './heal';
 import { finishMigration, migrateSlot, type MigrationResult } from './migration';
+import type { NetworkLink } from '../cluster/links';
+import { NetworkFaultsUnavailableError } from '../errors';
+import { Partitions, type NetworkPartition } from './network';
 import { NodeState, type FaultContext, type PendingMigration } from './node-state';
 import { pauseNode, startNode, stopNode, unpauseNode } from './nodes';
 import { readTopology, waitForClusterOk } from './observe';
@@ -31,9 +34,36 @@ import { routeFixtureClients } from './route-clients';
 /** The fault helpers of one cluster. */
 export class ClusterFaults {
   readonly #state: NodeState;
+  readonly #partitions: Partitions;
 
   constructor(context: FaultContext) {
     this.#state = new NodeState(context);
+    this.#partitions = new Partitions(this.#state);
+  }
+
+  partition(groups: string[][]): Promise<NetworkPartition> {
+    return this.#partitions.partition(groups);
+  }
+
+  isolate(name: string): Promise<NetworkPartition> {
+    return this.#partitions.partition([[name]], 'isolate');
+  }
+
+  /** Lift every partition and link fault still in place (heal, recycle, stop). */
+  async clearNetworkFaults(): Promise<void> {
+    this.#state.links?.restoreAll();
+    await this.#partitions.liftAll();
+  }
+
+  /** The path from the test process to node `name` (networkFaults). */
+  link(name: string): NetworkLink {
+    this.#state.node(name);
+    if (!this.#state.links) {
+      throw new NetworkFaultsUnavailableError(
+        `on the path to a node (link("${name}")) need the cluster started with networkFaults: true (its clients then go through a proxy per node)`,
+      );
+    }
+    return this.#state.links.link(name);
   }
 
   /** The node reached at `host:port` now or before a restart, if it is one of this cluster's. */
@@ -80,10 +110,14 @@ export class ClusterFaults {
   }
 
   heal(options: WaitOptions = {}): Promise<void> {
-    return this.#settling('heal', options, () => heal(this.#state, options));
+    return this.#settling('heal', options, async () => {
+      await this.clearNetworkFaults();
+      await heal(this.#state, options);
+    });
   }
 
-  recycle(options: { timeoutMs: number; signal?: AbortSignal }): Promise<RecycledNodes> {
+  async recycle(options: { timeoutMs: number; signal?: AbortSignal }): Promise<RecycledNodes> {
+    await this.clearNetworkFaults();
     return recycleNodes(this.#state, options);
   }
 

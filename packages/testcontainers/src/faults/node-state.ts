@@ -6,6 +6,7 @@
 import { announcedAddress, findNode, type ClusterPlan } from '@redis-cluster-kit/plan';
 import type { TrackedNode } from '../cluster/admin';
 import type { AddressTable } from '../cluster/address-table';
+import type { LinkProxies } from '../cluster/links';
 import type { FixtureClient } from '../cluster/routing';
 import type { NodeRuntime } from '../runtime/types';
 import type { FixtureTimeouts } from '../options';
@@ -15,6 +16,10 @@ export interface FaultContext {
   plan: ClusterPlan;
   nodes: readonly TrackedNode[];
   table: AddressTable;
+  /** Where the fixture's clients reach each node: {@link FaultContext.table}, or the link proxies' table (networkFaults). */
+  clientTable?: AddressTable;
+  /** networkFaults: the proxies between the test process and the nodes. */
+  links?: LinkProxies | undefined;
   password: string | undefined;
   /** Absent when the process did not start the containers (e.g. attached to a cluster started elsewhere). */
   runtime: NodeRuntime | undefined;
@@ -36,6 +41,8 @@ export interface PendingMigration {
 export class NodeState {
   readonly plan: ClusterPlan;
   readonly table: AddressTable;
+  readonly clientTable: AddressTable;
+  readonly links: LinkProxies | undefined;
   readonly password: string | undefined;
   readonly log: PhaseLog;
   readonly timeouts: FixtureTimeouts;
@@ -56,13 +63,18 @@ export class NodeState {
     this.plan = context.plan;
     this.#nodes = new Map(context.nodes.map((n) => [n.planned.name, n]));
     this.table = context.table;
+    this.clientTable = context.clientTable ?? context.table;
+    this.links = context.links;
     this.password = context.password;
     this.#runtime = context.runtime;
     this.log = context.log;
     this.timeouts = context.timeouts;
     this.clients = context.clients;
     this.renamed(context.nodes);
-    for (const n of context.nodes) this.reachedAt(this.table.get(this.announced(n.planned.name)), n.planned.name);
+    for (const n of context.nodes) {
+      this.reachedAt(this.table.get(this.announced(n.planned.name)), n.planned.name);
+      this.reachedAt(this.clientTable.get(this.announced(n.planned.name)), n.planned.name);
+    }
   }
 
   /** The nodes have the ids they have now (a recycle gave them new ones): name them by these. */

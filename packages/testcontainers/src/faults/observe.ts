@@ -37,7 +37,7 @@ export async function readTopology(state: NodeState, options: { from?: string } 
     {
       nameOf: (id) => state.names.get(id),
       announcedOf: (name) => (state.has(name) ? state.announced(name) : name),
-      reach: (announced) => state.table.get(announced),
+      reach: (announced) => state.clientTable.get(announced),
       order: (name) => {
         const planned = state.plan.nodes.find((n) => n.name === name);
         return planned === undefined ? Number.MAX_SAFE_INTEGER : planned.index;

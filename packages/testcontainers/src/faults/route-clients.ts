@@ -17,7 +17,7 @@ export async function routeFixtureClients(state: NodeState, until: number, limit
   const t0 = performance.now();
   const reach: ReachNode = (id) => {
     const name = state.names.get(id);
-    const target = name === undefined ? undefined : state.table.get(state.announced(name));
+    const target = name === undefined ? undefined : state.clientTable.get(state.announced(name));
     return name === undefined || target === undefined ? undefined : { name, address: `${target.host}:${target.port}` };
   };
   const running = () => state.running().map((n) => ({ name: n.planned.name, admin: n.admin }));

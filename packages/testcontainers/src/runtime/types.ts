@@ -98,4 +98,26 @@ export interface NodeRuntime {
   /** Freeze the process: it keeps its connections but answers nothing. */
   pause(name: string): Promise<void>;
   unpause(name: string): Promise<void>;
+  /** Cut the network between nodes (partitions); absent where the runtime cannot. */
+  readonly network?: NodeNetwork;
+}
+
+/**
+ * Network partitions between a cluster's nodes: the cluster bus and replication (every TCP
+ * packet between two nodes of different groups is dropped, both ways), while the test process
+ * still reaches every node.
+ */
+export interface NodeNetwork {
+  /** Throw a one-line error saying what is needed when partitions cannot work here (root, Linux, iptables). */
+  check(): Promise<void>;
+  /** Cut every node of a group from every node of the other groups (every node is in one group). */
+  cut(groups: readonly (readonly string[])[]): Promise<NetworkCut>;
+  /** Remove every cut still in place (stop()). */
+  removeAll(): Promise<void>;
+}
+
+/** One partition's rules. */
+export interface NetworkCut {
+  /** Remove exactly this partition's rules. Idempotent. */
+  remove(): Promise<void>;
 }

@@ -6,12 +6,24 @@ const debugByPhase = new Map<ClusterPhase, createDebug.Debugger>();
 
 /** Sends events to the user's hook and to `debug('redis-cluster-kit:<phase>')` (silent unless `DEBUG` enables it). */
 export class PhaseLog {
+  readonly #listeners = new Set<(phase: ClusterPhase, message: string) => void>();
+
   constructor(
     readonly cluster: string,
     private readonly hook: ClusterLogger | undefined,
   ) {}
 
+  /** Call `listener` with every event of `phase` from now on (an event recording's timeline); returns its remover. */
+  listen(phase: ClusterPhase, listener: (message: string) => void): () => void {
+    const wrapped = (p: ClusterPhase, message: string) => {
+      if (p === phase) listener(message);
+    };
+    this.#listeners.add(wrapped);
+    return () => this.#listeners.delete(wrapped);
+  }
+
   event(phase: ClusterPhase, message: string, durationMs?: number): void {
+    for (const listener of this.#listeners) listener(phase, message);
     let debug = debugByPhase.get(phase);
     if (!debug) {
       debug = createDebug(`redis-cluster-kit:${phase}`);

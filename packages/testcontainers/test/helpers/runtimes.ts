@@ -4,13 +4,14 @@
  * runtime's folders and the redis-server processes working in them, from /proc). Not part of
  * the package's API.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABELS } from '../../src/runtime/docker/docker';
 import { OWNER_FILE, parseOwnerFile, PROCESS_DIR_PREFIX } from '../../src/runtime/process/dirs';
 import type { RuntimeKind } from '../../src/runtime/types';
-import { labelled } from './docker';
+import { docker, labelled } from './docker';
 
 /** Every runtime: the API tests run once per entry (`describe.each(RUNTIMES)`). */
 export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
@@ -88,4 +89,23 @@ export async function resourcesNamed(runtime: RuntimeKind, name: string): Promis
     }
   });
   return { nodes: named.flatMap((dir) => redisServersUnder(`${dir}/`).map((p) => String(p.pid))), other: named };
+}
+
+/**
+ * The iptables chains of cluster `clusterId`'s partitions now (`rck-<id>-<n>`), looked at directly:
+ * in every node container's network namespace (Docker), or in the host's (process runtime).
+ */
+export async function partitionChains(runtime: RuntimeKind, clusterId: string): Promise<string[]> {
+  const chainsIn = (args: string[]) =>
+    execFileSync(args[0]!, [...args.slice(1), 'iptables', '-w', '-S'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.startsWith(`-N rck-${clusterId}-`));
+  if (runtime === 'process') return chainsIn(['env']);
+  const { containers } = await labelled(LABELS.cluster, clusterId);
+  const found: string[] = [];
+  for (const id of containers) {
+    const info = await docker.getContainer(id).inspect();
+    if (info.State.Running) found.push(...chainsIn(['nsenter', '-t', String(info.State.Pid), '-n']));
+  }
+  return found;
 }

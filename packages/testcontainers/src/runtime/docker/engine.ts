@@ -23,6 +23,7 @@ import {
   reapStale,
   removeCluster,
 } from './docker';
+import { containerNetwork } from './network-cuts';
 import { RedisNodeContainer } from './node-container';
 import { findKeptClusters } from './reuse';
 import { assertNamesFree, findUserNetwork, type UserNetwork } from './user-network';
@@ -128,7 +129,10 @@ async function openDockerHost(
       host ??= reachableHost(container.getHost(), port);
       return { name: node.name, host: await host, port, internalIp: container.getIpAddress(network.name) };
     },
-    nodes: containerNodeRuntime(dockerode(client), network.name, nodeContainers),
+    nodes: {
+      ...containerNodeRuntime(dockerode(client), network.name, nodeContainers),
+      network: containerNetwork(dockerode(client), clusterId, network.name, nodeContainers),
+    },
     settled: reaped,
     remove() {
       // Every container and the network labelled with the cluster id, also those no start() returned.

@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createPlan, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
 import type { NodeEndpoint } from '../../cluster/admin';
 import { NodeExitedError, PortInUseError } from '../../errors';
@@ -46,6 +46,7 @@ import {
   PROCESS_BUS_PORT_OFFSET,
   type PortRange,
 } from './ports';
+import { clusterLoopbackAddresses, loopbackNetwork, removeChainsOf } from './loopback-cuts';
 import { findRedisServer, type RedisServerBinary } from './redis-server';
 
 /** Where every node of the process runtime listens (and what other nodes MEET it at). */
@@ -91,6 +92,8 @@ async function openProcessHost(
       'reap',
       `removed ${reaped.dirs.length} cluster folders and ${reaped.processes.length} redis-server processes of dead processes`,
     );
+    // Partition rules they left (networkFaults), by the cluster id in each folder's name.
+    await removeChainsOf(reaped.dirs.map((d) => basename(d).slice(PROCESS_DIR_PREFIX.length).split('-')[0]!));
   }
   signal.throwIfAborted();
   const count = resolved.plan.nodes.length;
@@ -175,6 +178,9 @@ class ProcessHost implements NodeHost {
   readonly settled = Promise.resolve();
   readonly nodes: NodeRuntime;
   readonly #procs = new Map<string, NodeProcess>();
+  /** networkFaults: each node's loopback address of its own (else every node is on {@link LOOPBACK}). */
+  readonly #addresses: ReadonlyMap<string, string>;
+  readonly #network: ReturnType<typeof loopbackNetwork> | undefined;
   #removed: Promise<void> | undefined;
 
   constructor(
@@ -188,19 +194,25 @@ class ProcessHost implements NodeHost {
   ) {
     if (liveHosts.size === 0) process.on('exit', onExit);
     liveHosts.add(this);
+    const names = plan.nodes.map((n) => n.name);
+    this.#addresses = new Map(
+      resolved.networkFaults ? clusterLoopbackAddresses(names.length).map((a, i) => [names[i]!, a]) : [],
+    );
+    this.#network = resolved.networkFaults ? loopbackNetwork(clusterId, (name) => this.#address(name)) : undefined;
     this.nodes = {
       stop: (name, timeoutSeconds) => this.#stop(this.#proc(name), timeoutSeconds),
       start: async (name) => {
         const p = this.#proc(name);
         // A node restarted by startNode() must accept connections within the cluster's faultTimeoutMs.
         if (!isRunning(p)) await this.#spawn(p, this.resolved.timeouts.faultTimeoutMs, undefined);
-        return { port: p.planned.port, internalIp: LOOPBACK };
+        return { port: p.planned.port, internalIp: this.#address(name) };
       },
       /* eslint-disable @typescript-eslint/require-await -- async turns a node that is not running
          (a throw of #proc or #signalRunning) into a rejection, as the other methods do */
       pause: async (name) => this.#signalRunning(this.#proc(name), 'SIGSTOP', 'pause'),
       unpause: async (name) => this.#signalRunning(this.#proc(name), 'SIGCONT', 'unpause'),
       /* eslint-enable @typescript-eslint/require-await */
+      ...(this.#network ? { network: this.#network } : {}),
     };
   }
 
@@ -217,14 +229,24 @@ class ProcessHost implements NodeHost {
     };
     // redis-server writes its pid file too, a few ms after it starts: so does this process, at
     // once, so that a crash of this process at any point leaves the pid for the reaper.
-    const directives = nodeConfig(this.plan, node.name, this.resolved, { dir, bind: LOOPBACK }, [
+    // With networkFaults, outgoing connections (bus, replication) leave from the node's own address too.
+    const address = this.#address(node.name);
+    const directives = nodeConfig(this.plan, node.name, this.resolved, { dir, bind: address }, [
       ['pidfile', proc.pidFile],
+      // Redis 7.0's protected mode takes only 127.0.0.1 for local: peers on 127.a.b.c would be
+      // refused (replication). The node listens on its loopback address only anyway.
+      ...(this.#addresses.size > 0
+        ? ([
+            ['bind-source-addr', address],
+            ['protected-mode', 'no'],
+          ] as [string, string][])
+        : []),
     ]);
     await writeFile(proc.config, renderConfigFile(directives), { mode: 0o600 });
     this.#procs.set(node.name, proc);
     // The start's own deadline bounds the wait (through the signal).
     await this.#spawn(proc, Infinity, this.signal, onRunning);
-    return { name: node.name, host: LOOPBACK, port: node.port, internalIp: LOOPBACK };
+    return { name: node.name, host: address, port: node.port, internalIp: address };
   }
 
   remove(): Promise<void> {
@@ -234,6 +256,7 @@ class ProcessHost implements NodeHost {
 
   /** Kill every node at once, synchronously (this process is exiting). */
   killNow(): void {
+    this.#network?.removeAllNow();
     for (const p of this.#procs.values()) {
       if (isRunning(p)) p.child.kill('SIGKILL');
     }
@@ -245,6 +268,7 @@ class ProcessHost implements NodeHost {
   }
 
   async #remove(): Promise<void> {
+    await this.#network?.removeAll().catch(() => this.#network?.removeAllNow());
     // SIGKILL also ends a paused (SIGSTOP) node; nothing of a test cluster needs a clean shutdown.
     const running = [...this.#procs.values()].filter(isRunning);
     for (const p of running) p.child.kill('SIGKILL');
@@ -380,6 +404,10 @@ class ProcessHost implements NodeHost {
     if (!isRunning(proc))
       throw new Error(`Cannot ${action} node "${proc.planned.name}": its redis-server is not running`);
     proc.child.kill(signal);
+  }
+
+  #address(name: string): string {
+    return this.#addresses.get(name) ?? LOOPBACK;
   }
 
   #proc(name: string): NodeProcess {
