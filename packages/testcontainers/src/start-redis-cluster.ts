@@ -25,7 +25,7 @@ import {
   RedisServerUnavailableError,
 } from './errors';
 import { PhaseLog } from './util/log';
-import type { RedisClusterOptions } from './options';
+import type { RedisClusterOptions, StartInternals } from './options';
 import { resolveFixtureOptions, reuseKey, type ResolvedFixtureOptions } from './resolve-options';
 import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
@@ -55,6 +55,7 @@ function holdsFailoverAtStart(resolved: Pick<ResolvedFixtureOptions, 'redisConfi
 
 /** A start's shared state across its attempts. */
 interface StartContext {
+  internals: StartInternals;
   resolved: ResolvedFixtureOptions;
   clusterId: string;
   log: PhaseLog;
@@ -85,7 +86,15 @@ class RetryWithOtherPorts extends Error {
  * await rc.cluster.set('key', 'value');
  * ```
  */
-export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<StartedRedisCluster> {
+export function startRedisCluster(options: RedisClusterOptions = {}): Promise<StartedRedisCluster> {
+  return startCluster(options, {});
+}
+
+/** {@link startRedisCluster}, with what the test runners' pool asks beyond the options. */
+export async function startCluster(
+  options: RedisClusterOptions,
+  internals: StartInternals,
+): Promise<StartedRedisCluster> {
   const resolved = resolveFixtureOptions(options, process.env);
   const clusterId = randomBytes(6).toString('hex');
   const log = new PhaseLog(clusterId, resolved.logger);
@@ -93,7 +102,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const { signal: timeUp, dispose } = deadline.signal();
   // Every step waits on one signal: the deadline's, or the caller's (`signal` option), whichever comes first.
   const signal = resolved.signal === undefined ? timeUp : AbortSignal.any([timeUp, resolved.signal]);
-  const context: StartContext = { resolved, clusterId, log, deadline, signal, t0: performance.now() };
+  const context: StartContext = { internals, resolved, clusterId, log, deadline, signal, t0: performance.now() };
   if (resolved.signal?.aborted) {
     dispose();
     throw new ClusterStartAbortedError('nothing was started yet', resolved.signal.reason);
@@ -114,7 +123,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       throw failure;
     }
 
-    const key = resolved.reuse && engine.keptClusters ? reuseKey(resolved) : undefined;
+    const tag = internals.reuseTag === undefined ? '' : `.${internals.reuseTag}`;
+    const key = resolved.reuse && engine.keptClusters ? `${reuseKey(resolved)}${tag}` : undefined;
     if (key !== undefined) {
       const reused = await attach(engine, key, context);
       if (reused) return reused;
@@ -140,11 +150,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 async function attach(
   engine: RuntimeEngine,
   key: string,
-  { resolved, log, signal, t0, deadline }: StartContext,
+  { internals, resolved, log, signal, t0, deadline }: StartContext,
 ): Promise<StartedRedisCluster | undefined> {
   const phase = 'looking for a kept cluster to reuse';
   try {
-    const reused = await withTimeout(attachToKept(engine, key, resolved, signal, deadline), Infinity, signal);
+    const recycle = internals.recycleOnAttach === true;
+    const reused = await withTimeout(attachToKept(engine, key, resolved, signal, deadline, recycle), Infinity, signal);
     if (reused) log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
     return reused;
   } catch (err) {
@@ -166,6 +177,7 @@ async function attachToKept(
   resolved: ResolvedFixtureOptions,
   signal: AbortSignal,
   deadline: Deadline,
+  recycleAlways: boolean,
 ): Promise<StartedRedisCluster | undefined> {
   const { plan } = resolved;
   for (const kept of await engine.keptClusters!(key, plan)) {
@@ -207,7 +219,7 @@ async function attachToKept(
       origin: 'reused',
     });
     try {
-      if (asPlanned) {
+      if (asPlanned && !recycleAlways) {
         await Promise.all([rc.reset(), clientReady(rc.cluster, signal)]);
       } else {
         const recycled = await withTimeout(
@@ -215,11 +227,8 @@ async function attachToKept(
           Infinity,
           signal,
         );
-        log.event(
-          'attach',
-          'kept cluster was not as planned any more (failover, migration?): recycled it',
-          recycled.durationMs,
-        );
+        const why = asPlanned ? 'a pool member' : 'not as planned any more (failover, migration?)';
+        log.event('attach', `kept cluster was ${why}: recycled it`, recycled.durationMs);
         await clientReady(rc.cluster, signal);
       }
       return rc;
