@@ -26,7 +26,8 @@ import { CONNECTION_ENV_VAR, parseConnectionInfo } from '../connect';
 import type { RunnerClusterOptions } from '../options';
 import { FileSession, type RedisClusterHandle, type UseRedisClusterOptions } from '../test-runner/file-session';
 import { parsePoolInfo, POOL_ENV_VAR } from '../test-runner/pool-claims';
-import { RunCluster, runClusterOptions } from '../test-runner/run-cluster';
+import type * as RunClusterModule from '../test-runner/run-cluster';
+import type { RunCluster } from '../test-runner/run-cluster';
 
 export { CONNECTION_ENV_VAR } from '../connect';
 export { namespaceFor, type RedisClusterHandle, type UseRedisClusterOptions } from '../test-runner/file-session';
@@ -48,6 +49,10 @@ export function createGlobalSetup(options: RunnerClusterOptions = {}) {
     _globalConfig?: JestGlobalConfig,
     projectConfig?: JestProjectConfig,
   ): Promise<void> {
+    // Loaded here, not at the top: a test file loads this module too, and only the globalSetup
+    // needs the runtimes and the Docker client that come with it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; this file is CommonJS
+    const { RunCluster, runClusterOptions } = require('../test-runner/run-cluster') as typeof RunClusterModule;
     const merged = runClusterOptions(projectConfig?.globals?.['redisCluster'], 'globals.redisCluster', options);
     const run = await RunCluster.start(merged);
     (globalThis as Record<string, unknown>)[GLOBAL_KEY] = run;

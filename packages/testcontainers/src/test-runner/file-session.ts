@@ -22,7 +22,7 @@ import {
   type RedisClusterOptions,
   type WaitOptions,
 } from '../options';
-import { startRedisCluster } from '../start-redis-cluster';
+import type * as StartModule from '../start-redis-cluster';
 import type { ClusterConnectionInfo, ClusterNodeInfo, StartedRedisCluster } from '../started-redis-cluster';
 import { claimPoolMember, type ClusterPoolInfo, type PoolClaim } from './pool-claims';
 
@@ -181,7 +181,7 @@ export class FileSession {
       const controller = new AbortController();
       const own = this.#options.start?.signal;
       const signal = own === undefined ? controller.signal : AbortSignal.any([own, controller.signal]);
-      const promise = startRedisCluster({
+      const promise = loadStart().startRedisCluster({
         ...this.#options.start,
         ...(clusterOptions ? { clusterOptions } : {}),
         signal,
@@ -256,6 +256,17 @@ export class FileSession {
     }
     await (this.#state.rc ?? late)?.stop();
   }
+}
+
+/**
+ * start-redis-cluster.ts, loaded only when a file starts a cluster of its own: with it come the
+ * runtimes and the Docker client (testcontainers, dockerode), most of the kit's load time, which
+ * a file on the run's shared cluster or on a pool cluster never needs; a runner loads the kit
+ * again for every test file.
+ */
+function loadStart(): typeof StartModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load (above); this file is CommonJS
+  return require('../start-redis-cluster') as typeof StartModule;
 }
 
 function need<T>(value: T | undefined, what: string): T {

@@ -21,7 +21,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import type { RunnerClusterOptions } from '../options.js';
-import { RunCluster, runClusterOptions } from '../test-runner/run-cluster.js';
+
 import './provided-context.mjs';
 
 /**
@@ -33,6 +33,9 @@ import './provided-context.mjs';
  */
 export function createGlobalSetup(options: RunnerClusterOptions = {}) {
   return async function setup(project: TestProject): Promise<() => Promise<void>> {
+    // Loaded here, not at the top: `./vitest` re-exports this module into every test file, and only
+    // the globalSetup needs the runtimes and the Docker client that come with it.
+    const { RunCluster, runClusterOptions } = await import('../test-runner/run-cluster.js');
     const merged = runClusterOptions(
       project.getProvidedContext().redisClusterOptions,
       'provide.redisClusterOptions',
