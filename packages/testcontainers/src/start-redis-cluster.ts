@@ -91,10 +91,7 @@ export function startRedisCluster(options: RedisClusterOptions = {}): Promise<St
 }
 
 /** {@link startRedisCluster}, with what the test runners' pool asks beyond the options. */
-export async function startCluster(
-  options: RedisClusterOptions,
-  internals: StartInternals,
-): Promise<StartedRedisCluster> {
+export async function startCluster(options: RedisClusterOptions, internals: StartInternals) {
   const resolved = resolveFixtureOptions(options, process.env);
   const clusterId = randomBytes(6).toString('hex');
   const log = new PhaseLog(clusterId, resolved.logger);
@@ -150,12 +147,12 @@ export async function startCluster(
 async function attach(
   engine: RuntimeEngine,
   key: string,
-  { internals, resolved, log, signal, t0, deadline }: StartContext,
+  context: StartContext,
 ): Promise<StartedRedisCluster | undefined> {
+  const { resolved, log, signal, t0 } = context;
   const phase = 'looking for a kept cluster to reuse';
   try {
-    const recycle = internals.recycleOnAttach === true;
-    const reused = await withTimeout(attachToKept(engine, key, resolved, signal, deadline, recycle), Infinity, signal);
+    const reused = await withTimeout(attachToKept(engine, key, context), Infinity, signal);
     if (reused) log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
     return reused;
   } catch (err) {
@@ -174,10 +171,7 @@ async function attach(
 async function attachToKept(
   engine: RuntimeEngine,
   key: string,
-  resolved: ResolvedFixtureOptions,
-  signal: AbortSignal,
-  deadline: Deadline,
-  recycleAlways: boolean,
+  { resolved, signal, deadline, internals }: StartContext,
 ): Promise<StartedRedisCluster | undefined> {
   const { plan } = resolved;
   for (const kept of await engine.keptClusters!(key, plan)) {
@@ -219,7 +213,7 @@ async function attachToKept(
       origin: 'reused',
     });
     try {
-      if (asPlanned && !recycleAlways) {
+      if (asPlanned && internals.recycleOnAttach !== true) {
         await Promise.all([rc.reset(), clientReady(rc.cluster, signal)]);
       } else {
         const recycled = await withTimeout(
