@@ -5,7 +5,7 @@
  *
  *   pnpm bench                 # every figure, median of 5 runs each
  *   pnpm bench --runs 7        # more runs
- *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle, netfaults (comma-separated)
+ *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle, netfaults, pool (comma-separated)
  *
  * The floor: a master cannot report cluster_state:ok until ~2 s after it starts (Redis's
  * CLUSTER_WRITABLE_DELAY), so a fresh cluster is never ready before "the masters' containers
@@ -19,6 +19,9 @@
  * The `compose` section (`scripts/bench/compose.ts`): `docker compose up -d --wait` (v2) and
  * `scripts/compose-up.sh` with Compose v1 of the generated set-up, 3x1, 6x1 and 5x2, against
  * their own floor and the fixture's start in the same rounds; the memory and idle CPU of a 3x1.
+ *
+ * The `pool` section (`scripts/bench/pool.ts`): a Jest run of 8 files that each need a cluster of
+ * their own, on 2 workers, with the warm pool (pool: 2) against a cluster started per file.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -35,9 +38,21 @@ import { imageFromEnv } from '@redis-cluster-kit/plan';
 import { BenchProject, idleCpu, memoryMiB, type ComposeSample } from './compose';
 import { costSample, partitionSamples, type CostSample, type PartitionSample } from './netfaults';
 import { startPeer } from './peer';
+import { PoolSuite } from './pool';
 
 const CLUSTER_WRITABLE_DELAY_MS = 2000;
-const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale', 'process', 'compose', 'recycle', 'netfaults'] as const;
+const SECTIONS = [
+  'start',
+  'ops',
+  'reuse',
+  'peer',
+  'scale',
+  'process',
+  'compose',
+  'recycle',
+  'netfaults',
+  'pool',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -400,6 +415,30 @@ async function main(): Promise<void> {
     }
     lines.push('');
     results.netfaults = { cost, partitions };
+  }
+  if (want('pool')) {
+    // 8 Jest files that each need a cluster of their own, 2 workers: the warm pool against a
+    // cluster per file, in alternating rounds (the machine's load falls on both alike).
+    const walls: { pool: number[]; perFile: number[] } = { pool: [], perFile: [] };
+    const [withPool, perFileSuite] = [new PoolSuite(true), new PoolSuite(false)];
+    try {
+      for (let i = 0; i < runs; i++) {
+        walls.perFile.push(await perFileSuite.run());
+        walls.pool.push(await withPool.run());
+        process.stderr.write(`  pool: round ${i + 1}/${runs}\n`);
+      }
+    } finally {
+      withPool.remove();
+      perFileSuite.remove();
+    }
+    const [pool, perFile] = [median(walls.pool), median(walls.perFile)];
+    lines.push(
+      '| Jest run of 8 files that each need a cluster of their own, 2 workers (wall time) | with the pool (pool: 2) | a cluster started per file | pool / per file |',
+      '|---|---|---|---|',
+      `| 3x0 clusters, load average ${loadavg()[0]!.toFixed(1)} at the end | ${ms(pool)} | ${ms(perFile)} | ${(pool / perFile).toFixed(2)} |`,
+      '',
+    );
+    results.pool = walls;
   }
 
   mkdirSync('.bench', { recursive: true });

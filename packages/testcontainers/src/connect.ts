@@ -5,6 +5,7 @@
  */
 import type { ClusterOptions } from 'ioredis';
 import { createPlan, InvalidOptionError } from '@redis-cluster-kit/plan';
+import { closeAdminConnections } from './cluster/admin';
 import { connectNodes } from './cluster/attach';
 import { clientReady } from './cluster/clients';
 import { CONNECTION_INFO_FORMAT, type ClusterConnectionInfo, type StartedRedisCluster } from './started-redis-cluster';
@@ -51,7 +52,7 @@ export function parseConnectionInfo(value: unknown): ClusterConnectionInfo {
 }
 
 /** Connect to a running cluster: a ready ioredis Cluster, reset() and createClient(); stop() closes clients only. */
-export async function connectToCluster(
+export function connectToCluster(
   info: ClusterConnectionInfo,
   options: {
     /** ioredis Cluster options for its clients. */
@@ -61,6 +62,19 @@ export async function connectToCluster(
     timeoutMs?: number;
   } = {},
 ): Promise<StartedRedisCluster> {
+  return connectWith(info, options, false);
+}
+
+/**
+ * {@link connectToCluster}; with `readIds`, every node's id is read from the node (CLUSTER MYID)
+ * instead of taken from `info`: a pool member's ids change with every recycle.
+ */
+export async function connectWith(
+  info: ClusterConnectionInfo,
+  options: Parameters<typeof connectToCluster>[1] & object,
+  readIds: boolean,
+): Promise<StartedRedisCluster> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.connectTimeoutMs;
   const plan = createPlan(info.planOptions);
   for (const planned of plan.nodes) {
     if (!info.nodes.some((n) => n.name === planned.name))
@@ -73,10 +87,24 @@ export async function connectToCluster(
     new Map(info.nodes.map((n) => [n.name, { host: n.host, port: n.port }])),
     { password: info.password, answerTimeoutMs: timeouts.nodeAnswerTimeoutMs },
   );
+  let ids = new Map(info.nodes.map((n) => [n.name, n.id]));
+  if (readIds) {
+    try {
+      const read = plan.nodes.map(
+        async (n) => [n.name, String(await admins.get(n.name)!.redis.call('CLUSTER', 'MYID'))] as const,
+      );
+      ids = new Map(await withTimeout(Promise.all(read), timeoutMs));
+    } catch (err) {
+      closeAdminConnections(admins.values());
+      throw new Error(
+        `Cannot connect to Redis Cluster "${info.id}" (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
+  }
   const rc = assembleStartedCluster({
     id: info.id,
     plan,
-    ids: new Map(info.nodes.map((n) => [n.name, n.id])),
+    ids,
     admins,
     table,
     password: info.password,
@@ -87,7 +115,7 @@ export async function connectToCluster(
     origin: 'connected',
   });
   try {
-    await withTimeout(clientReady(rc.cluster), options.timeoutMs ?? DEFAULT_FIXTURE_OPTIONS.connectTimeoutMs);
+    await withTimeout(clientReady(rc.cluster), timeoutMs);
   } catch (err) {
     await rc.stop();
     throw new Error(

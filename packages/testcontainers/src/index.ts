@@ -28,6 +28,7 @@ export {
   type MigrateSlotOptions,
   type RedisClusterOptions,
   type RedisConfig,
+  type RunnerClusterOptions,
   type RuntimeChoice,
   type StartNodeOptions,
   type StopNodeOptions,

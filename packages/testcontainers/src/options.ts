@@ -190,6 +190,25 @@ export interface RedisClusterOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The options of the run's clusters in a test runner's config (Jest: `globals.redisCluster`;
+ * Vitest: `provide.redisClusterOptions`) or given to its `createGlobalSetup()`: those of the
+ * shared cluster, and how many clusters to keep ready beside it.
+ */
+export interface RunnerClusterOptions extends RedisClusterOptions {
+  /**
+   * Clusters the globalSetup keeps ready beside the shared one (same options), started with it
+   * in parallel: a file that calls `useRedisCluster({ isolated: true })` gets one of them to
+   * itself, recycled (`recycle()`) when the file is done. Removed at the end of the run, or kept
+   * with `REDIS_CLUSTER_REUSE=1` and recycled when the next run attaches to them.
+   * @default 0 (`DEFAULT_FIXTURE_OPTIONS.pool`)
+   */
+  pool?: number;
+}
+
+/** The largest {@link RunnerClusterOptions.pool}. */
+export const MAX_POOL = 16;
+
 /** useRedisCluster()'s hook timeout, under its name and its older Jest-only name. */
 const HOOK_TIMEOUT_MS = 120_000;
 
@@ -245,6 +264,8 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
    * @default 120000
    */
   jestHookTimeoutMs: HOOK_TIMEOUT_MS,
+  /** {@link RunnerClusterOptions.pool}: clusters the test runner's globalSetup keeps ready for isolated files. @default 0 */
+  pool: 0,
   /** How long waitUntil() waits in all. @default 10000 */
   waitTimeoutMs: 10_000,
   /** The time between two checks of waitUntil(). @default 20 */
@@ -315,4 +336,12 @@ export interface MigrateSlotOptions extends WaitOptions {
    * Finishing always moves every key left. @default "all" when finishing, else "none"
    */
   keys?: 'all' | 'none' | readonly string[];
+}
+
+/** What the test runners' pool asks of a start beyond the user's options (internal: not exported by the package). */
+export interface StartInternals {
+  /** Appended to the reuse key: pool member i is kept and found again apart from the shared cluster. */
+  reuseTag?: string;
+  /** Recycle a kept cluster on attach even when it looks as planned (a pool member may hold any state). */
+  recycleOnAttach?: boolean;
 }

@@ -26,7 +26,7 @@ import {
   RedisServerUnavailableError,
 } from './errors';
 import { PhaseLog } from './util/log';
-import type { RedisClusterOptions } from './options';
+import type { RedisClusterOptions, StartInternals } from './options';
 import { resolveFixtureOptions, reuseKey, type ResolvedFixtureOptions } from './resolve-options';
 import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
@@ -56,6 +56,7 @@ function holdsFailoverAtStart(resolved: Pick<ResolvedFixtureOptions, 'redisConfi
 
 /** A start's shared state across its attempts. */
 interface StartContext {
+  internals: StartInternals;
   resolved: ResolvedFixtureOptions;
   clusterId: string;
   log: PhaseLog;
@@ -86,7 +87,12 @@ class RetryWithOtherPorts extends Error {
  * await rc.cluster.set('key', 'value');
  * ```
  */
-export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<StartedRedisCluster> {
+export function startRedisCluster(options: RedisClusterOptions = {}): Promise<StartedRedisCluster> {
+  return startCluster(options, {});
+}
+
+/** {@link startRedisCluster}, with what the test runners' pool asks beyond the options. */
+export async function startCluster(options: RedisClusterOptions, internals: StartInternals) {
   const resolved = resolveFixtureOptions(options, process.env);
   const clusterId = randomBytes(6).toString('hex');
   const log = new PhaseLog(clusterId, resolved.logger);
@@ -94,7 +100,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const { signal: timeUp, dispose } = deadline.signal();
   // Every step waits on one signal: the deadline's, or the caller's (`signal` option), whichever comes first.
   const signal = resolved.signal === undefined ? timeUp : AbortSignal.any([timeUp, resolved.signal]);
-  const context: StartContext = { resolved, clusterId, log, deadline, signal, t0: performance.now() };
+  const context: StartContext = { internals, resolved, clusterId, log, deadline, signal, t0: performance.now() };
   if (resolved.signal?.aborted) {
     dispose();
     throw new ClusterStartAbortedError('nothing was started yet', resolved.signal.reason);
@@ -115,7 +121,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       throw failure;
     }
 
-    const key = resolved.reuse && engine.keptClusters ? reuseKey(resolved) : undefined;
+    const tag = internals.reuseTag === undefined ? '' : `.${internals.reuseTag}`;
+    const key = resolved.reuse && engine.keptClusters ? `${reuseKey(resolved)}${tag}` : undefined;
     if (key !== undefined) {
       const reused = await attach(engine, key, context);
       if (reused) return reused;
@@ -141,11 +148,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 async function attach(
   engine: RuntimeEngine,
   key: string,
-  { resolved, log, signal, t0, deadline }: StartContext,
+  context: StartContext,
 ): Promise<StartedRedisCluster | undefined> {
+  const { resolved, log, signal, t0 } = context;
   const phase = 'looking for a kept cluster to reuse';
   try {
-    const reused = await withTimeout(attachToKept(engine, key, resolved, signal, deadline), Infinity, signal);
+    const reused = await withTimeout(attachToKept(engine, key, context), Infinity, signal);
     if (reused) log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
     return reused;
   } catch (err) {
@@ -164,9 +172,7 @@ async function attach(
 async function attachToKept(
   engine: RuntimeEngine,
   key: string,
-  resolved: ResolvedFixtureOptions,
-  signal: AbortSignal,
-  deadline: Deadline,
+  { resolved, signal, deadline, internals }: StartContext,
 ): Promise<StartedRedisCluster | undefined> {
   const { plan } = resolved;
   for (const kept of await engine.keptClusters!(key, plan)) {
@@ -210,7 +216,7 @@ async function attachToKept(
       origin: 'reused',
     });
     try {
-      if (asPlanned) {
+      if (asPlanned && internals.recycleOnAttach !== true) {
         await Promise.all([rc.reset(), clientReady(rc.cluster, signal)]);
       } else {
         const recycled = await withTimeout(
@@ -218,11 +224,8 @@ async function attachToKept(
           Infinity,
           signal,
         );
-        log.event(
-          'attach',
-          'kept cluster was not as planned any more (failover, migration?): recycled it',
-          recycled.durationMs,
-        );
+        const why = asPlanned ? 'a pool member' : 'not as planned any more (failover, migration?)';
+        log.event('attach', `kept cluster was ${why}: recycled it`, recycled.durationMs);
         await clientReady(rc.cluster, signal);
       }
       return rc;

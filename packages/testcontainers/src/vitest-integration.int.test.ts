@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { removeKeptClusters } from './index';
@@ -10,6 +10,7 @@ jest.setTimeout(600_000);
 
 const ROOT = resolve(__dirname, '../../..');
 const SUITE = join(ROOT, 'packages/testcontainers/test/vitest-suite');
+const POOL_SUITE = join(ROOT, 'packages/testcontainers/test/vitest-pool-suite');
 const VITEST = join(ROOT, 'packages/testcontainers/node_modules/vitest/vitest.mjs');
 /** A run that has not ended after this long is killed: a hang guard, not a measure (four starts' own limit, startupTimeoutMs). */
 const RUN_TIMEOUT_MS = 240_000;
@@ -21,14 +22,18 @@ interface SuiteRun {
   output: string;
   files: { file: string; pid: number; cluster: string; shared: boolean; namespace: string }[];
   setupMs: number;
+  /** The pool suite's files: each one's pool cluster, the run's shared one, the pool's members and folder. */
+  poolFiles: { file: string; pid: number; cluster: string; shared: string; members: string[]; poolDir: string }[];
+  /** The pool suite: the first two files to hold a pool cluster, which held theirs at the same time. */
+  holding: { file: string; cluster: string }[];
 }
 
-/** Run the example suite in its own Vitest process (6 files, 2 forks), as a user would. */
-async function runSuite(env: Record<string, string> = {}): Promise<SuiteRun> {
+/** Run the example suite (or `cwd`'s) in its own Vitest process (6 files, 2 forks), as a user would. */
+async function runSuite(env: Record<string, string> = {}, cwd = SUITE): Promise<SuiteRun> {
   const reportDir = mkdtempSync(join(tmpdir(), 'rck-vitest-'));
   try {
     const { code, output } = await runProcess(process.execPath, [VITEST, 'run', '--config', 'vitest.config.mts'], {
-      cwd: SUITE,
+      cwd,
       env: { SUITE_REPORT_DIR: reportDir, NO_COLOR: '1', ...env },
       killAfterMs: RUN_TIMEOUT_MS,
     });
@@ -47,6 +52,8 @@ async function runSuite(env: Record<string, string> = {}): Promise<SuiteRun> {
       output,
       files: lines('files.jsonl') as unknown as SuiteRun['files'],
       setupMs: Number(lines('setup.jsonl')[0]?.['setupMs']),
+      poolFiles: lines('files.jsonl') as unknown as SuiteRun['poolFiles'],
+      holding: lines('holding.jsonl') as unknown as SuiteRun['holding'],
     };
   } finally {
     rmSync(reportDir, { recursive: true, force: true });
@@ -113,5 +120,27 @@ describe('Vitest integration (globalSetup + provide/inject + useRedisCluster / t
     expect(result.rerun).toEqual({ files: 6, failed: 0 });
     expect(result.keyAfterRerun).toBe(0);
     expect(await resourcesOfCluster(result.cluster)).toEqual({ containers: [], networks: [] });
+  });
+});
+
+describe('Vitest: the warm pool (pool: 2) for 4 isolated files on 2 forks', () => {
+  it('hands files running at the same time distinct pool clusters, each clean, and removes the pool at the end', async () => {
+    const run = await runSuite({ REDIS_CLUSTER_REUSE: '0' }, POOL_SUITE);
+    if (run.code !== 0 || !/Tests\s+4 passed \(4\)/.test(run.output)) {
+      throw new Error(`The pool suite failed (exit code ${run.code}):\n${run.output.slice(-4000)}`);
+    }
+    const files = run.poolFiles;
+    expect(files.map((f) => f.file).sort()).toEqual(['four', 'one', 'three', 'two']);
+    expect(new Set(files.map((f) => f.pid)).size).toBe(2);
+    const { shared, members, poolDir } = files[0]!;
+    expect(new Set([shared, ...members]).size).toBe(3);
+    for (const f of files) expect(members).toContain(f.cluster);
+    // The first two files held theirs at the same time (each waited for the other): distinct
+    // clusters, and each saw only its own key (asserted inside the files).
+    const [first, second] = run.holding;
+    expect(first!.cluster).not.toBe(second!.cluster);
+    for (const id of [shared, ...members])
+      expect(await resourcesOfCluster(id)).toEqual({ containers: [], networks: [] });
+    expect(existsSync(poolDir)).toBe(false);
   });
 });

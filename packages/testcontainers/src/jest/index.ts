@@ -7,6 +7,7 @@
  *   globalSetup: '@redis-cluster-kit/testcontainers/jest/global-setup',
  *   globalTeardown: '@redis-cluster-kit/testcontainers/jest/global-teardown',
  *   globals: { redisCluster: { masters: 3, replicas: 1 } },   // optional: the cluster's options
+ *   // globals: { redisCluster: { masters: 3, pool: 2 } },     // and 2 clusters ready for isolated files
  * ```
  *
  * a test file:
@@ -22,9 +23,11 @@
  */
 
 import { CONNECTION_ENV_VAR, parseConnectionInfo } from '../connect';
-import type { RedisClusterOptions } from '../options';
+import type { RunnerClusterOptions } from '../options';
 import { FileSession, type RedisClusterHandle, type UseRedisClusterOptions } from '../test-runner/file-session';
-import { RunCluster, runClusterOptions } from '../test-runner/run-cluster';
+import { parsePoolInfo, POOL_ENV_VAR } from '../test-runner/pool-claims';
+import type * as RunClusterModule from '../test-runner/run-cluster';
+import type { RunCluster } from '../test-runner/run-cluster';
 
 export { CONNECTION_ENV_VAR } from '../connect';
 export { namespaceFor, type RedisClusterHandle, type UseRedisClusterOptions } from '../test-runner/file-session';
@@ -37,19 +40,26 @@ type JestProjectConfig = { globals?: Record<string, unknown> } | undefined;
 
 /**
  * A globalSetup function that starts one cluster with `options` (merged over the project's
- * `globals.redisCluster`) and hands it to the workers through {@link CONNECTION_ENV_VAR}.
- * With `REDIS_CLUSTER_REUSE=1`, it attaches to the cluster the previous run kept.
+ * `globals.redisCluster`), and `pool` more for isolated files, and hands them to the workers
+ * through environment variables ({@link CONNECTION_ENV_VAR}). With `REDIS_CLUSTER_REUSE=1`, it
+ * attaches to the clusters the previous run kept.
  */
-export function createGlobalSetup(options: RedisClusterOptions = {}) {
+export function createGlobalSetup(options: RunnerClusterOptions = {}) {
   return async function globalSetup(
     _globalConfig?: JestGlobalConfig,
     projectConfig?: JestProjectConfig,
   ): Promise<void> {
+    // Loaded here, not at the top: a test file loads this module too, and only the globalSetup
+    // needs the runtimes and the Docker client that come with it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; this file is CommonJS
+    const { RunCluster, runClusterOptions } = require('../test-runner/run-cluster') as typeof RunClusterModule;
     const merged = runClusterOptions(projectConfig?.globals?.['redisCluster'], 'globals.redisCluster', options);
     const run = await RunCluster.start(merged);
     (globalThis as Record<string, unknown>)[GLOBAL_KEY] = run;
     // Workers start after globalSetup and inherit the environment.
     process.env[CONNECTION_ENV_VAR] = JSON.stringify(run.connectionInfo());
+    const pool = run.poolInfo();
+    if (pool !== undefined) process.env[POOL_ENV_VAR] = JSON.stringify(pool);
   };
 }
 
@@ -58,6 +68,7 @@ export async function globalTeardown(): Promise<void> {
   const run = (globalThis as Record<string, unknown>)[GLOBAL_KEY] as RunCluster | undefined;
   delete (globalThis as Record<string, unknown>)[GLOBAL_KEY];
   delete process.env[CONNECTION_ENV_VAR];
+  delete process.env[POOL_ENV_VAR];
   await run?.stop();
 }
 
@@ -78,16 +89,19 @@ function currentTestPath(): string {
 
 /**
  * Use a Redis Cluster in a test file: connects in beforeAll (to the run's cluster from
- * globalSetup, or starts one for the file), resets before each test when asked, closes in
- * afterAll. Call it at the top level of the file (or of a describe).
+ * globalSetup, to a pool cluster of its own with `isolated`, or starts one for the file),
+ * resets before each test when asked, closes in afterAll (a pool cluster is recycled there).
+ * Call it at the top level of the file (or of a describe).
  */
 export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClusterHandle {
   const session = new FileSession(options);
   beforeAll(() => {
     const info = process.env[CONNECTION_ENV_VAR];
-    return session.open(info === undefined || info === '' ? undefined : parseConnectionInfo(info), currentTestPath());
+    const shared = info === undefined || info === '' ? undefined : parseConnectionInfo(info);
+    return session.open({ shared, pool: parsePoolInfo(process.env[POOL_ENV_VAR]) }, currentTestPath());
   }, session.hookTimeoutMs);
   if (options.reset) beforeEach(() => session.reset());
-  afterAll(() => session.close());
+  // Recycling a pool cluster, or stopping a cluster of the file's own, may take longer than Jest's default timeout.
+  afterAll(() => session.close(), session.hookTimeoutMs);
   return session.handle;
 }

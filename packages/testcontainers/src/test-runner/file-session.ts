@@ -11,7 +11,7 @@ import type { Cluster, ClusterOptions } from 'ioredis';
 import type { HostPort, NatMapObject } from '../cluster/address-table';
 import type { EventRecording, RecordEventsOptions } from '../cluster/events';
 import type { Topology } from '../cluster/topology';
-import { connectToCluster } from '../connect';
+import { connectToCluster, connectWith } from '../connect';
 import type { FailoverResult } from '../faults/failover';
 import type { MigrationResult } from '../faults/migration';
 import type { PendingMigration } from '../faults/node-state';
@@ -22,8 +22,15 @@ import {
   type RedisClusterOptions,
   type WaitOptions,
 } from '../options';
-import { startRedisCluster } from '../start-redis-cluster';
+import type * as StartModule from '../start-redis-cluster';
 import type { ClusterConnectionInfo, ClusterNodeInfo, StartedRedisCluster } from '../started-redis-cluster';
+import { claimPoolMember, type ClusterPoolInfo, type PoolClaim } from './pool-claims';
+
+/** What the globalSetup made for the run, as a worker learns it: the shared cluster, and the pool. */
+export interface RunClusters {
+  shared: ClusterConnectionInfo | undefined;
+  pool: ClusterPoolInfo | undefined;
+}
 
 export interface UseRedisClusterOptions {
   /**
@@ -41,7 +48,18 @@ export interface UseRedisClusterOptions {
   namespace?: boolean;
   /** ioredis Cluster options for `cluster` and `createClient()`. */
   clusterOptions?: ClusterOptions;
-  /** Without the globalSetup, the file starts a cluster of its own with these options (stopped at the end of the file). */
+  /**
+   * The file needs a cluster of its own (faults that would disturb other files, FLUSHALL,
+   * CONFIG SET...). With a warm pool (the runner's `pool` option), the file claims a free pool
+   * cluster, waits for one while every one is claimed (up to most of the hook timeout, then a
+   * one-line error), and recycles it when it is done (`recycle()`: the next file gets it clean);
+   * nothing starts. Without a pool, the file starts a cluster of its own (`start`) as it does
+   * without the globalSetup. A pool cluster is owned by the globalSetup's process: Redis-level
+   * faults work on it (failover, migrateSlot), stopping or pausing its nodes does not.
+   * @default false
+   */
+  isolated?: boolean;
+  /** Without the globalSetup (or with `isolated` and no pool), the file starts a cluster of its own with these options (stopped at the end of the file). */
   start?: RedisClusterOptions;
   /** Timeout of the hook that connects or starts (Jest's and Vitest's beforeAll). @default 120000 (`DEFAULT_FIXTURE_OPTIONS.hookTimeoutMs`) */
   timeoutMs?: number;
@@ -61,9 +79,9 @@ export interface RedisClusterHandle {
   readonly startupNodes: HostPort[];
   /** Docker runtime: the network the nodes are on, for a container of yours to join (`StartedRedisCluster.network`); `undefined` on the process runtime. */
   readonly network: string | undefined;
-  /** True when the cluster is the run's shared one (from the globalSetup). */
+  /** True when the cluster is the run's shared one (from the globalSetup); false on a cluster of the file's own (a pool cluster, or one it started). */
   readonly shared: boolean;
-  /** The underlying cluster object (its stop() never removes a shared cluster). */
+  /** The underlying cluster object (its stop() never removes a shared or a pool cluster). */
   readonly redisCluster: StartedRedisCluster;
   /** Another ioredis Cluster (same namespace unless `options.keyPrefix` says otherwise), closed at the end of the file. */
   createClient(options?: ClusterOptions): Cluster;
@@ -122,6 +140,11 @@ export class FileSession {
   /** The file's own start while it runs: close() aborts it when the hook gave up (timed out) before it was done. */
   #starting: { controller: AbortController; promise: Promise<StartedRedisCluster> } | undefined;
   #opened: Promise<void> | undefined;
+  /** The pool member this file holds, from its claim to close(). */
+  #claim: PoolClaim | undefined;
+  #fromPool = false;
+  /** Aborts the wait for a free pool member when the file ends first. */
+  readonly #poolWait = new AbortController();
 
   constructor(options: UseRedisClusterOptions = {}) {
     this.#options = options;
@@ -134,17 +157,23 @@ export class FileSession {
   }
 
   /**
-   * Connect to the run's cluster (`shared`: its connection info from the globalSetup) or, when
-   * there is none, start one for the file. Once: a second call waits for the first.
+   * Connect to the run's cluster (its connection info from the globalSetup), claim a pool
+   * cluster (`isolated`) or, when there is neither, start one for the file. Once: a second call
+   * waits for the first.
    */
-  open(shared: ClusterConnectionInfo | undefined, testPath: string): Promise<void> {
-    this.#opened ??= this.#open(shared, testPath);
+  open(run: RunClusters, testPath: string): Promise<void> {
+    this.#opened ??= this.#open(run, testPath);
     return this.#opened;
   }
 
-  async #open(shared: ClusterConnectionInfo | undefined, testPath: string): Promise<void> {
-    const { clusterOptions } = this.#options;
+  async #open(run: RunClusters, testPath: string): Promise<void> {
+    const { clusterOptions, isolated = false } = this.#options;
     const state = this.#state;
+    if (isolated && run.pool !== undefined && run.pool.members.length > 0) {
+      this.#fromPool = true;
+      return this.#openFromPool(run.pool);
+    }
+    const shared = isolated ? undefined : run.shared;
     state.shared = shared !== undefined;
     let rc: StartedRedisCluster;
     if (shared !== undefined) {
@@ -154,7 +183,7 @@ export class FileSession {
       const controller = new AbortController();
       const own = this.#options.start?.signal;
       const signal = own === undefined ? controller.signal : AbortSignal.any([own, controller.signal]);
-      const promise = startRedisCluster({
+      const promise = loadStart().startRedisCluster({
         ...this.#options.start,
         ...(clusterOptions ? { clusterOptions } : {}),
         signal,
@@ -166,13 +195,55 @@ export class FileSession {
     state.cluster = state.namespace === '' ? rc.cluster : rc.createClient({ keyPrefix: state.namespace });
   }
 
+  /**
+   * Claim a free pool member (waiting while all are claimed) and connect to it; one whose last
+   * holder died or could not recycle it is recycled first. The wait leaves the rest of the hook
+   * timeout for the connection and that recycle (their own limits: connectTimeoutMs,
+   * faultTimeoutMs), and at least half of it for the wait.
+   */
+  async #openFromPool(pool: ClusterPoolInfo): Promise<void> {
+    const { connectTimeoutMs, faultTimeoutMs } = DEFAULT_FIXTURE_OPTIONS;
+    const waitMs = Math.max(this.hookTimeoutMs / 2, this.hookTimeoutMs - connectTimeoutMs - faultTimeoutMs);
+    const claim = await claimPoolMember(pool, { waitMs, signal: this.#poolWait.signal });
+    this.#claim = claim;
+    const { clusterOptions } = this.#options;
+    const rc = await connectWith(claim.info, clusterOptions === undefined ? {} : { clusterOptions }, true);
+    this.#state.rc = rc;
+    this.#state.cluster = rc.cluster;
+    if (claim.dirty) await rc.recycle();
+  }
+
   /** Empty this file's namespace (shared cluster) or the whole cluster (own cluster). */
   reset(): Promise<void> {
     return this.handle.reset();
   }
 
-  /** Close the clients; stop the file's own cluster (a shared one is left to the globalSetup). */
+  /**
+   * Give a pool member back: recycled (the next file gets it clean), then unclaimed; marked
+   * dirty when it could not be recycled (the next holder recycles it first), and the error thrown.
+   */
+  async #releaseClaim(claim: PoolClaim): Promise<void> {
+    this.#claim = undefined;
+    const rc = this.#state.rc;
+    let failure: Error | undefined;
+    try {
+      if (rc !== undefined) await rc.recycle();
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+    }
+    await rc?.stop();
+    await claim.release(rc === undefined || failure !== undefined);
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Close the clients; stop the file's own cluster (a shared one is left to the globalSetup); recycle and give back a pool cluster. */
   async close(): Promise<void> {
+    if (this.#fromPool) {
+      // A file whose beforeAll timed out while it waited for (or connected to) a pool member.
+      this.#poolWait.abort();
+      await this.#opened?.catch(() => undefined);
+      if (this.#claim !== undefined) return this.#releaseClaim(this.#claim);
+    }
     // The runners call afterAll even when beforeAll timed out while the cluster was still
     // starting: abort that start (it removes what it started), or it would end later with a
     // cluster no one stops.
@@ -187,6 +258,17 @@ export class FileSession {
     }
     await (this.#state.rc ?? late)?.stop();
   }
+}
+
+/**
+ * start-redis-cluster.ts, loaded only when a file starts a cluster of its own: with it come the
+ * runtimes and the Docker client (testcontainers, dockerode), most of the kit's load time, which
+ * a file on the run's shared cluster or on a pool cluster never needs; a runner loads the kit
+ * again for every test file.
+ */
+function loadStart(): typeof StartModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load (above); this file is CommonJS
+  return require('../start-redis-cluster') as typeof StartModule;
 }
 
 function need<T>(value: T | undefined, what: string): T {

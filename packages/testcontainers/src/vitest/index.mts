@@ -18,17 +18,23 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, inject, test, type TestAPI } from 'vitest';
 import type { ClusterConnectionInfo } from '../started-redis-cluster.js';
-import { FileSession, type RedisClusterHandle, type UseRedisClusterOptions } from '../test-runner/file-session.js';
+import {
+  FileSession,
+  type RedisClusterHandle,
+  type RunClusters,
+  type UseRedisClusterOptions,
+} from '../test-runner/file-session.js';
+import { parsePoolInfo } from '../test-runner/pool-claims.js';
 import './provided-context.mjs';
 
 export { createGlobalSetup } from './global-setup.mjs';
 export { namespaceFor, type RedisClusterHandle, type UseRedisClusterOptions } from '../test-runner/file-session.js';
 
-/** The run's cluster when the kit's globalSetup started one, else undefined (the file starts its own). */
-function runCluster(): ClusterConnectionInfo | undefined {
-  // Without the globalSetup nothing is provided: inject() answers undefined.
-  const info: ClusterConnectionInfo | undefined = inject('redisCluster');
-  return info;
+/** The run's cluster and pool when the kit's globalSetup started them, else undefined (the file starts its own). */
+function runCluster(): RunClusters {
+  // Without the globalSetup (or a pool) nothing is provided: inject() answers undefined.
+  const shared: ClusterConnectionInfo | undefined = inject('redisCluster');
+  return { shared, pool: parsePoolInfo(inject('redisClusterPool')) };
 }
 
 /** The test file running now (Vitest sets it before the file's hooks and fixtures run). */
@@ -41,14 +47,14 @@ function currentTestPath(): string {
 
 /**
  * Use a Redis Cluster in a test file: connects in beforeAll (to the run's cluster from the
- * globalSetup, or starts one for the file), resets before each test when asked, closes in
- * afterAll. Call it at the top level of the file (or of a describe).
+ * globalSetup, to a pool cluster of its own with `isolated`, or starts one for the file),
+ * resets before each test when asked, closes in afterAll (a pool cluster is recycled there). Call it at the top level of the file (or of a describe).
  */
 export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClusterHandle {
   const session = new FileSession(options);
   beforeAll(() => session.open(runCluster(), currentTestPath()), session.hookTimeoutMs);
   if (options.reset) beforeEach(() => session.reset());
-  // Stopping a cluster of the file's own may take longer than Vitest's default hook timeout.
+  // Recycling a pool cluster, or stopping a cluster of the file's own, may take longer than Vitest's default hook timeout.
   afterAll(() => session.close(), session.hookTimeoutMs);
   return session.handle;
 }

@@ -62,11 +62,22 @@ export async function findKeptClusters(
   return { complete, broken };
 }
 
-/** Remove kept clusters: those with this reuse key, or every kept cluster of the daemon. */
+/**
+ * Remove kept clusters: those with this reuse key (and the test runners' pool members kept with
+ * it, whose key is `<key>.pool<i>`), or every kept cluster of the daemon.
+ */
 export async function removeKeptClusters(client: ContainerRuntimeClient, key?: string): Promise<number> {
-  const label = key === undefined ? LABELS.reuse : `${LABELS.reuse}=${key}`;
-  const listed = await dockerode(client).listContainers({ all: true, filters: JSON.stringify({ label: [label] }) });
-  const clusters = new Set(listed.map((c) => c.Labels[LABELS.cluster]).filter((id): id is string => id !== undefined));
+  const listed = await dockerode(client).listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [LABELS.reuse] }),
+  });
+  const mine = (value: string | undefined) => key === undefined || value === key || value?.startsWith(`${key}.`);
+  const clusters = new Set(
+    listed
+      .filter((c) => mine(c.Labels[LABELS.reuse]))
+      .map((c) => c.Labels[LABELS.cluster])
+      .filter((id): id is string => id !== undefined),
+  );
   await Promise.all([...clusters].map((id) => removeCluster(client, id)));
   return clusters.size;
 }

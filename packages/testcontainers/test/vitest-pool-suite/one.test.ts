@@ -1,0 +1,3 @@
+import { isolatedFile } from './pool-file.js';
+
+isolatedFile('one');

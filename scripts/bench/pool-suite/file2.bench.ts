@@ -1,0 +1,3 @@
+import { isolatedFile } from './isolated-file';
+
+isolatedFile();
