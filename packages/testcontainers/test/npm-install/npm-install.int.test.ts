@@ -4,7 +4,8 @@
  * Jest suite with a `module: commonjs` tsconfig (moduleResolution node10) and one with
  * `nodenext`, a Vitest suite of 7 files on 2 forks, both from the README's config lines
  * (project/jest.config.js, project/vitest.config.mjs, checked against the README by
- * scripts/docs.test.ts), a plain ESM and a CommonJS script, and `npx redis-cluster-compose`.
+ * scripts/docs.test.ts), a typecheck of every entry point with moduleResolution bundler
+ * (project/bundler/entries.ts), a plain ESM and a CommonJS script, and `npx redis-cluster-compose`.
  * Every run of a project uses the same cluster options with REDIS_CLUSTER_REUSE=1, so the
  * project starts one cluster and the other runs attach to it.
  *
@@ -148,6 +149,11 @@ describe.each(IOREDIS_VERSIONS)('installed with npm beside the user’s ioredis 
     // The 6 files of test/vitest-suite (11 tests) and the README's test file.
     expect(output).toMatch(/Test Files\s+7 passed \(7\)/);
     expect(output).toMatch(/Tests\s+12 passed \(12\)/);
+  });
+
+  test('TypeScript with moduleResolution bundler: every entry point typed', async () => {
+    // bundler/entries.ts imports every entry and expects its types to refuse mistakes.
+    ok(await run('npx', ['tsc', '-p', 'tsconfig.bundler.json']), 'tsc with moduleResolution bundler');
   });
 
   test.each(['script.mjs', 'script.cjs'])('a plain %s script', async (script) => {
