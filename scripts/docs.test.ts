@@ -1,10 +1,11 @@
 /**
  * The docs in step with the code: every generated block is what `pnpm gen:docs` would write now,
  * every relative link and heading anchor of README.md and docs/*.md exists, and so does every
- * repository path they name.
+ * repository path they name; the Jest and Vitest lines of README.md and docs/testing.md are the
+ * files the npm-install proof runs.
  */
 import { readFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { DEFAULT_PLAN_OPTIONS } from '@redis-cluster-kit/plan';
 import {
   docFiles,
@@ -73,7 +74,43 @@ describe('the docs', () => {
   });
 });
 
+/** The user's project that the npm-install proof (packages/testcontainers/test/npm-install) installs and runs. */
+const PROOF_PROJECT = join(ROOT, 'packages/testcontainers/test/npm-install/project');
+/** The README's lines that the proof runs: its Jest and Vitest configs and test files, as they are. */
+const PROOF_FILES = ['jest.config.js', 'vitest.config.mjs', 'jest/readme.test.ts', 'vitest/readme.test.ts'];
+
+/** Code without its comment-only lines (a file's name, where it comes from), trailing spaces and blank ends. */
+function codeLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => !/^\s*\/\//.test(line))
+    .join('\n')
+    .trim();
+}
+
+/** The fenced code blocks of a Markdown page, as codeLines(). */
+function codeBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```[\w-]*\n([\s\S]*?)^```$/gm)].map((m) => codeLines(m[1]!));
+}
+
+describe.each(['README.md', 'docs/testing.md'])("%s's Jest and Vitest lines", (page) => {
+  const blocks = codeBlocks(readFileSync(join(ROOT, page), 'utf8'));
+
+  it.each(PROOF_FILES)('hold %s of the npm-install proof, word for word', (file) => {
+    expect(blocks).toContain(codeLines(readFileSync(join(PROOF_PROJECT, file), 'utf8')));
+  });
+});
+
 describe('what the docs check reads', () => {
+  it('compares code blocks with files without their comment-only lines', () => {
+    const md = ['Text', '```js', '// jest.config.js', 'module.exports = {}; // kept  ', '```', '```', 'b', '```'].join(
+      '\n',
+    );
+    expect(codeBlocks(md)).toEqual(['module.exports = {}; // kept', 'b']);
+    expect(codeLines('// from the README\n\nmodule.exports = {}; // kept\n')).toBe('module.exports = {}; // kept');
+  });
+
   it('replaces only the body between the markers', () => {
     const text = 'a\n<!-- x:start note -->\nold\n<!-- x:end -->\nb\n';
     expect(replaceSection(text, 'x', 'new')).toBe('a\n<!-- x:start note -->\nnew\n<!-- x:end -->\nb\n');

@@ -20,7 +20,7 @@ const SUITE_OPTIONS = { masters: 3, replicas: 1, namePrefix: 'vsuite' };
 interface SuiteRun {
   code: number | null;
   output: string;
-  files: { file: string; pid: number; cluster: string; shared: boolean; namespace: string }[];
+  files: { file: string; pid: number; cluster: string; shared: boolean; namespace: string; network?: string }[];
   setupMs: number;
   /** The pool suite's files: each one's pool cluster, the run's shared one, the pool's members and folder. */
   poolFiles: { file: string; pid: number; cluster: string; shared: string; members: string[]; poolDir: string }[];
@@ -80,6 +80,8 @@ describe('Vitest integration (globalSetup + provide/inject + useRedisCluster / t
     expect(clusters.size).toBe(1);
     expect(run.files.every((f) => f.shared)).toBe(true);
     expect(new Set(run.files.map((f) => f.namespace)).size).toBe(6);
+    // Every worker knows the cluster's network, for a container of its own to join.
+    expect(run.files.map((f) => f.network)).toEqual(run.files.map(() => `redis-cluster-kit-${[...clusters][0]!}`));
     expect(await resourcesOfCluster([...clusters][0]!)).toEqual({ containers: [], networks: [] });
   });
 
@@ -91,6 +93,7 @@ describe('Vitest integration (globalSetup + provide/inject + useRedisCluster / t
     const second = await runSuite({ REDIS_CLUSTER_REUSE: '1' });
     expectPassed(second);
     expect(second.files[0]!.cluster).toBe(first.files[0]!.cluster);
+    expect(second.files[0]!.network).toBe(`redis-cluster-kit-${first.files[0]!.cluster}`);
     // It attached: the same containers, none started again, none added (how fast: `pnpm bench --only reuse`).
     expect(await resourcesOfCluster(first.files[0]!.cluster)).toEqual(kept);
     console.log(

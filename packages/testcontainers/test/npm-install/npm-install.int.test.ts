@@ -2,9 +2,12 @@
  * The packages the way npm users meet them: `pnpm pack` of the three packages, `npm install` of
  * the tarballs into fresh projects that already have their own ioredis (5 and 6), and there a
  * Jest suite with a `module: commonjs` tsconfig (moduleResolution node10) and one with
- * `nodenext`, a Vitest suite of 6 files on 2 forks, a plain ESM and a CommonJS script, and
- * `npx redis-cluster-compose`. Every run of a project uses the same cluster options with
- * REDIS_CLUSTER_REUSE=1, so the project starts one cluster and the other runs attach to it.
+ * `nodenext`, a Vitest suite of 7 files on 2 forks, both from the README's config lines
+ * (project/jest.config.js, project/vitest.config.mjs, checked against the README by
+ * scripts/docs.test.ts), a typecheck of every entry point with moduleResolution bundler
+ * (project/bundler/entries.ts), a plain ESM and a CommonJS script, and `npx redis-cluster-compose`.
+ * Every run of a project uses the same cluster options with REDIS_CLUSTER_REUSE=1, so the
+ * project starts one cluster and the other runs attach to it.
  *
  * npm downloads into a cache of its own (RCK_NPM_CACHE, default .cache/npm at the repository's
  * root), and installs with --prefer-offline: once the cache holds the pinned versions, installs
@@ -137,12 +140,20 @@ describe.each(IOREDIS_VERSIONS)('installed with npm beside the user’s ioredis 
 
   test.each(['node10', 'nodenext'])('Jest + ts-jest with a %s tsconfig: a shared cluster', async (resolution) => {
     const output = ok(await run('npx', ['jest', '--config', `jest.${resolution}.config.js`, '--ci']), 'jest');
-    expect(output).toMatch(/Tests:\s+2 passed, 2 total/);
+    // first, second and the README's test file.
+    expect(output).toMatch(/Tests:\s+3 passed, 3 total/);
   });
 
-  test('Vitest: 6 files on 2 forks sharing one cluster', async () => {
-    const output = ok(await run('npx', ['vitest', 'run']), 'vitest');
-    expect(output).toMatch(/Tests\s+11 passed \(11\)/);
+  test('Vitest: 7 files on 2 forks sharing one cluster', async () => {
+    const output = ok(await run('npx', ['vitest', 'run', '--config', 'vitest.proof.config.mjs']), 'vitest');
+    // The 6 files of test/vitest-suite (11 tests) and the README's test file.
+    expect(output).toMatch(/Test Files\s+7 passed \(7\)/);
+    expect(output).toMatch(/Tests\s+12 passed \(12\)/);
+  });
+
+  test('TypeScript with moduleResolution bundler: every entry point typed', async () => {
+    // bundler/entries.ts imports every entry and expects its types to refuse mistakes.
+    ok(await run('npx', ['tsc', '-p', 'tsconfig.bundler.json']), 'tsc with moduleResolution bundler');
   });
 
   test.each(['script.mjs', 'script.cjs'])('a plain %s script', async (script) => {

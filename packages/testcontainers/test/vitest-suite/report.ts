@@ -12,6 +12,7 @@ export function report(file: string, redis: RedisClusterHandle): void {
     cluster: redis.redisCluster.id,
     shared: redis.shared,
     namespace: redis.namespace,
+    network: redis.network,
   };
   appendFileSync(join(dir, 'files.jsonl'), `${JSON.stringify(line)}\n`);
 }

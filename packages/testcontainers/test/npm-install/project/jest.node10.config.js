@@ -1,9 +1,12 @@
-// A user's jest.config with a node10 tsconfig: the README's lines, nothing more.
+// A user's Jest project with a node10 tsconfig: the README's jest.config.js as it is, plus where this
+// project keeps its tests, ts-jest with its tsconfig, and a name prefix of the proof's own (so that
+// removing what reuse kept touches only the proof's cluster).
+const readme = require('./jest.config.js');
+
 module.exports = {
+  ...readme,
   testEnvironment: 'node',
   testMatch: ['<rootDir>/jest/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.node10.json' }] },
-  globalSetup: '@redis-cluster-kit/testcontainers/jest/global-setup',
-  globalTeardown: '@redis-cluster-kit/testcontainers/jest/global-teardown',
-  globals: { redisCluster: { masters: 3, replicas: 0, namePrefix: 'npm-proof' } },
+  globals: { redisCluster: { ...readme.globals.redisCluster, namePrefix: 'npm-proof' } },
 };
