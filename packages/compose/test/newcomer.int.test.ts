@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { Redis } from 'ioredis';
+import type { ClusterJson } from '../src/targets/view';
 import { ComposeProject, composeTools, freeBasePort, imageUnderTest } from './compose-runner';
+import { LocalCluster, freeLocalBasePort } from './local-runner';
 
 jest.setTimeout(600_000);
 
@@ -78,6 +80,79 @@ function nextSteps(stdout: string): { label: string; command?: string; text?: st
   return steps;
 }
 
+/** Runs what a README or an output shows, as shown, against a running cluster; keeps what it ran. */
+class Shown {
+  readonly ran: string[] = [];
+  snippets = 0;
+  /** A key for each master's slots, so that the commands go through redirects. */
+  keys: string[] = [];
+
+  async findKeys(plan: ClusterJson['plan']): Promise<void> {
+    const probe = new Redis({ host: '127.0.0.1', port: plan.nodes[0]!.port });
+    try {
+      for (const m of plan.nodes.filter((n) => n.role === 'master')) {
+        for (let i = 0; ; i++) {
+          const slot = (await probe.call('CLUSTER', 'KEYSLOT', `{n${i}}:k`)) as number;
+          if (slot >= m.slots!.start && slot <= m.slots!.end) {
+            this.keys.push(`{n${i}}:k`);
+            break;
+          }
+        }
+      }
+    } finally {
+      await probe.quit();
+    }
+  }
+
+  /** redis-cli as shown (interactive): the commands a person would type, on its stdin. */
+  async redisCli(command: string, cwd: string, tag: string): Promise<void> {
+    const input = this.keys.map((k) => `SET ${k} ${tag}\nGET ${k}\n`).join('');
+    const r = await ok(command, { cwd, input });
+    for (const k of this.keys)
+      expect([command, k, r.stdout]).toEqual([command, k, expect.stringContaining(`OK\n${tag}\n`)]);
+    // Redirects were followed (the keys are spread over every master).
+    expect(r.stdout).toContain('-> Redirected to slot');
+    this.ran.push(command);
+  }
+
+  /**
+   * A JavaScript snippet as shown, inside an async function (what an app around it would be),
+   * then this test's own use of the `cluster` it made: a write and a read on every master.
+   */
+  async snippet(code: string, cwd: string, tag: string): Promise<void> {
+    const check = this.keys
+      .map(
+        (k) =>
+          `await cluster.set('${k}', '${tag}'); if ((await cluster.get('${k}')) !== '${tag}') throw new Error('${k}');`,
+      )
+      .join('\n');
+    const script = `(async () => {\n${code}\n${check}\nconsole.log('snippet ok');\nawait (typeof cluster.close === 'function' ? cluster.close() : cluster.quit());\nprocess.exit(0);\n})().catch((e) => { console.error(e); process.exit(1); });\n`;
+    const r = await ok('', { cwd, input: script, program: [process.execPath, '-'] });
+    expect(r.stdout).toContain('snippet ok');
+    this.ran.push(code.split('\n').find((l) => l.trim() !== '' && !l.startsWith('//')) ?? code);
+    this.snippets++;
+  }
+}
+
+/** The rows of a NODE ROLE SLOTS PORT STATE table in `out` (columns two spaces or more apart). */
+function tableRows(out: string, count: number): string[][] {
+  const lines = out.split('\n');
+  const header = lines.findIndex((l) => /^NODE +ROLE +SLOTS +PORT +STATE$/.test(l));
+  expect(header).toBeGreaterThanOrEqual(0);
+  return lines.slice(header + 1, header + 1 + count).map((l) => l.trim().split(/ {2,}/));
+}
+
+/** The plan's nodes as such a table says them when the cluster is as planned; `state` for every node. */
+function plannedRows(plan: ClusterJson['plan'], state: string | ((n: string) => unknown)): unknown[][] {
+  return plan.nodes.map((n) => [
+    n.name,
+    n.master ? `replica of ${n.master}` : 'master',
+    n.slots ? `${n.slots.start}-${n.slots.end}` : '-',
+    String(n.port),
+    typeof state === 'string' ? state : state(n.name),
+  ]);
+}
+
 describe('what a newcomer is shown (quickstart.sh, the generated README) works, as shown', () => {
   const p = new ComposeProject(v2 ?? tools[0]!, image, { folderIsProject: true });
   afterAll(async () => {
@@ -104,73 +179,17 @@ describe('what a newcomer is shown (quickstart.sh, the generated README) works, 
     }
 
     // The live table: every node as planned, cluster_state:ok.
-    const header = out.split('\n').findIndex((l) => /^NODE +ROLE +SLOTS +PORT +STATE$/.test(l));
-    expect(header).toBeGreaterThan(0);
-    const rows = out
-      .split('\n')
-      .slice(header + 1, header + 1 + plan.nodes.length)
-      .map((l) => l.split(/ {2,}/));
-    expect(rows).toEqual(
-      plan.nodes.map((n) => [
-        n.name,
-        n.master ? `replica of ${n.master}` : 'master',
-        n.slots ? `${n.slots.start}-${n.slots.end}` : '-',
-        String(n.port),
-        'cluster_state:ok',
-      ]),
-    );
+    expect(tableRows(out, plan.nodes.length)).toEqual(plannedRows(plan, 'cluster_state:ok'));
 
-    // A key for each master's slots, so that commands below go through redirects.
-    const probe = new Redis({ host: '127.0.0.1', port: plan.nodes[0]!.port });
-    const keys: string[] = [];
-    try {
-      for (const m of plan.nodes.filter((n) => n.role === 'master')) {
-        for (let i = 0; ; i++) {
-          const slot = (await probe.call('CLUSTER', 'KEYSLOT', `{n${i}}:k`)) as number;
-          if (slot >= m.slots!.start && slot <= m.slots!.end) {
-            keys.push(`{n${i}}:k`);
-            break;
-          }
-        }
-      }
-    } finally {
-      await probe.quit();
-    }
-
-    const ran: string[] = [];
+    const shown = new Shown();
+    await shown.findKeys(plan);
     const deferred: { command: string; cwd: string }[] = [];
-    let snippets = 0;
-    // redis-cli as shown (interactive): the commands a person would type, on its stdin.
-    const redisCli = async (command: string, cwd: string, tag: string) => {
-      const input = keys.map((k) => `SET ${k} ${tag}\nGET ${k}\n`).join('');
-      const r = await ok(command, { cwd, input });
-      for (const k of keys)
-        expect([command, k, r.stdout]).toEqual([command, k, expect.stringContaining(`OK\n${tag}\n`)]);
-      // Redirects were followed (the keys are spread over every master).
-      expect(r.stdout).toContain('-> Redirected to slot');
-      ran.push(command);
-    };
-    // A JavaScript snippet as shown, inside an async function (what an app around it would be),
-    // then this test's own use of the `cluster` it made: a write and a read on every master.
-    const snippet = async (code: string, cwd: string, tag: string) => {
-      const check = keys
-        .map(
-          (k) =>
-            `await cluster.set('${k}', '${tag}'); if ((await cluster.get('${k}')) !== '${tag}') throw new Error('${k}');`,
-        )
-        .join('\n');
-      const script = `(async () => {\n${code}\n${check}\nconsole.log('snippet ok');\nawait (typeof cluster.close === 'function' ? cluster.close() : cluster.quit());\nprocess.exit(0);\n})().catch((e) => { console.error(e); process.exit(1); });\n`;
-      const r = await ok('', { cwd, input: script, program: [process.execPath, '-'] });
-      expect(r.stdout).toContain('snippet ok');
-      ran.push(code.split('\n')[0]!);
-      snippets++;
-    };
 
     // 1. The quickstart's output: the generator's "Start it:" line, then every "Next:" step.
     for (const line of out.split('\n').filter((l) => l.startsWith('Start it: '))) {
       const command = line.slice('Start it: '.length);
       await ok(command, { cwd: ROOT });
-      ran.push(command);
+      shown.ran.push(command);
     }
     for (const [i, step] of nextSteps(out).entries()) {
       const tag = `quickstart-${i}`;
@@ -179,9 +198,9 @@ describe('what a newcomer is shown (quickstart.sh, the generated README) works, 
         expect(step.label).toMatch(/^(details|password)$/);
         for (const path of step.text!.match(/\/\S+\.(json|md|env)\b/g) ?? [])
           expect([path, existsSync(path)]).toEqual([path, true]);
-      } else if (step.label.startsWith('redis-cli')) await redisCli(step.command, ROOT, tag);
+      } else if (step.label.startsWith('redis-cli')) await shown.redisCli(step.command, ROOT, tag);
       else if (step.label.startsWith('ioredis') || step.label.startsWith('node-redis'))
-        await snippet(step.command, ROOT, tag);
+        await shown.snippet(step.command, ROOT, tag);
       else if (step.label.startsWith('stop')) deferred.push({ command: step.command, cwd: ROOT });
       else throw new Error(`the quickstart shows "${step.label}: ${step.command}", which this test cannot run yet`);
     }
@@ -193,7 +212,7 @@ describe('what a newcomer is shown (quickstart.sh, the generated README) works, 
       const tag = `readme-${i}`;
       if (block.lang === 'mermaid') continue; // the picture
       if (block.lang === 'js') {
-        await snippet(block.text, p.dir, tag);
+        await shown.snippet(block.text, p.dir, tag);
         continue;
       }
       if (block.lang !== 'sh') throw new Error(`the README has a \`\`\`${block.lang} block this test cannot run yet`);
@@ -201,11 +220,11 @@ describe('what a newcomer is shown (quickstart.sh, the generated README) works, 
         const command = line.replace(/\s+#.*$/, '').trim();
         if (command === '') continue;
         if (/^docker(-compose| compose) .*\bdown\b/.test(command)) deferred.push({ command, cwd: p.dir });
-        else if (/\bredis-cli\b/.test(command)) await redisCli(command, p.dir, tag);
+        else if (/\bredis-cli\b/.test(command)) await shown.redisCli(command, p.dir, tag);
         else if (command.startsWith('docker-compose ')) {
           if (!v1) throw new Error(`the README shows \`${command}\` and docker-compose (v1) is missing here`);
           const r = await ok(command, { cwd: p.dir });
-          ran.push(command);
+          shown.ran.push(command);
           // `ps` as the README says to read it: every node "Up (healthy)", the init step "Up".
           // (v1 may recreate the containers v2 made: same volumes, so the same cluster, formed again.)
           if (/ ps\b/.test(command)) {
@@ -217,10 +236,10 @@ describe('what a newcomer is shown (quickstart.sh, the generated README) works, 
           // Regenerating with the same options changes nothing.
           const r = await ok(command, { cwd: ROOT });
           expect(r.stdout).toMatch(/ 0 created, 0 overwritten, \d+ unchanged/);
-          ran.push(command);
+          shown.ran.push(command);
         } else if (command.startsWith('docker compose ')) {
           await ok(command, { cwd: p.dir });
-          ran.push(command);
+          shown.ran.push(command);
         } else throw new Error(`the README shows \`${command}\`, which this test cannot run yet`);
       }
     }
@@ -234,13 +253,73 @@ describe('what a newcomer is shown (quickstart.sh, the generated README) works, 
     );
     for (const { command, cwd } of deferred) {
       await ok(command, { cwd });
-      ran.push(command);
+      shown.ran.push(command);
       const left = await p.leftovers();
       if (/down -v/.test(command)) expect(left).toEqual([]);
       else expect(await p.health()).toEqual({});
     }
-    console.log(`ran, as shown:\n  ${ran.join('\n  ')}`);
+    console.log(`ran, as shown:\n  ${shown.ran.join('\n  ')}`);
     // Both snippets of each (quickstart and README), and both ways of stopping.
-    expect(snippets).toBe(4);
+    expect(shown.snippets).toBe(4);
+  });
+});
+
+describe("the local target's README (cluster.sh, no Docker), as shown", () => {
+  const c = new LocalCluster();
+  afterAll(async () => {
+    expect(await c.destroy()).toEqual([]);
+  });
+
+  it('runs every command and snippet of its README against one 3x1', async () => {
+    // Generated as a newcomer does (pnpm gen:compose), so the README's Regenerate command is that one.
+    const base = await freeLocalBasePort(6);
+    await ok('', {
+      cwd: ROOT,
+      program: ['pnpm', '--silent', 'gen:compose', '--target', 'local', '--out', c.dir, '--base-port', String(base)],
+    });
+    c.cluster = JSON.parse(readFileSync(join(c.dir, 'cluster.json'), 'utf8')) as ClusterJson;
+    const plan = c.cluster.plan;
+    const shown = new Shown();
+    const deferred: string[] = [];
+    const readme = readFileSync(join(c.dir, 'README.md'), 'utf8');
+    for (const [i, block] of readmeBlocks(readme).entries()) {
+      const tag = `local-${i}`;
+      if (block.lang === 'mermaid') continue;
+      if (block.lang === 'js') {
+        await shown.snippet(block.text, c.dir, tag);
+        continue;
+      }
+      if (block.lang !== 'sh') throw new Error(`the README has a \`\`\`${block.lang} block this test cannot run yet`);
+      for (const line of block.text.split('\n')) {
+        const command = line.replace(/\s+#.*$/, '').trim();
+        if (command === '') continue;
+        if (/^sh cluster\.sh (stop|clean)$/.test(command)) deferred.push(command);
+        else if (/^sh cluster\.sh \w+$/.test(command)) {
+          const r = await ok(command, { cwd: c.dir });
+          shown.ran.push(command);
+          if (command.endsWith(' up')) await shown.findKeys(plan);
+          if (command.endsWith(' status'))
+            expect(tableRows(r.stdout, plan.nodes.length)).toEqual(
+              plannedRows(plan, () => expect.stringMatching(/^cluster_state:ok, pid \d+$/)),
+            );
+        } else if (/^redis-cli\b/.test(command)) await shown.redisCli(command, c.dir, tag);
+        else if (command.startsWith('pnpm ')) {
+          // Regenerating with the same options while the nodes run changes nothing.
+          const r = await ok(command, { cwd: ROOT });
+          expect(r.stdout).toMatch(/ 0 created, 0 overwritten, \d+ unchanged/);
+          shown.ran.push(command);
+        } else throw new Error(`the README shows \`${command}\`, which this test cannot run yet`);
+      }
+    }
+    expect(deferred).toEqual(['sh cluster.sh stop', 'sh cluster.sh clean']);
+    for (const command of deferred) {
+      await ok(command, { cwd: c.dir });
+      shown.ran.push(command);
+      expect(c.servers()).toEqual([]);
+    }
+    // clean left only what the generator wrote.
+    expect(c.files().filter((f) => /(nodes\.conf|redis\.log|redis\.pid|appendonly)/.test(f))).toEqual([]);
+    console.log(`ran, as shown (local):\n  ${shown.ran.join('\n  ')}`);
+    expect(shown.snippets).toBe(1);
   });
 });
