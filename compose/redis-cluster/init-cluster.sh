@@ -126,9 +126,23 @@ discover() {
   [ "${#id}" -eq 40 ] || fail "CLUSTER MYID on $1:$2 answered: $id"
 }
 
-# add_slots NAME PORT FIRST LAST EPOCH: give a fresh master its slot range and config epoch.
+# try_slots NAME PORT FIRST LAST EPOCH: if the master answers now (one try, no wait), give it
+# its slot range and config epoch while it is fresh (see add_slots) and return 0; else return 1.
+try_slots() {
+  r=$(printf 'PING\nCLUSTER INFO\n' | redis-cli -h "$1" -p "$2" 2>&1)
+  case "$r" in
+    PONG"$NL"*) r=${r#PONG"$NL"} ;;
+    *NOAUTH* | *WRONGPASS*) fail "$1:$2 refuses the password: $r" ;;
+    *) return 1 ;;
+  esac
+  NAP_HOST=$1
+  NAP_PORT=$2
+  add_slots "$@"
+}
+
+# add_slots NAME PORT FIRST LAST EPOCH: give a fresh master its slot range and config epoch
+# (r: its CLUSTER INFO).
 add_slots() {
-  await "$1" "$2" "CLUSTER INFO$NL"
   s=$r
   assigned=$(field cluster_slots_assigned "$s") || fail "CLUSTER INFO on $1:$2 answered: $s"
   if [ "$assigned" = 0 ]; then
@@ -281,6 +295,30 @@ check() {
 
 # --- the plan -------------------------------------------------------------------------------
 
+# Every master gets its slots as soon as it answers, in the order they come up (not the plan's:
+# a master that gets its slots more than 2 s after its start serves only a node timeout later,
+# so one that started early must not wait behind one that starts late).
+slots_all() {
+  tick
+  slots_deadline=$((NOW + PING_TIMEOUT))
+  while :; do
+    left=
+    if [ -z "${slots1:-}" ]; then
+      if try_slots redis-node-1 7101 0 5460 1; then slots1=given; else left="$left redis-node-1:7101"; fi
+    fi
+    if [ -z "${slots2:-}" ]; then
+      if try_slots redis-node-2 7102 5461 10922 2; then slots2=given; else left="$left redis-node-2:7102"; fi
+    fi
+    if [ -z "${slots3:-}" ]; then
+      if try_slots redis-node-3 7103 10923 16383 3; then slots3=given; else left="$left redis-node-3:7103"; fi
+    fi
+    [ -z "$left" ] && return 0
+    tick
+    [ "$NOW" -lt "$slots_deadline" ] || fail "masters not answering PING after ${PING_TIMEOUT} s (name:port):$left; see their logs"
+    nap
+  done
+}
+
 # Wait for every node; learn its current IP (and the node id of a master that replicas follow).
 discover_all() {
   discover redis-node-1 7101
@@ -343,9 +381,7 @@ check_all() {
 FORMED=before
 # Slots first: a master turns ok only a node timeout after it got its slots (Redis's rejoin
 # delay, since a master without slots counts as a minority), so start that clock early.
-add_slots redis-node-1 7101 0 5460 1
-add_slots redis-node-2 7102 5461 10922 2
-add_slots redis-node-3 7103 10923 16383 3
+slots_all
 discover_all
 meet_all
 replicate_all
