@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `compose up` that returns only when the cluster is usable, with Compose v2 or v1, then says
-# in a few lines how to connect and how to stop.
+# the live cluster as a table and, in a few lines, how to connect and how to stop.
+# Long steps say what runs and for how long (scripts/lib-progress.sh).
 # v2: `docker compose up -d --wait` (node healthchecks pass only once the cluster is usable).
 # v1.29 has no --wait: `up -d`, then poll every node's health with one `docker inspect` per
 # poll (bounded, no fixed sleep as readiness); fails at once when the init step exits.
@@ -21,6 +22,10 @@ esac
 }
 dir=$(dirname "$file")
 started=$SECONDS
+here=$(cd "$(dirname "$0")" && pwd)
+PROGRESS_PREFIX="[compose-up]"
+# shellcheck source=scripts/lib-progress.sh
+source "$here/lib-progress.sh"
 
 tool=${COMPOSE_UP_TOOL:-}
 case "$tool" in
@@ -33,12 +38,12 @@ case "$tool" in
 esac
 if [ "$tool" = v2 ]; then
   compose=(docker compose -f "$file")
-  echo "[compose-up] docker compose up -d --wait (every node healthy = cluster usable)" >&2
-  "${compose[@]}" up -d --wait --wait-timeout "$timeout_s"
+  step "docker compose up -d --wait (returns when every node is healthy: the cluster is usable)" \
+    "${compose[@]}" up -d --wait --wait-timeout "$timeout_s"
 else
   compose=(docker-compose -f "$file")
-  echo "[compose-up] docker-compose up -d, then wait until every node is healthy (cluster usable)" >&2
-  "${compose[@]}" up -d
+  step "docker-compose up -d" "${compose[@]}" up -d
+  echo "[compose-up] waiting until every node is healthy (the cluster is usable) ..." >&2
   mapfile -t ids < <("${compose[@]}" ps -q)
   deadline=$((SECONDS + timeout_s))
   last_report=$SECONDS
@@ -72,34 +77,5 @@ else
   done
 fi
 
-# What a person needs next, from the cluster.json beside compose.yaml.
-node - "$dir" "${compose[*]}" "$((SECONDS - started))" <<'EOF'
-const [dir, compose, seconds] = process.argv.slice(2);
-const path = require('node:path');
-const json = path.join(dir, 'cluster.json');
-const { plan } = require(path.resolve(json));
-const first = plan.nodes[0];
-const requirePath = path.isAbsolute(json) ? json : `./${json}`;
-const masters = plan.nodes.filter((n) => n.role === 'master').length;
-const lines = [
-  `Redis Cluster is up and usable (${masters} masters, ${plan.nodes.length} nodes, ${seconds} s). Next:`,
-];
-if (plan.options.announce === 'loopback') {
-  lines.push(`  redis-cli (host):   redis-cli -c -p ${first.port}`);
-} else {
-  lines.push(
-    `  redis-cli (in the Compose network): ${compose} exec ${first.name} redis-cli -c -p ${first.port}`,
-    `    (host redis-cli -c cannot follow redirects to node names: generate with --announce loopback for that)`,
-  );
-}
-lines.push(
-  `  ioredis (host):     const { startupNodes, natMap } = require('${requirePath}'); new Cluster(startupNodes, { natMap })`,
-  `  node-redis (host):  createCluster({ rootNodes: startupNodes.map(({ host, port }) => ({ url: \`redis://\${host}:\${port}\` })), nodeAddressMap: natMap })`,
-  ...(plan.options.auth
-    ? [`  password:           the value of REDIS_PASSWORD in ${path.join(dir, '.env')} (clients: redisOptions: { password })`]
-    : []),
-  `  details:            ${json} (startupNodes, natMap, the plan); ${path.join(dir, 'README.md')}`,
-  `  stop:               ${compose} down      (down -v also deletes the data)`,
-);
-console.log(lines.join('\n'));
-EOF
+# The live cluster as a table, then what a person needs next (scripts/compose-next.js).
+node "$here/compose-next.js" "$dir" "${compose[*]}" "$((SECONDS - started))"

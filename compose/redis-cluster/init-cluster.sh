@@ -126,9 +126,23 @@ discover() {
   [ "${#id}" -eq 40 ] || fail "CLUSTER MYID on $1:$2 answered: $id"
 }
 
-# add_slots NAME PORT FIRST LAST EPOCH: give a fresh master its slot range and config epoch.
+# try_slots NAME PORT FIRST LAST EPOCH: if the master answers now (one try, no wait), give it
+# its slot range and config epoch while it is fresh (see add_slots) and return 0; else return 1.
+try_slots() {
+  r=$(printf 'PING\nCLUSTER INFO\n' | redis-cli -h "$1" -p "$2" 2>&1)
+  case "$r" in
+    PONG"$NL"*) r=${r#PONG"$NL"} ;;
+    *NOAUTH* | *WRONGPASS*) fail "$1:$2 refuses the password: $r" ;;
+    *) return 1 ;;
+  esac
+  NAP_HOST=$1
+  NAP_PORT=$2
+  add_slots "$@"
+}
+
+# add_slots NAME PORT FIRST LAST EPOCH: give a fresh master its slot range and config epoch
+# (r: its CLUSTER INFO).
 add_slots() {
-  await "$1" "$2" "CLUSTER INFO$NL"
   s=$r
   assigned=$(field cluster_slots_assigned "$s") || fail "CLUSTER INFO on $1:$2 answered: $s"
   if [ "$assigned" = 0 ]; then
@@ -164,6 +178,20 @@ meet_each() {
 $r
 END
   done
+}
+
+# share_from IP PORT "IP PORT BUS"...: the node at IP:PORT sends each node a MEET, in one
+# redis-cli call. What it answers does not matter: the wait that follows checks the nodes.
+share_from() {
+  from_ip=$1
+  from_port=$2
+  shift 2
+  cmds=
+  for b in "$@"; do
+    cmds="${cmds}CLUSTER MEET $b$NL"
+  done
+  printf '%s' "$cmds" | redis-cli -h "$from_ip" -p "$from_port" >/dev/null 2>&1
+  return 0
 }
 
 # myself NAME IP PORT: print the node's own line of CLUSTER NODES.
@@ -267,6 +295,30 @@ check() {
 
 # --- the plan -------------------------------------------------------------------------------
 
+# Every master gets its slots as soon as it answers, in the order they come up (not the plan's:
+# a master that gets its slots more than 2 s after its start serves only a node timeout later,
+# so one that started early must not wait behind one that starts late).
+slots_all() {
+  tick
+  slots_deadline=$((NOW + PING_TIMEOUT))
+  while :; do
+    left=
+    if [ -z "${slots1:-}" ]; then
+      if try_slots redis-node-1 7101 0 5460 1; then slots1=given; else left="$left redis-node-1:7101"; fi
+    fi
+    if [ -z "${slots2:-}" ]; then
+      if try_slots redis-node-2 7102 5461 10922 2; then slots2=given; else left="$left redis-node-2:7102"; fi
+    fi
+    if [ -z "${slots3:-}" ]; then
+      if try_slots redis-node-3 7103 10923 16383 3; then slots3=given; else left="$left redis-node-3:7103"; fi
+    fi
+    [ -z "$left" ] && return 0
+    tick
+    [ "$NOW" -lt "$slots_deadline" ] || fail "masters not answering PING after ${PING_TIMEOUT} s (name:port):$left; see their logs"
+    nap
+  done
+}
+
 # Wait for every node; learn its current IP (and the node id of a master that replicas follow).
 discover_all() {
   discover redis-node-1 7101
@@ -305,6 +357,17 @@ replicate_all() {
   :
 }
 
+# Every master sends every other node a MEET now, one redis-cli call per master. A node learns a
+# master's slots from the master's messages once their handshake is done, and the next message
+# comes only every cluster-node-timeout / 2 (2.5 s with the default 5 s): until then the node
+# says cluster_state:fail. A MEET from a node it knows carries the slots at once (the handshake
+# entry it adds on the sender is dropped when the answer names a known node).
+share_slots() {
+  share_from "$ip1" 7101 "$ip2 7102 17102" "$ip3 7103 17103" "$ip4 7104 17104" "$ip5 7105 17105" "$ip6 7106 17106"
+  share_from "$ip2" 7102 "$ip1 7101 17101" "$ip3 7103 17103" "$ip4 7104 17104" "$ip5 7105 17105" "$ip6 7106 17106"
+  share_from "$ip3" 7103 "$ip1 7101 17101" "$ip2 7102 17102" "$ip4 7104 17104" "$ip5 7105 17105" "$ip6 7106 17106"
+}
+
 # Every node is usable.
 check_all() {
   check redis-node-1 "$ip1" 7101 master || return 1
@@ -318,9 +381,7 @@ check_all() {
 FORMED=before
 # Slots first: a master turns ok only a node timeout after it got its slots (Redis's rejoin
 # delay, since a master without slots counts as a minority), so start that clock early.
-add_slots redis-node-1 7101 0 5460 1
-add_slots redis-node-2 7102 5461 10922 2
-add_slots redis-node-3 7103 10923 16383 3
+slots_all
 discover_all
 meet_all
 replicate_all
@@ -329,7 +390,17 @@ tick
 # Its own deadline: the waits inside the loop (await, replicate) keep theirs.
 ready_deadline=$((NOW + READY_TIMEOUT))
 remeet=$((NOW + REMEET_EVERY))
+share_in=0
 until check_all; do
+  # A node that misses slots hears them from the masters now, not at their next ping (see
+  # share_slots); again every ~0.5 s (5 naps) while one still misses some.
+  if [ "$(field cluster_slots_assigned "$s")" != 16384 ]; then
+    if [ "$share_in" -le 0 ]; then
+      share_slots
+      share_in=5
+    fi
+    share_in=$((share_in - 1))
+  fi
   tick
   [ "$NOW" -lt "$ready_deadline" ] || fail "the cluster is not ok after ${READY_TIMEOUT} s: $why"
   if [ "$NOW" -ge "$remeet" ]; then

@@ -78,14 +78,29 @@ export async function freeBasePort(count: number): Promise<number> {
  */
 export class ComposeProject {
   readonly project = `rck-${process.pid}-${randomBytes(4).toString('hex')}`;
-  readonly dir = mkdtempSync(join(tmpdir(), 'rck-int-'));
+  /** The temp folder this project owns (removed by {@link destroy}). */
+  private readonly temp = mkdtempSync(join(tmpdir(), 'rck-int-'));
+  /** The output folder. */
+  readonly dir: string;
   readonly network = `${this.project}_default`;
   cluster!: ClusterJson;
 
+  /**
+   * `folderIsProject`: the output folder is named after the project (inside the temp folder), so
+   * that Compose commands run there without `-p`, as a user types them, use the project name.
+   */
   constructor(
     readonly tool: ComposeTool,
     readonly image: string,
-  ) {}
+    options: { folderIsProject?: boolean } = {},
+  ) {
+    this.dir = options.folderIsProject ? join(this.temp, this.project) : this.temp;
+  }
+
+  /** Read the output folder's cluster.json (after something else generated it). */
+  load(): void {
+    this.cluster = JSON.parse(readFileSync(join(this.dir, 'cluster.json'), 'utf8')) as ClusterJson;
+  }
 
   /** Generate with the real CLI (compiled bin); `env` adds to the environment, `stdin` is piped in. */
   generate(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): void {
@@ -96,7 +111,7 @@ export class ComposeProject {
       input: options.stdin ?? '',
     });
     if (r.status !== 0) throw new Error(`generator failed (${r.status}): ${r.stderr}`);
-    this.cluster = JSON.parse(readFileSync(join(this.dir, 'cluster.json'), 'utf8')) as ClusterJson;
+    this.load();
   }
 
   nodeNames(): string[] {
@@ -246,7 +261,7 @@ export class ComposeProject {
       await this.removeByLabel();
       if ((await this.leftovers()).length > 0) throw e;
     } finally {
-      rmSync(this.dir, { recursive: true, force: true });
+      rmSync(this.temp, { recursive: true, force: true });
     }
   }
 

@@ -2,7 +2,7 @@ import type { ClusterPlan } from '@redis-cluster-kit/plan';
 
 /**
  * The shared forming code (templates/partials/form-*.sh.hbs), as rendered into a script, forms
- * exactly the planned cluster: each master gets its slot range and epoch, each replica follows
+ * exactly the planned cluster: each master gets its slot range and epoch (as soon as it answers), each replica follows
  * its planned master, every node is discovered (a followed master's id kept), met and checked. Holds for the Compose target's
  * init-cluster.sh and the local target's cluster.sh alike.
  */
@@ -11,7 +11,7 @@ export function expectFormsPlan(plan: ClusterPlan, script: string): void {
   for (const shard of plan.shards) {
     const m = shard.master;
     expect(script).toContain(
-      `\nadd_slots ${m.name} ${m.port} ${shard.slots.start} ${shard.slots.end} ${shard.index + 1}\n`,
+      `\n      if try_slots ${m.name} ${m.port} ${shard.slots.start} ${shard.slots.end} ${shard.index + 1}; then slots${number(m.name)}=given;`,
     );
     for (const r of shard.replicas) {
       expect(script).toContain(
@@ -19,7 +19,10 @@ export function expectFormsPlan(plan: ClusterPlan, script: string): void {
       );
     }
   }
-  expect(script.match(/^add_slots /gm)).toHaveLength(plan.options.masters);
+  expect(script.match(/^ {6}if try_slots /gm)).toHaveLength(plan.options.masters);
+  // Every master that shares its slots reaches every other node.
+  expect(script.match(/^ {2}share_from /gm)).toHaveLength(plan.options.masters);
+  expect(script).toMatch(/\nslots_all\ndiscover_all\nmeet_all\nreplicate_all\n/);
   expect(script.match(/^ {2}replicate /gm) ?? []).toHaveLength(plan.options.masters * plan.options.replicas);
   for (const node of plan.nodes) {
     expect(script).toContain(`  discover ${node.name} ${node.port}\n`);

@@ -162,6 +162,21 @@ async function withCluster<T>(c: LocalCluster, fn: (cluster: Cluster) => Promise
   }
 }
 
+/** The rows of `cluster.sh status`'s table (after its header line NODE ROLE SLOTS PORT STATE). */
+function statusRows(stdout: string): { name: string; role: string; slots: string; port: string; state: string }[] {
+  const lines = stdout.split('\n');
+  const header = lines.findIndex((l) => /^NODE +ROLE +SLOTS +PORT +STATE$/.test(l));
+  expect(header).toBeGreaterThanOrEqual(0);
+  return lines
+    .slice(header + 1)
+    .filter((l) => !l.startsWith('cluster.sh:') && l !== '')
+    .map((l) => {
+      const m = /^(\S+) +(master|replica of \S+|-) +(\S+) +(\d+) +(.*)$/.exec(l);
+      if (!m) throw new Error(`not a status row: ${l}`);
+      return { name: m[1]!, role: m[2]!, slots: m[3]!, port: m[4]!, state: m[5]! };
+    });
+}
+
 const RUNTIME = /^\d+\/(nodes\.conf|redis\.log|redis\.pid|dump\.rdb|appendonlydir\/.*|temp-.*)$/;
 
 describe.each([
@@ -196,9 +211,18 @@ describe.each([
     const check = await c.ok('check');
     expect(check.stdout.split('\n').filter((l) => l.endsWith('(as planned)'))).toHaveLength(total);
     expect(check.stdout).toContain('cluster.sh: the cluster is usable');
+    // status: the live cluster as a table, the roles and slots as the nodes say, as planned here.
     const status = await c.ok('status');
     expect(status.stdout).toContain(`cluster.sh: ${total} of ${total} nodes run\n`);
-    expect(status.stdout.match(/: running, pid \d+, cluster_state:ok\n/g)).toHaveLength(total);
+    expect(statusRows(status.stdout)).toEqual(
+      c.cluster.plan.nodes.map((n) => ({
+        name: n.name,
+        role: n.master ? `replica of ${n.master}` : 'master',
+        slots: n.slots ? `${n.slots.start}-${n.slots.end}` : '-',
+        port: String(n.port),
+        state: expect.stringMatching(/^cluster_state:ok, pid \d+$/),
+      })),
+    );
 
     // Again: start is a no-op, form keeps the cluster (same ids, same data).
     const pids = c.pidFiles();
@@ -215,11 +239,10 @@ describe.each([
     expect(c.pidFiles()).toEqual([]);
     expect((await c.ok('stop')).stdout).toBe('cluster.sh: no node runs\n');
     const stopped = await c.run('status');
-    expect([stopped.code, stopped.stdout.split('\n').filter((l) => l.endsWith(': stopped'))]).toEqual([
-      3,
-      expect.any(Array),
-    ]);
-    expect(stopped.stdout.split('\n').filter((l) => l.endsWith(': stopped'))).toHaveLength(total);
+    expect(stopped.code).toBe(3);
+    expect(statusRows(stopped.stdout).map((r) => [r.name, r.role, r.state])).toEqual(
+      c.cluster.plan.nodes.map((n) => [n.name, '-', 'stopped']),
+    );
     const start = await c.ok('start');
     const form = await c.ok('form');
     console.log(

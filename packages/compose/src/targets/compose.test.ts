@@ -202,7 +202,7 @@ describe('renderFiles, other shapes', () => {
     );
     expect(json.natMap).toEqual({ 'redis-node-1:7101': { host: '127.0.0.1', port: 7101 } });
     expectInitFollowsPlan(plan, init);
-    expect(init).toContain('add_slots redis-node-1 7101 0 16383 1');
+    expect(init).toContain('if try_slots redis-node-1 7101 0 16383 1; then slots1=given;');
   });
 
   it('renders 5 masters x 2 replicas', () => {

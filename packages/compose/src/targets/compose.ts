@@ -11,7 +11,7 @@ import { NAMESPACE_FLAG, validateBind } from '../flags';
 import { COMPOSE_ENV_READER, ENV_FILE, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
-import { clusterJson, formingPlan, headerLine, planLine, type FormingView } from './view';
+import { clusterJson, clusterPicture, formingPlan, headerLine, planLine, type FormingView } from './view';
 
 /** Name of the one service that is not a node: it forms the cluster, then stays up idle. */
 export const INIT_SERVICE = 'redis-cluster-init';
@@ -110,7 +110,6 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     volume: `${n.name}-data`,
     dataMount: q(`${n.name}-data:/data`),
     healthcheck: seq(['CMD-SHELL', composeLiteral(healthcheckScript(plan, n))]),
-    serves: n.slots ? `${n.slots.start}-${n.slots.end}` : `replica of \`${n.masterName}\``,
     confLines: renderDirectives(nodeDirectives(plan, n)).split('\n'),
     description: `${planLine(n)}. Mounted read-only at ${CONF_PATH}; data and nodes.conf in /data.`,
   }));
@@ -124,6 +123,10 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     auth,
     bind,
     hostAddress: hostAddress(bind),
+    picture: clusterPicture(plan, {
+      title: `host port (${hostAddress(bind)})`,
+      of: (n) => `${hostAddress(bind)}:${n.port}`,
+    }),
     image: q(imageExpression),
     imageExpression,
     // With auth, redis-cli (healthchecks, init) authenticates through REDISCLI_AUTH.

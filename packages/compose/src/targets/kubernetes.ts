@@ -19,7 +19,7 @@ import { BIND_FLAG, validateNamespace } from '../flags';
 import { ENV_FILE, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
-import { formingPlan, headerLine, planLine, type FormingView } from './view';
+import { clusterPicture, formingPlan, headerLine, planLine, type FormingView } from './view';
 
 /** The one file of manifests, applied with `kubectl apply -f`. */
 export const MANIFESTS_FILE = 'kubernetes.yaml';
@@ -115,6 +115,8 @@ export function kubernetesViewModel(
     dataSize: DATA_VOLUME_SIZE,
     nodes,
     first: nodes[0]!,
+    // Inside the cluster, each node is reached at its pod's DNS name (the table below has them in full).
+    picture: clusterPicture(plan, { title: 'in-cluster address', of: (n) => `${n.name}:${n.port}` }),
     startupNodes: plan.shards.map((s) => `${podDnsName(plan, s.master, namespace)}:${s.master.port}`).join(','),
     ...formingPlan(plan),
     ...forming(plan, namespace),

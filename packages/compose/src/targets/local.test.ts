@@ -432,7 +432,10 @@ describe('cluster.sh against fake programs (no Redis needed)', () => {
     expect(run(['status'])).toEqual({
       status: 3,
       stdout:
-        'redis-node-1 127.0.0.1:7101: stopped\nredis-node-2 127.0.0.1:7102: stopped\ncluster.sh: 0 of 2 nodes run\n',
+        'NODE           ROLE                     SLOTS        PORT   STATE\n' +
+        'redis-node-1   -                        -            7101   stopped\n' +
+        'redis-node-2   -                        -            7102   stopped\n' +
+        'cluster.sh: 0 of 2 nodes run\n',
       stderr: '',
     });
     expect(run(['stop'])).toEqual({ status: 0, stdout: 'cluster.sh: no node runs\n', stderr: '' });

@@ -12,7 +12,7 @@ import { BIND_FLAG, NAMESPACE_FLAG } from '../flags';
 import { ENV_FILE, PASSWORD_ALLOWED, PASSWORD_CHARS_PATTERN, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
-import { clusterJson, formingPlan, headerLine, planLine, plannedRole, type FormingView } from './view';
+import { clusterJson, clusterPicture, formingPlan, headerLine, planLine, plannedRole, type FormingView } from './view';
 
 /** The only address local nodes listen on and announce: they are processes on this machine. */
 export const LOCAL_HOST = '127.0.0.1';
@@ -124,6 +124,8 @@ export function localViewModel(plan: ClusterPlan, settings: Pick<TargetSettings,
     passwordPattern: `*[!${PASSWORD_CHARS_PATTERN}]*`,
     passwordAllowed: PASSWORD_ALLOWED,
     host: LOCAL_HOST,
+    // The node's folder is its port: the address column says both.
+    picture: clusterPicture(plan, { title: `address (folder: the port)`, of: (n) => `${LOCAL_HOST}:${n.port}` }),
     script: LOCAL_SCRIPT,
     ports: plan.nodes.map((n) => n.port).join(' '),
     firstPort: plan.nodes[0]!.port,

@@ -15,7 +15,7 @@ import { template } from '../templates';
 // replicated job (it runs to completion) and each redis.conf is a swarm config.
 import { CONF_PATH, INIT_SERVICE } from './compose';
 import type { OutputTarget, TargetSettings } from './target';
-import { clusterJson, formingPlan, headerLine, planLine, type FormingView } from './view';
+import { clusterJson, clusterPicture, formingPlan, headerLine, planLine, type FormingView } from './view';
 
 /** The stack file, deployed with `docker stack deploy -c`. */
 export const STACK_FILE = 'stack.yaml';
@@ -59,6 +59,8 @@ export function swarmViewModel(plan: ClusterPlan, settings: Pick<TargetSettings,
     command: settings.command,
     nodes,
     first: nodes[0]!,
+    // Client ports are published in host mode: on whichever swarm node runs the task.
+    picture: clusterPicture(plan, { title: 'client port (host mode)', of: (n) => `port ${n.port}` }),
     image: plan.options.image,
     imageExpression: `\${${IMAGE_ENV_VAR}:-${plan.options.image}}`,
     imageEnv: IMAGE_ENV_VAR,

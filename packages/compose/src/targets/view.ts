@@ -96,10 +96,13 @@ export function formingPlan(plan: ClusterPlan) {
     })),
     masters: plan.shards.map((s) => ({
       name: s.master.name,
+      number: number(s.master),
       port: s.master.port,
       slotStart: s.slots.start,
       slotEnd: s.slots.end,
       epoch: s.index + 1,
+      // Every other node as share_slots meets it: "IP PORT BUS", the IP a variable of the script.
+      others: plan.nodes.filter((n) => n !== s.master).map((n) => `$ip${number(n)} ${n.port} ${n.busPort}`),
     })),
     replicas: plan.nodes
       .filter((n) => n.role === 'replica')
@@ -131,4 +134,52 @@ export function plannedRole(node: PlannedNode): string {
 /** One node of the plan as a line: name, role (slots or master), ports. */
 export function planLine(node: PlannedNode): string {
   return `${node.name}: ${plannedRole(node)}, port ${node.port}, bus port ${node.busPort}`;
+}
+
+/** Where a reader reaches a node, for the picture: a column title and each node's address. */
+export interface Reach {
+  /** The address column's title, e.g. `host port (127.0.0.1)`. */
+  title: string;
+  /** The node's address as the reader uses it, e.g. `127.0.0.1:7101`. */
+  of: (node: PlannedNode) => string;
+}
+
+/** The cluster as people draw it: a Mermaid diagram and the same as a Markdown table, as lines. */
+export interface ClusterPicture {
+  /** The lines inside a ```mermaid block: one box per shard (its slot range), its master and replicas. */
+  mermaid: string[];
+  /** A Markdown table: node, role, slots, address, bus port. */
+  table: string[];
+}
+
+/**
+ * The plan as a picture (computed here, the templates only print the lines): a Mermaid
+ * `flowchart` with one subgraph per shard titled by its slot range, holding the master and its
+ * replicas (an arrow from each replica to its master) with their addresses; and the same as a
+ * table. Mermaid ids are `shardN`/`nN` (node names have `-`, which Mermaid reads as edges);
+ * every label is quoted.
+ */
+export function clusterPicture(plan: ClusterPlan, reach: Reach): ClusterPicture {
+  const id = (n: PlannedNode) => `n${n.index + 1}`;
+  const box = (n: PlannedNode) => `${id(n)}["${n.name}<br/>${n.role}<br/>${reach.of(n)}"]`;
+  const mermaid = ['flowchart LR'];
+  for (const shard of plan.shards) {
+    const replicas = plan.nodes.filter((n) => n.masterName === shard.master.name);
+    mermaid.push(
+      `  subgraph shard${shard.index + 1} ["slots ${shard.slots.start}-${shard.slots.end}"]`,
+      `    direction TB`,
+      `    ${box(shard.master)}`,
+      ...replicas.map((r) => `    ${box(r)} -- replica of --> ${id(shard.master)}`),
+      '  end',
+    );
+  }
+  const table = [
+    `| node | role | slots | ${reach.title} | bus port |`,
+    '| --- | --- | --- | --- | --- |',
+    ...plan.nodes.map((n) => {
+      const slots = n.slots ? `${n.slots.start}-${n.slots.end}` : `(replica of \`${n.masterName}\`)`;
+      return `| \`${n.name}\` | ${n.role} | ${slots} | ${reach.of(n)} | ${n.busPort} |`;
+    }),
+  ];
+  return { mermaid, table };
 }
