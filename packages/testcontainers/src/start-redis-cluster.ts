@@ -9,7 +9,7 @@ import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-c
 import { closeAdminConnections, openAdminConnection, type AdminConnection } from './cluster/admin';
 import { AddressTable } from './cluster/address-table';
 import { attachFormed, connectNodes } from './cluster/attach';
-import { formMasters, joinReplica } from './cluster/bootstrap';
+import { formMasters, joinReplica, UnsupportedServer } from './cluster/bootstrap';
 import { clientReady } from './cluster/clients';
 import { probeWrites } from './cluster/probe';
 import { checkHealth, NotHealthyError, readyExpectation, waitForHealth, type HealthVerdict } from './cluster/health';
@@ -23,6 +23,7 @@ import {
   NoRuntimeAvailableError,
   PortInUseError,
   RedisServerUnavailableError,
+  UnsupportedServerError,
 } from './errors';
 import { PhaseLog } from './util/log';
 import type { RedisClusterOptions } from './options';
@@ -389,6 +390,7 @@ function describeFailure(
   aborted?: AbortSignal,
 ): Error {
   if (aborted?.aborted) return new ClusterStartAbortedError(phase, aborted.reason);
+  if (err instanceof UnsupportedServer) return new UnsupportedServerError(err.node, err.reason);
   if (
     err instanceof DockerUnavailableError ||
     err instanceof ImageUnavailableError ||
