@@ -2,7 +2,12 @@
  * Errors a user of the fixture meets. Each message is one line that says what went wrong and
  * what to do about it; the fields carry the same facts for programs.
  */
-import { SUPPORTED_ENGINES_TEXT, serverFromVersionOutput, unsupportedServerReason } from '@redis-cluster-kit/plan';
+import {
+  SUPPORTED_ENGINES,
+  SUPPORTED_ENGINES_TEXT,
+  serverFromVersionOutput,
+  unsupportedServerReason,
+} from '@redis-cluster-kit/plan';
 import type { HealthVerdict } from './cluster/health';
 import { compactClusterInfo } from './cluster/replies';
 import { faultLimit } from './options';
@@ -107,12 +112,16 @@ export class NodeExitedError extends Error {
   }
 }
 
-/** "it is Redis 6.2.14; supported: ...; " when a config error line names an unsupported server, else "". */
+/**
+ * "it is Redis 6.2.14; supported: ...; " when a config error line names a known engine too old,
+ * else "". Only Redis names itself there; Valkey writes "(Version 8.0.1)", which says nothing.
+ */
 function unsupportedInLines(lines: readonly string[]): string {
   for (const line of lines) {
     const match = /FATAL CONFIG FILE ERROR \((\S+) (\d+\.\d+\.\d+)\)/.exec(line);
     const server = match && serverFromVersionOutput(`${match[1]} server v=${match[2]}`);
-    const reason = server && unsupportedServerReason(server);
+    const known = server && Object.prototype.hasOwnProperty.call(SUPPORTED_ENGINES, server.engine);
+    const reason = known && unsupportedServerReason(server);
     if (reason) return `${reason}; `;
   }
   return '';
