@@ -174,6 +174,16 @@ interface Engine {
   suite: string;
   from: 'host' | 'rootfs';
   packages: string[];
+  server: string;
+}
+
+/** The image scripts/test.sh's main integration run uses (its REDIS_CLUSTER_IMAGE default); every other engine gets a lean pass. */
+export function mainTestImage(): string {
+  const match = /REDIS_CLUSTER_IMAGE="\$\{REDIS_CLUSTER_IMAGE:-([^}]+)\}"/.exec(
+    readFileSync(join(ROOT, 'scripts/test.sh'), 'utf8'),
+  );
+  if (!match) throw new Error('scripts/test.sh sets no default REDIS_CLUSTER_IMAGE');
+  return match[1]!;
 }
 
 /** scripts/engines.json as a table: image, engine, Debian packages, how the image is made. */
@@ -183,13 +193,21 @@ export function enginesTable(): string {
     host: "the host's packages, which are installed on the host too (the process runtime and the local target run them)",
     rootfs: "a root filesystem of that suite (its libc is newer than the host's), made by `mmdebstrap`",
   };
+  const main = mainTestImage();
+  // What scripts/test.sh runs on each engine (its "the other engines" section).
+  const tested = (e: Engine) =>
+    e.image === main
+      ? "every test (the main integration run: both runtimes, the process runtime with the host's `redis-server`)"
+      : 'Docker runtime: the API tests and fault scenarios, the lean Compose end-to-end test' +
+        (e.from === 'host' ? `; process runtime with \`${e.server}\`: the API tests and fault scenarios` : '');
   return table(
-    ['image', 'engine', 'Debian packages', 'the image is made of'],
+    ['image', 'engine', 'Debian packages', 'the image is made of', 'tested in CI (`scripts/test.sh`)'],
     engines.map((e) => [
       `\`${e.image}\``,
       `${e.engine[0]!.toUpperCase()}${e.engine.slice(1)} ${e.version}`,
       `${e.packages.map((p) => `\`${p}\``).join(', ')} (${e.suite})`,
       made[e.from],
+      tested(e),
     ]),
   );
 }

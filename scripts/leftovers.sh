@@ -32,14 +32,14 @@ alive() {
   esac
 }
 
-# redis-server processes working in a folder of the process runtime (also one removed
+# redis-server (or valkey-server) processes working in a folder of the process runtime (also one removed
 # meanwhile): "pid<TAB>folder" lines (a folder may hold spaces). Linux only (/proc); elsewhere
 # none are listed.
 process_servers() {
   local dir pid cwd
   [ -d /proc ] || return 0
   for dir in /proc/[0-9]*; do
-    [ "$(cat "$dir/comm" 2>/dev/null)" = redis-server ] || continue
+    case "$(cat "$dir/comm" 2>/dev/null)" in redis-server | valkey-server) ;; *) continue ;; esac
     cwd=$(readlink "$dir/cwd" 2>/dev/null) || continue
     case "$cwd" in "$process_dirs"*) ;; *) continue ;; esac
     pid=${dir#/proc/}

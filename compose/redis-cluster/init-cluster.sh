@@ -18,7 +18,7 @@
 #   refreshes its address;
 # - a replica follows its planned master (CLUSTER REPLICATE) only while it is an empty master;
 # then it waits until every node passes the same test as its healthcheck, and exits 0.
-# Needs only sh (dash is enough) and redis-cli: no grep, awk, sleep or getent.
+# Needs only sh (dash is enough) and redis-cli (or valkey-cli): no grep, awk, sleep or getent.
 
 set -u
 
@@ -37,6 +37,8 @@ fail() {
   echo "redis-cluster-init: error: $*" >&2
   exit 1
 }
+# The CLI: redis-cli, or valkey-cli where the image has only Valkey's names.
+CLI=$(command -v redis-cli || command -v valkey-cli) || fail "neither redis-cli nor valkey-cli is on PATH"
 case "$READY_TIMEOUT" in
   "" | *[!0-9]*) fail "REDIS_CLUSTER_READY_TIMEOUT=$READY_TIMEOUT: expected a whole number of seconds" ;;
 esac
@@ -53,7 +55,7 @@ NAP_HOST=
 NAP_PORT=
 nap() {
   sleep 0.1 2>/dev/null && return 0
-  [ -n "$NAP_HOST" ] && redis-cli -h "$NAP_HOST" -p "$NAP_PORT" -r 1 -i 0.1 PING >/dev/null 2>&1
+  [ -n "$NAP_HOST" ] && "$CLI" -h "$NAP_HOST" -p "$NAP_PORT" -r 1 -i 0.1 PING >/dev/null 2>&1
   return 0
 }
 
@@ -75,7 +77,7 @@ expect_ok() {
   h=$1
   p=$2
   shift 2
-  r=$(redis-cli -h "$h" -p "$p" "$@" 2>&1)
+  r=$("$CLI" -h "$h" -p "$p" "$@" 2>&1)
   [ "$r" = OK ] || fail "$* on $h:$p answered: $r"
 }
 
@@ -86,7 +88,7 @@ await() {
   tick
   ping_deadline=$((NOW + PING_TIMEOUT))
   while :; do
-    r=$(printf 'PING\n%s' "${3:-}" | redis-cli -h "$1" -p "$2" 2>&1)
+    r=$(printf 'PING\n%s' "${3:-}" | "$CLI" -h "$1" -p "$2" 2>&1)
     case "$r" in
       PONG | PONG"$NL"*)
         r=${r#PONG}
@@ -129,7 +131,7 @@ discover() {
 # try_slots NAME PORT FIRST LAST EPOCH: if the master answers now (one try, no wait), give it
 # its slot range and config epoch while it is fresh (see add_slots) and return 0; else return 1.
 try_slots() {
-  r=$(printf 'PING\nCLUSTER INFO\n' | redis-cli -h "$1" -p "$2" 2>&1)
+  r=$(printf 'PING\nCLUSTER INFO\n' | "$CLI" -h "$1" -p "$2" 2>&1)
   case "$r" in
     PONG"$NL"*) r=${r#PONG"$NL"} ;;
     *NOAUTH* | *WRONGPASS*) fail "$1:$2 refuses the password: $r" ;;
@@ -167,7 +169,7 @@ meet_each() {
     done
     # shellcheck disable=SC2086 # split "IP PORT BUS" into its fields on purpose
     set -- $a "$@"
-    r=$(printf '%s' "$cmds" | redis-cli -h "$1" -p "$2" 2>&1)
+    r=$(printf '%s' "$cmds" | "$CLI" -h "$1" -p "$2" 2>&1)
     shift 3
     while IFS= read -r line; do
       case "$line" in
@@ -190,13 +192,13 @@ share_from() {
   for b in "$@"; do
     cmds="${cmds}CLUSTER MEET $b$NL"
   done
-  printf '%s' "$cmds" | redis-cli -h "$from_ip" -p "$from_port" >/dev/null 2>&1
+  printf '%s' "$cmds" | "$CLI" -h "$from_ip" -p "$from_port" >/dev/null 2>&1
   return 0
 }
 
 # myself NAME IP PORT: print the node's own line of CLUSTER NODES.
 myself() {
-  r=$(redis-cli -h "$2" -p "$3" CLUSTER NODES 2>&1)
+  r=$("$CLI" -h "$2" -p "$3" CLUSTER NODES 2>&1)
   while IFS= read -r line; do
     case "$line" in
       *" myself,"*)
@@ -232,7 +234,7 @@ replicate() {
       fi
       # Redis may learn a master's new IP by gossip without fixing its replicas' link (7.0):
       # CLUSTER REPLICATE again points the replica at the current address (a partial resync).
-      r=$(redis-cli -h "$ip" -p "$port" INFO replication 2>&1)
+      r=$("$CLI" -h "$ip" -p "$port" INFO replication 2>&1)
       [ "$(field master_host "$r")" = "$master_ip" ] && return 0
       log "$name syncs from $(field master_host "$r"), $master_name is now at $master_ip"
       ;;
@@ -247,7 +249,7 @@ replicate() {
   tick
   replicate_deadline=$((NOW + REPLICATE_TIMEOUT))
   while :; do
-    r=$(redis-cli -h "$ip" -p "$port" CLUSTER REPLICATE "$master_id" 2>&1)
+    r=$("$CLI" -h "$ip" -p "$port" CLUSTER REPLICATE "$master_id" 2>&1)
     [ "$r" = OK ] && break
     tick
     # "ERR Unknown node" until the replica has heard of its master.
@@ -262,7 +264,7 @@ check() {
   # A replica's two replies in one redis-cli call (commands on stdin).
   cmds="CLUSTER INFO$NL"
   [ "$4" = replica ] && cmds="${cmds}INFO replication$NL"
-  s=$(printf '%s' "$cmds" | redis-cli -h "$2" -p "$3" 2>&1) || {
+  s=$(printf '%s' "$cmds" | "$CLI" -h "$2" -p "$3" 2>&1) || {
     why="$1:$3 does not answer: $s"
     return 1
   }

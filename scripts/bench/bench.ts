@@ -5,7 +5,7 @@
  *
  *   pnpm bench                 # every figure, median of 5 runs each
  *   pnpm bench --runs 7        # more runs
- *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle, netfaults, pool (comma-separated)
+ *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle, netfaults, pool, engines (comma-separated)
  *
  * The floor: a master cannot report cluster_state:ok until ~2 s after it starts (Redis's
  * CLUSTER_WRITABLE_DELAY), so a fresh cluster is never ready before "the masters' containers
@@ -22,8 +22,12 @@
  *
  * The `pool` section (`scripts/bench/pool.ts`): a Jest run of 8 files that each need a cluster of
  * their own, on 2 workers, with the warm pool (pool: 2) against a cluster started per file.
+ * The `engines` section: a fresh 3x1 to a usable client on the image of every engine of
+ * scripts/engines.json (Docker runtime), and with the server of every engine installed on the
+ * host (process runtime), rounds interleaving the engines, each against its own floor. The
+ * engine of each row is what its nodes report (`INFO server`), not the image's tag.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,7 +38,7 @@ import {
   type RuntimeKind,
   type StartedRedisCluster,
 } from '@redis-cluster-kit/testcontainers';
-import { imageFromEnv } from '@redis-cluster-kit/plan';
+import { describeServer, imageFromEnv, serverFromInfo } from '@redis-cluster-kit/plan';
 import { BenchProject, idleCpu, memoryMiB, type ComposeSample } from './compose';
 import { costSample, partitionSamples, type CostSample, type PartitionSample } from './netfaults';
 import { startPeer } from './peer';
@@ -52,6 +56,7 @@ const SECTIONS = [
   'recycle',
   'netfaults',
   'pool',
+  'engines',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -102,6 +107,8 @@ async function freshStart(
   replicas: number,
   after?: (rc: StartedRedisCluster) => Promise<void>,
   runtime: RuntimeKind = 'docker',
+  /** The Docker runtime's image, or the process runtime's server (default: redis-server on PATH). */
+  on: { image?: string; redisServerPath?: string } = {},
 ): Promise<StartSample> {
   let containersMs = NaN;
   let mastersUpMs = NaN;
@@ -115,7 +122,9 @@ async function freshStart(
   };
   // The process runtime takes no image (it runs redis-server from PATH).
   const rc = await startRedisCluster(
-    runtime === 'docker' ? { masters, replicas, image, logger } : { runtime, masters, replicas, logger },
+    runtime === 'docker'
+      ? { masters, replicas, image: on.image ?? image, logger }
+      : { runtime, masters, replicas, logger, ...(on.redisServerPath ? { redisServerPath: on.redisServerPath } : {}) },
   );
   const readyMs = now() - t0;
   let stopMs: number;
@@ -439,6 +448,53 @@ async function main(): Promise<void> {
       '',
     );
     results.pool = walls;
+  }
+  if (want('engines')) {
+    // Every engine of scripts/engines.json; rounds interleave them, so they share the load.
+    const { engines } = JSON.parse(readFileSync(join(__dirname, '..', 'engines.json'), 'utf8')) as {
+      engines: { engine: string; version: string; image: string; from: string; server: string }[];
+    };
+    const cases = engines.flatMap((e) => [
+      { label: `${e.image}`, runtime: 'docker' as const, on: { image: e.image } },
+      ...(e.from === 'host'
+        ? [{ label: `${e.server} (host)`, runtime: 'process' as const, on: { redisServerPath: e.server } }]
+        : []),
+    ]);
+    const samples = cases.map(() => [] as StartSample[]);
+    const reported = cases.map(() => '');
+    for (let i = 0; i < runs; i++) {
+      for (const [k, c] of cases.entries()) {
+        samples[k]!.push(
+          await freshStart(
+            3,
+            1,
+            async (rc) => {
+              const info = String(await rc.cluster.nodes('master')[0]!.info('server'));
+              const server = serverFromInfo(info);
+              reported[k] = server ? describeServer(server) : 'unknown';
+            },
+            c.runtime,
+            c.on,
+          ),
+        );
+      }
+      process.stderr.write(`  engines: round ${i + 1}/${runs}\n`);
+    }
+    lines.push(
+      '| engine (INFO server) | image / server | runtime | masters up | floor (masters up + 2 s) | call to usable client | usable - floor | stop() |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const [k, c] of cases.entries()) {
+      const s = samples[k]!;
+      lines.push(
+        `| ${reported[k]} | \`${c.label}\` | ${c.runtime} | ${ms(median(s.map((x) => x.mastersUpMs)))} | ${ms(median(s.map((x) => x.mastersUpMs + CLUSTER_WRITABLE_DELAY_MS)))} | ` +
+          `**${ms(median(s.map((x) => x.readyMs)))}** | ${ms(median(s.map((x) => x.readyMs - x.mastersUpMs - CLUSTER_WRITABLE_DELAY_MS)))} | ${ms(median(s.map((x) => x.stopMs)))} |`,
+      );
+    }
+    lines.push('');
+    results.engines = Object.fromEntries(
+      cases.map((c, k) => [`${c.label} ${c.runtime}`, { server: reported[k], samples: samples[k] }]),
+    );
   }
 
   mkdirSync('.bench', { recursive: true });

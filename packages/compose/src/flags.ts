@@ -59,7 +59,7 @@ export const PLAN_FLAGS: readonly PlanFlag[] = [
     kind: 'string',
     valueName: '<image>',
     description:
-      'image with redis-server and redis-cli (Redis >= 7.0); REDIS_CLUSTER_IMAGE still overrides it when Compose runs; not with --target local',
+      'image with sh and the server and CLI of Redis >= 7.0 or Valkey >= 7.2 (redis-* or valkey-* names); REDIS_CLUSTER_IMAGE still overrides it when Compose runs; not with --target local',
   },
   {
     flag: '--announce',

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CLI_LOOKUP } from '@redis-cluster-kit/plan';
 import { INIT_SERVICE } from '../src/targets/compose';
 import type { ClusterJson } from '../src/targets/view';
 
@@ -232,7 +233,11 @@ export class ComposeProject {
       '--network',
       this.network,
       this.image,
-      'redis-cli',
+      // The image's CLI: redis-cli, or valkey-cli where it has only Valkey's names.
+      'sh',
+      '-c',
+      `exec "$(${CLI_LOOKUP})" "$@"`,
+      'cli',
       ...args,
     ]);
     return stdout.trim();

@@ -43,7 +43,7 @@ export function serversOn(ports: readonly number[]): number[] {
   const wanted = new Set(ports.map((p) => `127.0.0.1:${p}`));
   return ps
     .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\S*redis-server)\s+(\S+)/.exec(line))
+    .map((line) => /^\s*(\d+)\s+(\S*(?:redis|valkey)-server)\s+(\S+)/.exec(line))
     .filter((m): m is RegExpExecArray => !!m && wanted.has(m[3]!))
     .map((m) => Number(m[1]));
 }

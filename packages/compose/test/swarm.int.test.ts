@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterJson } from '../src/targets/view';
 import { eventually, freeBasePort, imageUnderTest } from './compose-runner';
+import { CLI_LOOKUP } from '@redis-cluster-kit/plan';
 
 // The swarm target for real: a one-node swarm on the test daemon (joined only when the daemon is
 // in none, and left again at the end, also after a failure), the generated 3x1 stack deployed
@@ -177,7 +178,8 @@ describe('--target swarm on a one-node swarm (real docker stack deploy)', () => 
       image,
       'sh',
       '-c',
-      `redis-cli -c -h ${first.name} -p ${first.port} SET '${key}' v && redis-cli -c -h ${first.name} -p ${first.port} GET '${key}'`,
+      // The image's CLI: redis-cli, or valkey-cli where it has only Valkey's names.
+      `c=$(${CLI_LOOKUP}) && "$c" -c -h ${first.name} -p ${first.port} SET '${key}' v && "$c" -c -h ${first.name} -p ${first.port} GET '${key}'`,
     ]);
     expect(r.stderr).toBe('');
     expect(lines(r.stdout)).toEqual(['OK', 'v']);

@@ -39,3 +39,17 @@ export {
   type Directive,
   type NodeDirectiveOptions,
 } from './config';
+export {
+  SUPPORTED_ENGINES,
+  SUPPORTED_ENGINES_TEXT,
+  SERVER_NAMES,
+  CLI_NAMES,
+  SERVER_LAUNCH_SCRIPT,
+  CLI_LOOKUP,
+  serverFromInfo,
+  serverFromVersionOutput,
+  describeServer,
+  unsupportedServerReason,
+  type EngineName,
+  type ServerIdentity,
+} from './engines';

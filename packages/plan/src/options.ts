@@ -25,7 +25,7 @@ export interface PlanOptions {
   busPortOffset: number;
   /** Prefix of node names: nodes are `<prefix>-1` ... `<prefix>-N` (masters first). Must be a DNS label. */
   namePrefix: string;
-  /** Docker image with `redis-server` and `redis-cli` of Redis 7.0 or newer. */
+  /** Docker image with `sh` and the server and CLI of Redis 7.0 or newer (`redis-server`, `redis-cli`) or Valkey 7.2 or newer (`redis-*` or `valkey-*` names). */
   image: string;
   /**
    * `hostname`: nodes announce their names (`cluster-announce-hostname`), so clients in the same
@@ -49,7 +49,7 @@ export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({
   basePort: 7101,
   busPortOffset: 10000,
   namePrefix: 'redis-node',
-  image: 'redis:7.2',
+  image: 'redis:8.0',
   announce: 'hostname',
   nodeTimeoutMs: 5000,
   persistence: 'aof',

@@ -2,6 +2,12 @@
  * Errors a user of the fixture meets. Each message is one line that says what went wrong and
  * what to do about it; the fields carry the same facts for programs.
  */
+import {
+  SUPPORTED_ENGINES,
+  SUPPORTED_ENGINES_TEXT,
+  serverFromVersionOutput,
+  unsupportedServerReason,
+} from '@redis-cluster-kit/plan';
 import type { HealthVerdict } from './cluster/health';
 import { compactClusterInfo } from './cluster/replies';
 import { faultLimit } from './options';
@@ -37,7 +43,7 @@ export class ImageUnavailableError extends Error {
     super(
       `Image "${image}" is not on this machine and could not be pulled (${causeMessage(cause)}). ` +
         `Pull or build it (e.g. \`docker pull ${image}\`), or point ${envVar} (or the image option) ` +
-        'at a Redis 7 image you have: `docker image ls`.',
+        `at an image of ${SUPPORTED_ENGINES_TEXT} you have: \`docker image ls\`.`,
     );
   }
 }
@@ -46,7 +52,7 @@ export class ImageUnavailableError extends Error {
 const HOW_TO_START_DOCKER =
   'start Docker (Docker Desktop, `sudo systemctl start docker` or `sudo dockerd &`) or set DOCKER_HOST to a daemon that answers';
 const HOW_TO_GET_REDIS_SERVER = (envVar: string) =>
-  `install Redis >= 7.0 (e.g. \`apt-get install redis-server\` or \`brew install redis\`) and put redis-server on PATH, or point ${envVar} (or the redisServerPath option) at one`;
+  `install Redis >= 7.0 or Valkey >= 7.2 (e.g. \`apt-get install redis-server\` or \`valkey-server\`, \`brew install redis\`) and put redis-server on PATH, or point ${envVar} (or the redisServerPath option) at one (e.g. valkey-server)`;
 
 /** The process runtime cannot use the redis-server it was given or found: missing, not runnable, or older than Redis 7.0. */
 export class RedisServerUnavailableError extends Error {
@@ -87,7 +93,11 @@ export class NoRuntimeAvailableError extends Error {
   }
 }
 
-/** Thrown when redis-server ends before it accepts connections (e.g. a bad redisConfig directive). */
+/**
+ * Thrown when redis-server ends before it accepts connections (e.g. a bad redisConfig directive).
+ * When its lines name a server the kit does not support (an older server refuses the plan's
+ * directives: `FATAL CONFIG FILE ERROR (Redis 6.2.14)`), the message says so first.
+ */
 export class NodeExitedError extends Error {
   override readonly name: string = 'NodeExitedError';
 
@@ -97,7 +107,40 @@ export class NodeExitedError extends Error {
     readonly lastLines: string[],
   ) {
     super(
-      `redis-server of node "${node}" exited before it accepted connections: ${lastLines.slice(-4).join(' | ') || 'it printed nothing'}`,
+      `redis-server of node "${node}" exited before it accepted connections: ${unsupportedInLines(lastLines)}${lastLines.slice(-4).join(' | ') || 'it printed nothing'}`,
+    );
+  }
+}
+
+/**
+ * "it is Redis 6.2.14; supported: ...; " when a config error line names a known engine too old,
+ * else "". Only Redis names itself there; Valkey writes "(Version 8.0.1)", which says nothing.
+ */
+function unsupportedInLines(lines: readonly string[]): string {
+  for (const line of lines) {
+    const match = /FATAL CONFIG FILE ERROR \((\S+) (\d+\.\d+\.\d+)\)/.exec(line);
+    const server = match && serverFromVersionOutput(`${match[1]} server v=${match[2]}`);
+    const known = server && Object.prototype.hasOwnProperty.call(SUPPORTED_ENGINES, server.engine);
+    const reason = known && unsupportedServerReason(server);
+    if (reason) return `${reason}; `;
+  }
+  return '';
+}
+
+/**
+ * A node runs a server the kit does not form clusters with, by what it says in `INFO server`:
+ * Redis older than 7.0, Valkey older than 7.2, or another server. Nothing was formed.
+ */
+export class UnsupportedServerError extends Error {
+  override readonly name = 'UnsupportedServerError';
+
+  constructor(
+    readonly node: string,
+    /** What is wrong, naming what the node reported and what is supported. */
+    readonly reason: string,
+  ) {
+    super(
+      `Node "${node}" cannot form a cluster: ${reason} (from INFO server). Use an image (image option, REDIS_CLUSTER_IMAGE) or a redis-server (redisServerPath) of one of those.`,
     );
   }
 }

@@ -47,6 +47,7 @@ export {
   NoRuntimeAvailableError,
   PortInUseError,
   RedisServerUnavailableError,
+  UnsupportedServerError,
 } from './errors';
 export { InvalidOptionError } from '@redis-cluster-kit/plan';
 export type { RuntimeKind } from './runtime/types';

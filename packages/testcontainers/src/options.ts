@@ -79,13 +79,16 @@ export interface RedisClusterOptions {
    */
   runtime?: RuntimeChoice;
   /**
-   * The `redis-server` of the process runtime (Redis 7.0 or newer): a path (relative to the
-   * current folder), or a command name looked up on PATH.
+   * The server of the process runtime, `redis-server` (Redis 7.0 or newer) or `valkey-server`
+   * (Valkey 7.2 or newer), by what its `--version` says: a path (relative to the current folder),
+   * or a command name looked up on PATH (e.g. `"valkey-server"`).
    * @default "redis-server" on PATH, unless the `REDIS_CLUSTER_SERVER_PATH` environment variable names another
    */
   redisServerPath?: string;
   /**
-   * Docker image with `redis-server` of Redis 7.0 or newer (Docker runtime only).
+   * Docker image with `sh` and the server of Redis 7.0 or newer or Valkey 7.2 or newer, as
+   * `redis-server` or `valkey-server` (e.g. `"valkey/valkey:8.1"`; Docker runtime only). The
+   * engine and version are read from the nodes' `INFO server`, never from the image's tag.
    * @default the `REDIS_CLUSTER_IMAGE` environment variable, else `DEFAULT_PLAN_OPTIONS.image`
    */
   image?: string;

@@ -115,7 +115,7 @@ describe('runtime "auto"', () => {
       'Either start Docker (Docker Desktop, `sudo systemctl start docker` or `sudo dockerd &`) or set DOCKER_HOST to a daemon that answers;',
     );
     expect(message).toContain(
-      'or install Redis >= 7.0 (e.g. `apt-get install redis-server` or `brew install redis`) and put redis-server on PATH, or point REDIS_CLUSTER_SERVER_PATH (or the redisServerPath option) at one.',
+      'or install Redis >= 7.0 or Valkey >= 7.2 (e.g. `apt-get install redis-server` or `valkey-server`, `brew install redis`) and put redis-server on PATH, or point REDIS_CLUSTER_SERVER_PATH (or the redisServerPath option) at one (e.g. valkey-server).',
     );
     expect(message).not.toContain('\n');
   });
@@ -164,8 +164,8 @@ describe('runtime "process": which redis-server', () => {
     );
     expect(onPath).toBeInstanceOf(RedisServerUnavailableError);
     expect((onPath as Error).message).toBe(
-      'Cannot run redis-server "redis-server" for the process runtime: it is not on PATH. To fix it, install Redis >= 7.0 (e.g. `apt-get install redis-server` or `brew install redis`) ' +
-        'and put redis-server on PATH, or point REDIS_CLUSTER_SERVER_PATH (or the redisServerPath option) at one; or use runtime "docker".',
+      'Cannot run redis-server "redis-server" for the process runtime: it is not on PATH. To fix it, install Redis >= 7.0 or Valkey >= 7.2 (e.g. `apt-get install redis-server` or `valkey-server`, `brew install redis`) ' +
+        'and put redis-server on PATH, or point REDIS_CLUSTER_SERVER_PATH (or the redisServerPath option) at one (e.g. valkey-server); or use runtime "docker".',
     );
     const given = await startRedisCluster({ runtime: 'process', redisServerPath: join(dir, 'missing') }).catch(
       (e: unknown) => e,

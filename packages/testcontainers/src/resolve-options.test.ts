@@ -1,7 +1,7 @@
 import { DEFAULT_PLAN_OPTIONS, InvalidOptionError } from '@redis-cluster-kit/plan';
 import { DEFAULT_FIXTURE_OPTIONS, RUNTIME_CHOICES, RUNTIME_ENV_VAR, SERVER_PATH_ENV_VAR } from './options';
 import { checkRedisConfig, resolveFixtureOptions, reuseKey } from './resolve-options';
-import { nodeCommand } from './runtime/node-config';
+import { nodeCommand, SERVER_COMMAND } from './runtime/node-config';
 
 describe('fixture options', () => {
   it('default to 3 masters, no replica, a 1 s node timeout and no persistence, from one constant', () => {
@@ -181,7 +181,7 @@ describe('fixture options', () => {
     [
       'an empty redisServerPath',
       { runtime: 'process', redisServerPath: '' },
-      'Invalid option redisServerPath "". Expected a path to redis-server (Redis >= 7.0), or a command name on PATH, without control characters.',
+      'Invalid option redisServerPath "". Expected a path to redis-server or valkey-server (Redis >= 7.0, Valkey >= 7.2), or a command name on PATH, without control characters.',
     ],
     [
       'redisServerPath with a newline',
@@ -296,8 +296,8 @@ describe('node command', () => {
       redisConfig: { 'maxmemory-policy': 'allkeys-lru' },
     });
     const command = nodeCommand(resolved.plan, 'redis-node-1', resolved);
-    expect(command[0]).toBe('redis-server');
-    expect(command.slice(1, 3)).toEqual(['--port', '7101']);
+    expect(command.slice(0, SERVER_COMMAND.length)).toEqual([...SERVER_COMMAND]);
+    expect(command.slice(SERVER_COMMAND.length, SERVER_COMMAND.length + 2)).toEqual(['--port', '7101']);
     expect(command).toEqual(
       expect.arrayContaining([
         '--cluster-announce-hostname',

@@ -356,7 +356,7 @@ function checkServerPath(option: string, value: unknown, prefix: string): string
     throw new InvalidOptionError(
       option,
       value,
-      'a path to redis-server (Redis >= 7.0), or a command name on PATH, without control characters',
+      'a path to redis-server or valkey-server (Redis >= 7.0, Valkey >= 7.2), or a command name on PATH, without control characters',
       prefix,
     );
   }

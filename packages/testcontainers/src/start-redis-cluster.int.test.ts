@@ -1,3 +1,4 @@
+import { CLI_LOOKUP } from '@redis-cluster-kit/plan';
 import { createCluster } from 'redis';
 import { Cluster } from 'ioredis';
 import { keyForSlot, keyHashSlot, LABELS, startRedisCluster, waitUntil, type StartedRedisCluster } from './index';
@@ -121,7 +122,9 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     if (runtime === 'docker') {
       it('nodes reach each other by name inside the cluster network', async () => {
         const [container] = (await labelled(LABELS.cluster, rc.id)).containers;
-        expect(await execIn(container!, ['redis-cli', '-h', 'redis-node-5', '-p', '7105', 'PING'])).toBe('PONG');
+        // The image's CLI: redis-cli, or valkey-cli where it has only Valkey's names.
+        const ping = `"$(${CLI_LOOKUP})" -h redis-node-5 -p 7105 PING`;
+        expect(await execIn(container!, ['sh', '-c', ping])).toBe('PONG');
       });
     } else {
       it("nodes listen on 127.0.0.1 only (protected mode on), at the plan's ports, and know each other there by name", async () => {

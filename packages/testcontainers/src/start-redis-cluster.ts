@@ -10,7 +10,7 @@ import { closeAdminConnections, openAdminConnection, type AdminConnection } from
 import { LinkProxies } from './cluster/links';
 import { AddressTable } from './cluster/address-table';
 import { attachFormed, connectNodes } from './cluster/attach';
-import { formMasters, joinReplica } from './cluster/bootstrap';
+import { formMasters, joinReplica, UnsupportedServer } from './cluster/bootstrap';
 import { clientReady } from './cluster/clients';
 import { probeWrites } from './cluster/probe';
 import { checkHealth, NotHealthyError, readyExpectation, waitForHealth, type HealthVerdict } from './cluster/health';
@@ -24,6 +24,7 @@ import {
   NoRuntimeAvailableError,
   PortInUseError,
   RedisServerUnavailableError,
+  UnsupportedServerError,
 } from './errors';
 import { PhaseLog } from './util/log';
 import type { RedisClusterOptions, StartInternals } from './options';
@@ -410,6 +411,7 @@ function describeFailure(
   aborted?: AbortSignal,
 ): Error {
   if (aborted?.aborted) return new ClusterStartAbortedError(phase, aborted.reason);
+  if (err instanceof UnsupportedServer) return new UnsupportedServerError(err.node, err.reason);
   if (
     err instanceof DockerUnavailableError ||
     err instanceof ImageUnavailableError ||

@@ -979,7 +979,7 @@ describe('redis-cluster-compose (real process)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('image redis-cluster-kit/redis:7.0.15 (from REDIS_CLUSTER_IMAGE)');
     expect(readFileSync(join(dir, 'compose/redis-cluster/compose.yaml'), 'utf8')).toContain(
-      'image: "${REDIS_CLUSTER_IMAGE:-redis:7.2}"',
+      `image: "\${REDIS_CLUSTER_IMAGE:-${DEFAULT_PLAN_OPTIONS.image}}"`,
     );
   });
 });

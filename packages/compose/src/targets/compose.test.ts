@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { expectFormsPlan } from '../../test/forming';
 import { announcedAddress, createPlan, DEFAULT_PLAN_OPTIONS, type PlanOptions } from '@redis-cluster-kit/plan';
 import { REPO_PROGRAM } from '../flags';
-import { HEALTHCHECK, healthcheckScript, INIT_SERVICE } from './compose';
+import { HEALTHCHECK, healthcheckScript, INIT_SERVICE, SERVER_COMMAND } from './compose';
 import { regenerateCommand, renderFiles } from './index';
 import { clusterJson, type ClusterJson } from './view';
 
@@ -80,9 +80,11 @@ describe('renderFiles, default 3 masters x 1 replica', () => {
   it('configures each node from the plan', () => {
     for (const node of plan.nodes) {
       const s = compose.services[node.name]!;
-      expect(s.image).toBe('${REDIS_CLUSTER_IMAGE:-redis:7.2}');
+      expect(s.image).toBe(`\${REDIS_CLUSTER_IMAGE:-${DEFAULT_PLAN_OPTIONS.image}}`);
       expect(s.hostname).toBe(node.name);
-      expect(s.command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf']);
+      // sh runs the image's redis-server, or valkey-server where it has only Valkey's names.
+      expect(s.command).toEqual([...SERVER_COMMAND, '/usr/local/etc/redis/redis.conf']);
+      expect(s.command.slice(0, 2)).toEqual(['sh', '-c']);
       expect(s.ports).toEqual([`127.0.0.1:${node.port}:${node.port}`]);
       expect(s.volumes).toEqual([
         `./nodes/${node.name}/redis.conf:/usr/local/etc/redis/redis.conf:ro`,
@@ -110,9 +112,11 @@ describe('renderFiles, default 3 masters x 1 replica', () => {
       expect(script).toBe(healthcheckScript(plan, node));
       expect(script).toContain(
         node.role === 'replica'
-          ? `printf 'CLUSTER INFO\\nINFO replication\\n' | redis-cli -p ${node.port}`
-          : `redis-cli -p ${node.port} CLUSTER INFO`,
+          ? `printf 'CLUSTER INFO\\nINFO replication\\n' | "$c" -p ${node.port}`
+          : `"$c" -p ${node.port} CLUSTER INFO`,
       );
+      // "$c": the image's redis-cli, or valkey-cli where it has only Valkey's names.
+      expect(script.startsWith('c=$(command -v redis-cli || command -v valkey-cli) || {')).toBe(true);
       expect(script).toContain('*cluster_state:ok*');
       expect(script).toContain('*"cluster_known_nodes:6"[!0-9]*');
       expect(script.includes('master_link_status:up')).toBe(node.role === 'replica');
@@ -237,7 +241,7 @@ describe('renderFiles, other shapes', () => {
     const password = '${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}';
     const node = compose.services['redis-node-1']!;
     expect(node.command).toEqual([
-      'redis-server',
+      ...SERVER_COMMAND,
       '/usr/local/etc/redis/redis.conf',
       '--requirepass',
       password,
@@ -267,7 +271,7 @@ describe('renderFiles, other shapes', () => {
     const compose = parse(files.get('compose.yaml')!) as ComposeFile;
     const password = '${APP_REDIS_PASSWORD:?set APP_REDIS_PASSWORD in .env}';
     expect(compose.services['redis-node-2']!.command).toEqual([
-      'redis-server',
+      ...SERVER_COMMAND,
       '/usr/local/etc/redis/redis.conf',
       '--requirepass',
       password,

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import {
+  CLI_LOOKUP,
+  CLI_NAMES,
   IMAGE_ENV_VAR,
+  SERVER_LAUNCH_SCRIPT,
   imageFromEnv,
   nodeDirectives,
   renderDirectives,
@@ -31,6 +34,12 @@ const seq = (values: readonly string[]): string => `[${values.map(q).join(', ')}
 const composeLiteral = (value: string): string => value.replace(/\$/g, '$$$$');
 
 /**
+ * What comes before a node's config file in its command: `sh -c` runs the image's
+ * `redis-server`, or its `valkey-server` where it has only Valkey's names (`$0`: redis-server).
+ */
+export const SERVER_COMMAND = ['sh', '-c', composeLiteral(SERVER_LAUNCH_SCRIPT), 'redis-server'] as const;
+
+/**
  * How each node's healthcheck is run. Docker (20.10 has no `start_interval`) runs the first probe
  * one `interval` after the container started, and the next ones an `interval` after each probe
  * ended. A master cannot be ok before Redis's 2 s writable delay (CLUSTER_WRITABLE_DELAY) has
@@ -55,7 +64,8 @@ export const HEALTH_PROBE_POLLS = 40;
  */
 export function healthcheckScript(plan: ClusterPlan, node: PlannedNode, polls = HEALTH_PROBE_POLLS): string {
   const n = plan.nodes.length;
-  const cli = `redis-cli -p ${node.port}`;
+  // The image's CLI: redis-cli, or valkey-cli where it has only Valkey's names.
+  const cli = `"$c" -p ${node.port}`;
   // A replica's two replies in one redis-cli call (commands on stdin): one process less per probe.
   const ask = node.role === 'replica' ? `printf 'CLUSTER INFO\\nINFO replication\\n' | ${cli}` : `${cli} CLUSTER INFO`;
   const checks = [
@@ -68,6 +78,7 @@ export function healthcheckScript(plan: ClusterPlan, node: PlannedNode, polls = 
     checks.push(`case "$s" in *master_link_status:up*) ;; *) why="the link to the master is down"; return 1 ;; esac`);
   }
   return [
+    `c=$(${CLI_LOOKUP}) || { echo "neither ${CLI_NAMES.join(' nor ')} is on PATH"; exit 1; }`,
     `usable() { ${checks.join('; ')}; }`,
     `i=0`,
     `until usable; do i=$((i + 1)); [ "$i" -lt ${polls} ] || { echo "$why"; exit 1; }; sleep 0.1 2>/dev/null || ${cli} -r 1 -i 0.1 PING >/dev/null 2>&1; done`,
@@ -79,7 +90,8 @@ export function healthcheckScript(plan: ClusterPlan, node: PlannedNode, polls = 
  * init script: redis-cli reaches every node by name in the Compose network.
  */
 const FORMING = {
-  cli: 'redis-cli',
+  cli: '"$CLI"',
+  cliLookup: CLI_LOOKUP,
   logPrefix: INIT_SERVICE,
   awaitHint: 'docker compose logs $1',
 } as const satisfies FormingView;
@@ -104,7 +116,11 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     replica: n.role === 'replica',
     port: n.port,
     busPort: n.busPort,
-    command: seq(['redis-server', CONF_PATH, ...(auth ? ['--requirepass', password, '--masterauth', password] : [])]),
+    command: seq([
+      ...SERVER_COMMAND,
+      CONF_PATH,
+      ...(auth ? ['--requirepass', password, '--masterauth', password] : []),
+    ]),
     portMapping: q(`${bind}:${n.port}:${n.port}`),
     confMount: q(`./nodes/${n.name}/redis.conf:${CONF_PATH}:ro`),
     volume: `${n.name}-data`,

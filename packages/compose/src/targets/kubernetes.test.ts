@@ -147,7 +147,7 @@ describe('--target kubernetes: manifests from the plan', () => {
       expect([partial, script.includes(forKubernetes)]).toEqual([partial, true]);
       expect(
         forCompose
-          .replaceAll('redis-cli -h', 'redis_cli -h')
+          .replaceAll('"$CLI" -h', 'redis_cli -h')
           .replaceAll('redis-cluster-init:', 'redis-node-init:')
           .replace('(see: docker compose logs $1)', '(see: kubectl -n redis logs pod/$1)'),
       ).toBe(forKubernetes);
@@ -155,8 +155,7 @@ describe('--target kubernetes: manifests from the plan', () => {
     // The plan part (what is formed, in which order) is the same text in both scripts.
     // The Compose init step then stays up, idle (for `up --wait`); a Job or a replicated-job must end.
     const untilStayUp = (s: string) => s.split('# Stay up, idle')[0]!.trimEnd();
-    const planPart = (s: string) =>
-      untilStayUp(s.slice(s.indexOf('# --- the plan'))).replaceAll('redis_cli', 'redis-cli');
+    const planPart = (s: string) => untilStayUp(s.slice(s.indexOf('# --- the plan'))).replaceAll('redis_cli', '"$CLI"');
     expect(planPart(script).replaceAll('redis-node-init:', 'redis-cluster-init:')).toBe(planPart(init));
   });
 
@@ -172,7 +171,8 @@ describe('--target kubernetes: manifests from the plan', () => {
     ]);
     expect(a.job.template.spec.containers[0]!.env).toEqual([{ name: 'REDISCLI_AUTH', valueFrom: ref }]);
     // The password reaches redis-server on its standard input, never as an argument.
-    expect(node.command[2]).toContain('exec redis-server "$conf" - <<EOF\nrequirepass $REDIS_PASSWORD\n');
+    expect(node.command[2]).toContain('exec "$server" "$conf" - <<EOF\nrequirepass $REDIS_PASSWORD\n');
+    expect(node.command[2]).toContain('server=$(command -v redis-server || command -v valkey-server) ||');
     expect(node.command.join(' ')).not.toMatch(/--requirepass/);
     expect(a.files.get('.gitignore')!.split('\n')).toContain('.env');
     expect(a.files.get('README.md')).toContain(

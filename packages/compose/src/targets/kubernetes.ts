@@ -9,6 +9,8 @@ import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IService } from 'kubernetes-models/v1/Service';
 import {
+  CLI_LOOKUP,
+  SERVER_NAMES,
   nodeDirectives,
   renderDirectives,
   type ClusterPlan,
@@ -74,6 +76,7 @@ export function kubernetesDirectives(plan: ClusterPlan, node: PlannedNode, names
 function forming(plan: ClusterPlan, namespace: string) {
   return {
     cli: 'redis_cli',
+    cliLookup: CLI_LOOKUP,
     logPrefix: objectNames(plan).job,
     awaitHint: `kubectl -n ${namespace} logs pod/$1`,
   } as const satisfies FormingView;
@@ -150,25 +153,27 @@ function secretEnv(view: View, name: string): IEnvVar {
 function nodeStartScript(view: View): string {
   const lines = [
     `conf=${CONF_DIR}/"$NODE_NAME".conf`,
+    // The image's server: redis-server, or valkey-server where it has only Valkey's names.
+    `server=$(${SERVER_NAMES.map((s) => `command -v ${s}`).join(' || ')}) || { echo "neither ${SERVER_NAMES.join(' nor ')} is on PATH" >&2; exit 1; }`,
     `[ -r "$conf" ] || { echo "no $conf: pods must be named ${view.nodes[0]!.name} ... ${view.nodes[view.nodes.length - 1]!.name} (StatefulSet start ordinals, Kubernetes >= ${MIN_KUBERNETES})" >&2; exit 1; }`,
   ];
   if (view.auth) {
     lines.push(
       '[ -n "${REDIS_PASSWORD:-}" ] || { echo "no password: REDIS_PASSWORD is empty" >&2; exit 1; }',
-      'exec redis-server "$conf" - <<EOF',
+      'exec "$server" "$conf" - <<EOF',
       'requirepass $REDIS_PASSWORD',
       'masterauth $REDIS_PASSWORD',
       'EOF',
     );
   } else {
-    lines.push('exec redis-server "$conf"');
+    lines.push('exec "$server" "$conf"');
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** Ready when the node answers PING on its own port (its ordinal's port: node i listens on base-port + i - 1). */
 function readinessScript(plan: ClusterPlan): string {
-  return `[ "$(redis-cli -p $((${plan.options.basePort - 1} + \${NODE_NAME##*-})) PING)" = PONG ]`;
+  return `c=$(${CLI_LOOKUP}) && [ "$("$c" -p $((${plan.options.basePort - 1} + \${NODE_NAME##*-})) PING)" = PONG ]`;
 }
 
 /** Every object, in the order `kubectl apply` creates them. */

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,6 +19,9 @@ import { viewModel } from './compose';
 import { regenerateCommand, renderFiles, renderLocalFiles, renderSettings, renderTarget } from './index';
 import { localDirectives, localViewModel, LOCAL_SCRIPT, RUNTIME_FILES } from './local';
 import { clusterJson, type ClusterJson } from './view';
+
+/** dash, found before a test narrows PATH. */
+const DASH = spawnSync('sh', ['-c', 'command -v dash'], { encoding: 'utf8' }).stdout.trim();
 
 function render(options: Partial<PlanOptions> = {}, passwordEnv?: string) {
   const plan = createPlan({ announce: 'loopback', ...options });
@@ -128,8 +131,9 @@ describe('renderLocalFiles, 2 masters x 1 replica', () => {
       .filter((l) => !l.trimStart().startsWith('#'))
       .join('\n');
     expect(code).not.toMatch(/--cluster create|\bsleep (?!0\.1 )/);
-    // The shared partials, rendered for each target, differ only in how redis-cli is called,
-    // how messages start and where a silent node's log is.
+    // The shared partials, rendered for each target, differ only in how the CLI is found and
+    // called (Compose: the image's redis-cli or valkey-cli, in CLI; local: redis_cli), how
+    // messages start and where a silent node's log is.
     const composePlan = createPlan({ masters: 2, replicas: 1, basePort: 7201 });
     const composeView = viewModel(composePlan, renderSettings(composePlan));
     const localView = localViewModel(plan, renderSettings(plan, { target: 'local' }));
@@ -141,7 +145,8 @@ describe('renderLocalFiles, 2 masters x 1 replica', () => {
       expect([partial, script.includes(forLocal)]).toEqual([partial, true]);
       expect(
         forCompose
-          .replaceAll('redis-cli -h', 'redis_cli -h')
+          .replace(/# The CLI: .*\nCLI=.*\n/, '')
+          .replaceAll('"$CLI" -h', 'redis_cli -h')
           .replaceAll('redis-cluster-init:', 'cluster.sh:')
           .replace('(see: docker compose logs $1)', '(see: $HERE/$2/redis.log)'),
       ).toBe(forLocal);
@@ -366,6 +371,9 @@ describe('cluster.sh against fake programs (no Redis needed)', () => {
       ].join('\n'),
     );
     fake('old-redis-server', 'echo "Redis server v=6.2.6 sha=00000000:0 malloc=jemalloc-5.1.0 bits=64 build=1"');
+    fake('old-valkey-server', 'echo "Valkey server v=7.0.1 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=1"');
+    fake('keydb-server', 'echo "KeyDB server v=6.3.4 sha=00000000:0 malloc=jemalloc-5.2.1 bits=64 build=1"');
+    fake('odd-server', 'echo "odd 1"');
     mkdirSync(join(dir, 'reply'));
     return plan;
   }
@@ -400,25 +408,63 @@ describe('cluster.sh against fake programs (no Redis needed)', () => {
     expect(run(['help'])).toMatchObject({ status: 0, stdout: expect.stringContaining('usage: sh ') });
   });
 
-  it('fails clearly when redis-cli or redis-server is missing or older than 7.0', () => {
+  it('fails clearly when redis-cli or redis-server is missing, older than Redis 7.0 or Valkey 7.2, or another server', () => {
     setUp({ masters: 1, replicas: 0 });
     expect(run(['status'], { REDIS_CLI: '/nonexistent/redis-cli' })).toEqual({
       status: 1,
       stdout: '',
       stderr:
-        'cluster.sh: error: /nonexistent/redis-cli not found (REDIS_CLI=/nonexistent/redis-cli): install Redis 7.0 or newer (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_CLI to its path\n',
+        'cluster.sh: error: /nonexistent/redis-cli not found (REDIS_CLI=/nonexistent/redis-cli): install Redis >= 7.0 or Valkey >= 7.2 (Debian/Ubuntu: apt-get install redis-server or valkey-server; macOS: brew install redis), or set REDIS_CLI to its path\n',
     });
     expect(run(['up'], { REDIS_SERVER: 'no-such-redis-server' })).toMatchObject({
       status: 1,
       stderr: expect.stringContaining(
-        'cluster.sh: error: no-such-redis-server not found (REDIS_SERVER=no-such-redis-server): install Redis 7.0 or newer',
+        'cluster.sh: error: no-such-redis-server not found (REDIS_SERVER=no-such-redis-server): install Redis >= 7.0 or Valkey >= 7.2',
       ),
     });
     expect(run(['start'], { REDIS_SERVER: 'old-redis-server' })).toMatchObject({
       status: 1,
       stderr:
-        'cluster.sh: error: old-redis-server is version 6.2.6: this cluster needs Redis 7.0 or newer (set REDIS_SERVER to one)\n',
+        'cluster.sh: error: old-redis-server is Redis 6.2.6; supported: Redis >= 7.0 or Valkey >= 7.2 (set REDIS_SERVER to one)\n',
     });
+    expect(run(['start'], { REDIS_SERVER: 'old-valkey-server' })).toMatchObject({
+      status: 1,
+      stderr:
+        'cluster.sh: error: old-valkey-server is Valkey 7.0.1; supported: Redis >= 7.0 or Valkey >= 7.2 (set REDIS_SERVER to one)\n',
+    });
+    expect(run(['start'], { REDIS_SERVER: 'keydb-server' })).toMatchObject({
+      status: 1,
+      stderr:
+        'cluster.sh: error: keydb-server is KeyDB 6.3.4, an unknown server; supported: Redis >= 7.0 or Valkey >= 7.2 (set REDIS_SERVER to one)\n',
+    });
+    expect(run(['start'], { REDIS_SERVER: 'odd-server' })).toMatchObject({
+      status: 1,
+      stderr: 'cluster.sh: error: cannot read the server and version of odd-server from: odd 1\n',
+    });
+  });
+
+  it('finds valkey-server and valkey-cli on PATH where there is no redis-server or redis-cli (REDIS_SERVER and REDIS_CLI unset)', () => {
+    setUp({ masters: 1, replicas: 0 });
+    // A PATH with only Valkey's names (the fake CLI as valkey-cli, a fake Valkey 8.1.1 server
+    // that exits at once) and the few tools cluster.sh uses: not the machine's redis-* programs.
+    renameSync(join(dir, 'bin', 'redis-cli'), join(dir, 'bin', 'valkey-cli'));
+    writeFileSync(
+      join(dir, 'bin', 'valkey-server'),
+      '#!/bin/sh\nif [ "$1" = --version ]; then echo "Valkey server v=8.1.1 sha=00000000:0 malloc=libc bits=64"; else echo "fake valkey-server ran with $*"; fi\n',
+    );
+    chmodSync(join(dir, 'bin', 'valkey-server'), 0o755);
+    for (const tool of ['dirname', 'date', 'sleep', 'tail', 'wc', 'cat', 'rm', 'kill', 'ps', 'mkdir'])
+      for (const from of ['/usr/bin', '/bin'])
+        if (existsSync(join(from, tool)) && !existsSync(join(dir, 'bin', tool)))
+          symlinkSync(join(from, tool), join(dir, 'bin', tool));
+    const r = spawnSync(DASH, [join(dir, 'out', LOCAL_SCRIPT), 'up'], {
+      env: { PATH: join(dir, 'bin'), FAKE: dir },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    // The node's own lines name the server that ran: valkey-server, with the node's redis.conf.
+    expect(r.stderr).toContain('fake valkey-server ran with ./redis.conf');
+    expect(r.stderr).not.toContain('not found');
   });
 
   it('says how to start the nodes when forming while they do not run, and reports stopped nodes in status', () => {

@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  CLI_NAMES,
   InvalidOptionError,
+  SERVER_NAMES,
+  SUPPORTED_ENGINES,
+  SUPPORTED_ENGINES_TEXT,
   nodeDirectives,
   renderDirectives,
   type ClusterPlan,
@@ -73,6 +77,7 @@ export function localDirectives(plan: ClusterPlan, node: PlannedNode): Directive
  */
 const FORMING = {
   cli: 'redis_cli',
+  cliLookup: '',
   logPrefix: LOCAL_SCRIPT,
   awaitHint: `$HERE/$2/${LOG_FILE}`,
 } as const satisfies FormingView;
@@ -142,6 +147,11 @@ export function localViewModel(plan: ClusterPlan, settings: Pick<TargetSettings,
     // sh words for `rm -rf --` in node folder $d: quoted, but for the globs.
     cleanArgs: RUNTIME_FILES.map((f) => (f.includes('*') ? `"$d"/${f}` : `"$d/${f.replace(/\/$/, '')}"`)).join(' '),
     commands: LOCAL_COMMANDS.join('|'),
+    // The server and CLI cluster.sh looks for, and the engines it accepts (the plan's SUPPORTED_ENGINES).
+    serverNames: SERVER_NAMES.join(' '),
+    cliNames: CLI_NAMES.join(' '),
+    supportedEngines: SUPPORTED_ENGINES_TEXT,
+    engineMinimums: Object.values(SUPPORTED_ENGINES).map((e) => ({ name: e.name, major: e.min[0], minor: e.min[1] })),
   };
 }
 
@@ -225,7 +235,7 @@ export const localTarget: OutputTarget = {
     return `local redis-server processes on ${LOCAL_HOST}, ports ${first.port}-${last.port}, bus ports ${first.busPort}-${last.busPort}`;
   },
   startCommand: (out) => `sh ${join(out, LOCAL_SCRIPT)} up`,
-  startNote: 'redis-server and redis-cli from PATH (or REDIS_SERVER, REDIS_CLI)',
+  startNote: 'redis-server and redis-cli (or valkey-server and valkey-cli) from PATH, or REDIS_SERVER, REDIS_CLI',
   conflicts(out, plan, changing) {
     const reasons = new Map<string, string>();
     if (changing.includes(LOCAL_SCRIPT)) {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Document } from 'yaml';
 import {
+  CLI_LOOKUP,
   IMAGE_ENV_VAR,
   imageFromEnv,
   nodeDirectives,
@@ -13,7 +14,7 @@ import { DEFAULT_PASSWORD_ENV } from '../secret';
 import { template } from '../templates';
 // The same service name and config path as the Compose stack: in a swarm the init service is a
 // replicated job (it runs to completion) and each redis.conf is a swarm config.
-import { CONF_PATH, INIT_SERVICE } from './compose';
+import { CONF_PATH, INIT_SERVICE, SERVER_COMMAND } from './compose';
 import type { OutputTarget, TargetSettings } from './target';
 import { clusterJson, clusterPicture, formingPlan, headerLine, planLine, type FormingView } from './view';
 
@@ -31,7 +32,8 @@ export const INIT_MAX_ATTEMPTS = 5;
 
 /** The values the shared forming code prints in the init job's script: names resolve in the overlay network. */
 const FORMING = {
-  cli: 'redis-cli',
+  cli: '"$CLI"',
+  cliLookup: CLI_LOOKUP,
   logPrefix: INIT_SERVICE,
   awaitHint: `docker service logs ${DEFAULT_STACK}_$1`,
 } as const satisfies FormingView;
@@ -89,7 +91,7 @@ export function stackFile(view: View) {
     services[n.name] = {
       image: view.imageExpression,
       hostname: n.name,
-      command: ['redis-server', CONF_PATH],
+      command: [...SERVER_COMMAND, CONF_PATH],
       configs: [{ source: n.config, target: CONF_PATH }],
       volumes: [{ type: 'volume', source: n.volume, target: '/data' }],
       networks: network,

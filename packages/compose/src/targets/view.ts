@@ -70,6 +70,11 @@ export function clusterJson(
 export interface FormingView {
   /** The shell command that runs redis-cli (`redis-cli -h NAME -p PORT ...` follows it). */
   cli: string;
+  /**
+   * sh code whose output is the CLI's path (`CLI=$(...)`; the plan's CLI_LOOKUP: redis-cli, or
+   * valkey-cli where the image has only Valkey's names), or "" where the target names its CLI itself.
+   */
+  cliLookup: string;
   /** The prefix of every message (`<prefix>: ...`). */
   logPrefix: string;
   /** Where to look when node `$1` (port `$2`) does not answer, as sh text inside double quotes. */

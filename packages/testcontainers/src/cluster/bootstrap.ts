@@ -4,7 +4,13 @@
  * sent as soon as what it depends on is true. The steps work node by node, so that a runtime
  * can start with the nodes it has (masters first) while others are still coming up.
  */
-import type { ClusterPlan, PlannedNode } from '@redis-cluster-kit/plan';
+import {
+  serverFromInfo,
+  unsupportedServerReason,
+  SUPPORTED_ENGINES_TEXT,
+  type ClusterPlan,
+  type PlannedNode,
+} from '@redis-cluster-kit/plan';
 import type { AdminConnection } from './admin';
 import { parseInfo } from './replies';
 import { delay } from '../util/timing';
@@ -20,17 +26,48 @@ function connectionOf(connections: ReadonlyMap<string, AdminConnection>, name: s
 
 /**
  * Before a node meets any other: a master gets its slot range and a config epoch of its own
- * (both only allowed while it knows no other node). Returns the node's id.
+ * (both only allowed while it knows no other node). Returns the node's id. The node's `INFO
+ * server` goes in the same round trip and is read first: a server the kit does not support
+ * (Redis < 7.0 has no ADDSLOTSRANGE) fails with {@link UnsupportedServer}, not with the
+ * error of a command it does not know.
  */
 export async function prepareNode(node: PlannedNode, { redis }: AdminConnection): Promise<string> {
-  const sent: Promise<unknown>[] = [];
+  const sent: Promise<unknown>[] = [redis.call('INFO', 'server')];
   if (node.role === 'master' && node.slots) {
     sent.push(redis.call('CLUSTER', 'ADDSLOTSRANGE', node.slots.start, node.slots.end));
     sent.push(redis.call('CLUSTER', 'SET-CONFIG-EPOCH', node.shard + 1));
   }
   sent.push(redis.call('CLUSTER', 'MYID'));
-  const replies = await Promise.all(sent);
-  return String(replies[replies.length - 1]);
+  const settled = await Promise.allSettled(sent);
+  const info = settled[0]!;
+  if (info.status === 'fulfilled') checkServer(node.name, String(info.value));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const last = settled[settled.length - 1] as PromiseFulfilledResult<unknown>;
+  return String(last.value);
+}
+
+/**
+ * The node runs a supported server, by what its `INFO server` says (server_name,
+ * valkey_version, redis_version), never by an image's tag.
+ * @throws UnsupportedServer naming what it found and what is supported.
+ */
+export function checkServer(node: string, info: string): void {
+  const server = serverFromInfo(info);
+  const reason = server
+    ? unsupportedServerReason(server)
+    : `its INFO server names no server version; supported: ${SUPPORTED_ENGINES_TEXT}`;
+  if (reason !== undefined) throw new UnsupportedServer(node, reason);
+}
+
+/** A node runs a server the kit does not support (the start reports it as errors.ts's UnsupportedServerError). */
+export class UnsupportedServer extends Error {
+  constructor(
+    readonly node: string,
+    readonly reason: string,
+  ) {
+    super(`node "${node}": ${reason}`);
+  }
 }
 
 /** `from` introduces itself to `to` (CLUSTER MEET with `to`'s internal IP, client port and bus port). */

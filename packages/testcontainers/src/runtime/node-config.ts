@@ -10,6 +10,7 @@ import {
   findNode,
   nodeDirectives,
   renderDirectives,
+  SERVER_LAUNCH_SCRIPT,
   type ClusterPlan,
   type Directive,
   type NodeDirectiveOptions,
@@ -40,11 +41,18 @@ export function renderConfigFile(
   return `${header}\n${renderDirectives(directives)}\n`;
 }
 
-/** The redis-server command line of one node (the Docker runtime's container command). */
+/**
+ * The command line of one node (the Docker runtime's container command): `sh -c` runs the
+ * image's `redis-server`, or its `valkey-server` where it has only Valkey's names (Debian's
+ * Valkey packages), with the node's directives as arguments.
+ */
 export function nodeCommand(
   plan: ClusterPlan,
   name: string,
   resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig'>,
 ): string[] {
-  return ['redis-server', ...directivesToArgs(nodeConfig(plan, name, resolved))];
+  return [...SERVER_COMMAND, ...directivesToArgs(nodeConfig(plan, name, resolved))];
 }
+
+/** What comes before a node's directives in its container's command (`$0` of the script names the kit). */
+export const SERVER_COMMAND = ['sh', '-c', SERVER_LAUNCH_SCRIPT, 'redis-cluster-kit'] as const;

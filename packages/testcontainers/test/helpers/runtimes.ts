@@ -8,13 +8,29 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVER_NAMES } from '@redis-cluster-kit/plan';
 import { LABELS } from '../../src/runtime/docker/docker';
 import { OWNER_FILE, parseOwnerFile, PROCESS_DIR_PREFIX } from '../../src/runtime/process/dirs';
 import type { RuntimeKind } from '../../src/runtime/types';
 import { docker, labelled } from './docker';
 
-/** Every runtime: the API tests run once per entry (`describe.each(RUNTIMES)`). */
-export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
+/** The environment variable that narrows {@link RUNTIMES} (scripts/test.sh's engine passes: `docker` or `process`). */
+export const TEST_RUNTIMES_ENV = 'RCK_TEST_RUNTIMES';
+
+/**
+ * The runtimes the API tests run on, once per entry (`describe.each(RUNTIMES)`): both, or those
+ * {@link TEST_RUNTIMES_ENV} names (comma-separated). A name that is not a runtime fails the run.
+ */
+export const RUNTIMES: readonly RuntimeKind[] = testRuntimes(process.env[TEST_RUNTIMES_ENV]);
+
+function testRuntimes(value: string | undefined): RuntimeKind[] {
+  const all: RuntimeKind[] = ['docker', 'process'];
+  if (value === undefined || value.trim() === '') return all;
+  const names = value.split(',').map((n) => n.trim());
+  const bad = names.find((n) => !(all as string[]).includes(n));
+  if (bad !== undefined) throw new Error(`${TEST_RUNTIMES_ENV}=${value}: "${bad}" is not a runtime (docker, process)`);
+  return names as RuntimeKind[];
+}
 
 /** What a cluster has on its runtime: its nodes (containers / redis-server pids) and the rest (networks / folders). */
 export interface RuntimeResources {
@@ -32,14 +48,14 @@ export function processDirs(prefix = ''): string[] {
     .map((e) => join(tmpdir(), e));
 }
 
-/** Live redis-server processes working in a folder under one of `dirsPrefix` (Linux: /proc), also in folders removed meanwhile. */
+/** Live redis-server (or valkey-server) processes working in a folder under one of `dirsPrefix` (Linux: /proc), also in folders removed meanwhile. */
 export function redisServersUnder(dirsPrefix: string): { pid: number; cwd: string }[] {
   const found: { pid: number; cwd: string }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (comm !== 'redis-server') continue;
+      if (!(SERVER_NAMES as readonly string[]).includes(comm)) continue; // redis-server, valkey-server
       const cwd = readlinkSync(`/proc/${entry}/cwd`);
       if (cwd.startsWith(dirsPrefix)) found.push({ pid: Number(entry), cwd: cwd.replace(/ \(deleted\)$/, '') });
     } catch {

@@ -21,14 +21,17 @@ describe('finding redis-server', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'rck-server-'));
-    const script = (name: string, version: string) => {
+    const script = (name: string, version: string, product = 'Redis') => {
       const path = join(dir, name);
-      writeFileSync(path, `#!/bin/sh\necho "Redis server v=${version} sha=00000000:0 malloc=libc bits=64"\n`);
+      writeFileSync(path, `#!/bin/sh\necho "${product} server v=${version} sha=00000000:0 malloc=libc bits=64"\n`);
       chmodSync(path, 0o755);
       return path;
     };
     script('redis-server', '7.2.4');
     script('redis-server-6', '6.2.6');
+    script('valkey-server', '8.1.1', 'Valkey');
+    script('valkey-server-7.0', '7.0.1', 'Valkey');
+    script('keydb-server', '6.3.4', 'KeyDB');
     writeFileSync(join(dir, 'not-executable'), '');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,6 +45,11 @@ describe('finding redis-server', () => {
       version: '7.2.4',
     });
     expect((await findRedisServer(join(dir, 'redis-server'), {})).version).toBe('7.2.4');
+    expect(await findRedisServer('valkey-server', { PATH: dir })).toEqual({
+      path: join(dir, 'valkey-server'),
+      product: 'Valkey',
+      version: '8.1.1',
+    });
   });
 
   it.each([
@@ -58,10 +66,27 @@ describe('finding redis-server', () => {
       'Cannot run redis-server "/nonexistent/redis-server" for the process runtime: no such file.',
     ],
     ['not executable', 'NOT_EXECUTABLE', {}, 'for the process runtime: it is not an executable file.'],
-    ['too old', 'OLD', {}, 'for the process runtime: it is Redis 6.2.6; the fixture needs Redis 7.0 or newer.'],
+    ['too old', 'OLD', {}, 'for the process runtime: it is Redis 6.2.6; supported: Redis >= 7.0 or Valkey >= 7.2.'],
+    [
+      'an old Valkey',
+      'OLD_VALKEY',
+      {},
+      'for the process runtime: it is Valkey 7.0.1; supported: Redis >= 7.0 or Valkey >= 7.2.',
+    ],
+    [
+      'another server',
+      'OTHER',
+      {},
+      'for the process runtime: it is keydb 6.3.4, an unknown server; supported: Redis >= 7.0 or Valkey >= 7.2.',
+    ],
   ])('says what is wrong when it is %s, and how to fix it', async (_label, spec, env, message) => {
-    const path =
-      spec === 'NOT_EXECUTABLE' ? join(dir, 'not-executable') : spec === 'OLD' ? join(dir, 'redis-server-6') : spec;
+    const files: Record<string, string> = {
+      NOT_EXECUTABLE: 'not-executable',
+      OLD: 'redis-server-6',
+      OLD_VALKEY: 'valkey-server-7.0',
+      OTHER: 'keydb-server',
+    };
+    const path = spec in files ? join(dir, files[spec]!) : spec;
     const error = await findRedisServer(path, env).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RedisServerUnavailableError);
     expect((error as Error).message).toContain(message);

@@ -1,13 +1,15 @@
 /**
- * Finding the process runtime's redis-server: the path given (option or environment), or the
- * command name on PATH, checked to run and to be Redis 7.0 or newer (CLUSTER ADDSLOTSRANGE and
- * hostname announcements, which the fixture uses, came with 7.0).
+ * Finding the process runtime's server: the path given (option or environment, e.g.
+ * `redis-server`, `valkey-server`, a path), or the command name on PATH, checked to run and to
+ * be a supported engine by what its `--version` says (the plan's SUPPORTED_ENGINES: Redis >=
+ * 7.0, whose CLUSTER ADDSLOTSRANGE and hostname announcements the fixture uses, or Valkey >= 7.2).
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { describeServer, serverFromVersionOutput, unsupportedServerReason } from '@redis-cluster-kit/plan';
 import { RedisServerUnavailableError } from '../../errors';
 import { SERVER_PATH_ENV_VAR } from '../../options';
 
@@ -23,21 +25,14 @@ export interface RedisServerBinary {
   version: string;
 }
 
-/** The oldest Redis the fixture forms clusters with. */
-export const MIN_REDIS_VERSION = [7, 0] as const;
-
 /** `Redis server v=7.0.15 sha=...` (what `redis-server --version` prints) as product and version; undefined if it is not that. */
 export function parseServerVersion(
   text: string,
 ): { product: string; version: string; major: number; minor: number } | undefined {
-  const match = /^(\S+) server v=(\d+)\.(\d+)\.(\d+)/m.exec(text.trim());
-  if (!match) return undefined;
-  return {
-    product: match[1]!,
-    version: `${match[2]}.${match[3]}.${match[4]}`,
-    major: Number(match[2]),
-    minor: Number(match[3]),
-  };
+  const server = serverFromVersionOutput(text);
+  if (!server) return undefined;
+  const [major, minor] = server.version.split('.').map(Number);
+  return { product: describeServer(server).split(' ')[0]!, version: server.version, major: major!, minor: minor! };
 }
 
 /** The first executable file called `command` in the directories of `pathVariable`. */
@@ -105,11 +100,9 @@ async function locate(spec: string, env: Readonly<Record<string, string | undefi
   const parsed = parseServerVersion(output);
   if (!parsed)
     throw fail(
-      `\`${path} --version\` did not print a Redis version (it printed "${output.trim().split('\n')[0]?.slice(0, 80) ?? ''}")`,
+      `\`${path} --version\` did not print a Redis or Valkey version (it printed "${output.trim().split('\n')[0]?.slice(0, 80) ?? ''}")`,
     );
-  const [major, minor] = MIN_REDIS_VERSION;
-  if (parsed.major < major || (parsed.major === major && parsed.minor < minor)) {
-    throw fail(`it is ${parsed.product} ${parsed.version}; the fixture needs Redis ${major}.${minor} or newer`);
-  }
+  const reason = unsupportedServerReason(serverFromVersionOutput(output)!);
+  if (reason !== undefined) throw fail(reason);
   return { path, product: parsed.product, version: parsed.version };
 }
