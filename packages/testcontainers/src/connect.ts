@@ -58,7 +58,7 @@ export function connectToCluster(
     /** ioredis Cluster options for its clients. */
     clusterOptions?: ClusterOptions;
     logger?: ClusterLogger;
-    /** How long the client may take to be ready. @default 10000 (`DEFAULT_FIXTURE_OPTIONS.connectTimeoutMs`) */
+    /** How long the client may take to be ready. @default 30000 (`DEFAULT_FIXTURE_OPTIONS.connectTimeoutMs`) */
     timeoutMs?: number;
   } = {},
 ): Promise<StartedRedisCluster> {

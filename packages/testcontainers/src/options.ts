@@ -257,8 +257,8 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   stopTimeoutSeconds: 0,
   /** {@link RedisClusterOptions.resetReplicaTimeoutMs}: how long reset() waits for the replicas to apply FLUSHALL before it fails. @default 5000 */
   resetReplicaTimeoutMs: 5000,
-  /** How long connectToCluster() waits for its client to be ready. @default 10000 */
-  connectTimeoutMs: 10_000,
+  /** How long connectToCluster() waits for its client to be ready (a Jest or Vitest worker: the run's cluster; on a busy machine its first connection can take seconds). @default 30000 */
+  connectTimeoutMs: 30_000,
   /** The timeout of useRedisCluster()'s beforeAll hook (Jest and Vitest), which connects or starts. @default 120000 */
   hookTimeoutMs: HOOK_TIMEOUT_MS,
   /**

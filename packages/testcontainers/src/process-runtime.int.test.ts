@@ -11,6 +11,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ClusterStartError,
+  DEFAULT_FIXTURE_OPTIONS,
   NoRuntimeAvailableError,
   RedisServerUnavailableError,
   startRedisCluster,
@@ -72,7 +73,9 @@ describe('runtime "auto"', () => {
       expect(await rc.cluster.get('k')).toBe('v');
     });
     const chosen = events.find((e) => e.phase === 'runtime')!.message;
-    expect(chosen).toContain(`runtime "process" (auto: no Docker daemon answered at DOCKER_HOST=${NO_DAEMON}: `);
+    expect(chosen).toContain(
+      `runtime "process" (auto: no Docker daemon answered at DOCKER_HOST=${NO_DAEMON} within ${DEFAULT_FIXTURE_OPTIONS.dockerCheckTimeoutMs} ms (dockerCheckTimeoutMs): `,
+    );
     expect(chosen).toContain(`: Redis ${VERSION.version} at ${REDIS_SERVER}`);
   });
 
