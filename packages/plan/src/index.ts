@@ -33,9 +33,20 @@ export {
 } from './plan';
 export {
   nodeDirectives,
+  tlsDirectives,
+  tlsFileNames,
   renderDirectives,
   directivesToArgs,
   DATA_DIR,
   type Directive,
   type NodeDirectiveOptions,
 } from './config';
+export {
+  createClusterCertificates,
+  certificateProblem,
+  LOCAL_NAMES,
+  type CertificateOptions,
+  type CertifiedKey,
+  type ClusterCertificates,
+  type TlsMaterial,
+} from './certificates';

@@ -10,6 +10,7 @@ import { clientReady } from './cluster/clients';
 import { CONNECTION_INFO_FORMAT, type ClusterConnectionInfo, type StartedRedisCluster } from './started-redis-cluster';
 import { assembleStartedCluster } from './assemble-started-cluster';
 import { DEFAULT_FIXTURE_OPTIONS, type ClusterLogger } from './options';
+import type { NodeAccess } from './security';
 import { PhaseLog } from './util/log';
 import { withTimeout } from './util/timing';
 
@@ -49,6 +50,11 @@ export function parseConnectionInfo(value: unknown): ClusterConnectionInfo {
   return candidate as ClusterConnectionInfo;
 }
 
+/** The credentials and TLS material of a worker's connections, as the connection info carries them. */
+function workerAccess(info: ClusterConnectionInfo): NodeAccess {
+  return { username: info.username, password: info.password, tls: info.tls };
+}
+
 /** Connect to a running cluster: a ready ioredis Cluster, reset() and createClient(); stop() closes clients only. */
 export async function connectToCluster(
   info: ClusterConnectionInfo,
@@ -69,7 +75,7 @@ export async function connectToCluster(
   const { table, admins } = connectNodes(
     plan,
     new Map(info.nodes.map((n) => [n.name, { host: n.host, port: n.port }])),
-    info.password,
+    workerAccess(info),
   );
   const rc = assembleStartedCluster({
     id: info.id,
@@ -77,7 +83,7 @@ export async function connectToCluster(
     ids: new Map(info.nodes.map((n) => [n.name, n.id])),
     admins,
     table,
-    password: info.password,
+    access: workerAccess(info),
     clusterOptions: options.clusterOptions ?? {},
     runtime: { kind: info.runtime ?? 'docker', remove: () => Promise.resolve() },
     log: new PhaseLog(info.id, options.logger),

@@ -45,7 +45,7 @@ export {
   PortInUseError,
   RedisServerUnavailableError,
 } from './errors';
-export { InvalidOptionError } from '@redis-cluster-kit/plan';
+export { InvalidOptionError, type TlsMaterial } from '@redis-cluster-kit/plan';
 export type { RuntimeKind } from './runtime/types';
 export { LABELS } from './runtime/docker/docker';
 export type { HostPort, NatMapObject } from './cluster/address-table';

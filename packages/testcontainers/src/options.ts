@@ -4,7 +4,7 @@
  * some of them, and {@link DEFAULT_FIXTURE_OPTIONS}. Validation is in resolve-options.ts.
  */
 import type { ClusterOptions } from 'ioredis';
-import { DEFAULT_PLAN_OPTIONS, type Persistence } from '@redis-cluster-kit/plan';
+import { DEFAULT_PLAN_OPTIONS, type Persistence, type TlsMaterial } from '@redis-cluster-kit/plan';
 
 /** Where the nodes of a cluster run: see {@link RedisClusterOptions.runtime}. */
 export type RuntimeChoice = 'docker' | 'process' | 'auto';
@@ -84,6 +84,16 @@ export interface RedisClusterOptions {
   image?: string;
   /** Nodes require this password (`requirepass` and `masterauth`); every client the fixture makes uses it. @default none */
   password?: string;
+  /**
+   * TLS for clients, the cluster bus and replication; plain TCP refused. `true`: a CA and a
+   * certificate per node are made for this cluster (names: the node's name, `localhost`,
+   * `127.0.0.1`), ECDSA P-256, valid for a year. Or bring your own `{ ca, cert, key }` (PEM):
+   * every node presents that certificate, which must be signed by `ca` and name every node
+   * and `127.0.0.1`. The fixture's clients are configured; {@link StartedRedisCluster.tls} gives
+   * the CA and a client certificate and key for your own clients.
+   * @default false
+   */
+  tls?: boolean | TlsMaterial;
   /**
    * `cluster-node-timeout` in ms. Short, so that failovers in tests take about a second
    * instead of Redis's default fifteen (or the plan's five).
@@ -166,6 +176,8 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   redisServerPath: 'redis-server',
   /** {@link RedisClusterOptions.reuse}, when `REDIS_CLUSTER_REUSE` is not set. @default false */
   reuse: false,
+  /** {@link RedisClusterOptions.tls}. @default false */
+  tls: false,
   /** How long the fault helpers (startNode, unpauseNode, failover, migrateSlot, finishMigration, waitForClusterOk, heal, recycle) wait: {@link WaitOptions.timeoutMs}. @default 30000 */
   faultTimeoutMs: 30_000,
   /** How long stopNode() lets a node shut down before it is killed: {@link StopNodeOptions.timeoutSeconds}. @default 0 */

@@ -1,4 +1,4 @@
-import { DEFAULT_PLAN_OPTIONS, InvalidOptionError } from '@redis-cluster-kit/plan';
+import { createClusterCertificates, DEFAULT_PLAN_OPTIONS, InvalidOptionError } from '@redis-cluster-kit/plan';
 import { DEFAULT_FIXTURE_OPTIONS, RUNTIME_CHOICES, RUNTIME_ENV_VAR, SERVER_PATH_ENV_VAR } from './options';
 import { checkRedisConfig, resolveFixtureOptions, reuseKey } from './resolve-options';
 import { nodeCommand } from './runtime/node-config';
@@ -56,7 +56,7 @@ describe('fixture options', () => {
     [
       'unknown option',
       { mastres: 3 },
-      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.',
+      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, tls, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.',
     ],
     [
       'signal not an AbortSignal',
@@ -367,5 +367,49 @@ describe('runtime', () => {
       fixedPorts: true,
       plan: { options: { basePort: 20000 } },
     });
+  });
+});
+
+describe('the tls option', () => {
+  it('is off by default, true makes certificates at start, and refuses reuse (a kept cluster keeps no certificates)', () => {
+    expect(resolveFixtureOptions().tls).toBeUndefined();
+    expect(resolveFixtureOptions({ tls: false }).tls).toBeUndefined();
+    expect(resolveFixtureOptions({ tls: true }).tls).toBe('generate');
+    expect(() => resolveFixtureOptions({ tls: true, reuse: true })).toThrow(
+      /^Invalid option reuse true\. Expected false with tls/,
+    );
+  });
+
+  it('takes certificates that cover every node and 127.0.0.1, and refuses others in one line without the key', async () => {
+    const made = await createClusterCertificates(['redis-node-1', 'redis-node-2', 'redis-node-3']);
+    const node1 = made.nodes.get('redis-node-1')!;
+    expect(() => resolveFixtureOptions({ masters: 1, tls: { ca: made.ca, ...node1 } })).not.toThrow();
+    const refuse = (tls: unknown) => {
+      try {
+        resolveFixtureOptions({ masters: 3, tls: tls as boolean });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    const message = refuse({ ca: made.ca, ...node1 });
+    expect(message).toMatch(
+      /^Invalid option tls "\{ ca, cert, key \}"\. Expected certificates that fit this cluster, but "cert" does not name "redis-node-2", "redis-node-3"/,
+    );
+    expect(message).not.toContain('PRIVATE');
+    expect(message).not.toContain('\n');
+    expect(refuse({ ca: made.ca, cert: node1.cert })).toMatch(
+      /^Invalid option tls "\{ ca, cert \}"\. Expected true, false or \{ ca, cert, key \}/,
+    );
+    expect(refuse('yes')).toMatch(/^Invalid option tls "yes"/);
+    expect(refuse({ ca: made.ca, ...node1, extra: 1 })).toMatch(/Expected true, false or/);
+  });
+
+  it('gives each node port 0 and its port as tls-port, TLS on the bus and for replication, files under /data/tls', () => {
+    const resolved = resolveFixtureOptions({ masters: 1, tls: true });
+    const command = nodeCommand(resolved.plan, 'redis-node-1', resolved).join(' ');
+    expect(command).toContain('--port 0 --tls-port 7101 --tls-cert-file /data/tls/redis-node-1.crt');
+    expect(command).toContain('--tls-key-file /data/tls/redis-node-1.key --tls-ca-cert-file /data/tls/ca.crt');
+    expect(command).toContain('--tls-auth-clients optional --tls-cluster yes --tls-replication yes');
   });
 });

@@ -6,8 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { ClusterOptions } from 'ioredis';
 import {
+  certificateProblem,
   createPlan,
   imageFromEnv,
+  LOCAL_NAMES,
+  type TlsMaterial,
   InvalidOptionError,
   type ClusterPlan,
   type Directive,
@@ -29,6 +32,8 @@ import {
 export interface ResolvedFixtureOptions {
   plan: ClusterPlan;
   password: string | undefined;
+  /** TLS: certificates to make for the cluster, or the user's own (already checked). */
+  tls: 'generate' | TlsMaterial | undefined;
   startupTimeoutMs: number;
   clusterOptions: ClusterOptions;
   /** Extra directives, already checked. */
@@ -54,6 +59,7 @@ const PLAN_KEYS = ['masters', 'replicas', 'image', 'nodeTimeoutMs', 'basePort', 
 /** Options only the fixture has. */
 const FIXTURE_KEYS = [
   'password',
+  'tls',
   'startupTimeoutMs',
   'clusterOptions',
   'redisConfig',
@@ -85,6 +91,15 @@ const OWNED_DIRECTIVES: Readonly<Record<string, string>> = {
   'cluster-announce-hostname': 'nothing (nodes announce their names)',
   'cluster-announce-port': 'nothing (nodes announce their names)',
   'cluster-announce-tls-port': 'nothing (nodes announce their names)',
+  'tls-port': 'basePort (with tls)',
+  'tls-cert-file': 'tls',
+  'tls-key-file': 'tls',
+  'tls-ca-cert-file': 'tls',
+  'tls-ca-cert-dir': 'tls',
+  'tls-cluster': 'tls',
+  'tls-replication': 'tls',
+  'tls-client-cert-file': 'tls',
+  'tls-client-key-file': 'tls',
   'cluster-announce-bus-port': 'nothing (nodes announce their names)',
   'cluster-preferred-endpoint-type': 'nothing (nodes announce their names)',
   requirepass: 'password',
@@ -211,9 +226,18 @@ export function resolveFixtureOptions(
   }
 
   const plan = createPlan(planInput);
+  const tls = checkTls(input.tls, plan);
+  if (tls !== undefined && reuse) {
+    throw new InvalidOptionError(
+      'reuse',
+      reuse,
+      `false with tls: the certificates of a kept cluster are not kept (turn reuse off for this start, e.g. REDIS_CLUSTER_REUSE=0)`,
+    );
+  }
   return {
     plan,
     password,
+    tls,
     startupTimeoutMs,
     clusterOptions: clusterOptions ?? {},
     redisConfig,
@@ -295,6 +319,34 @@ export function reuseKey(resolved: Pick<ResolvedFixtureOptions, 'plan' | 'redisC
     password: resolved.password === undefined ? null : sha(resolved.password),
   };
   return sha(JSON.stringify(identity)).slice(0, 16);
+}
+
+/** `tls`: true (make certificates), false/undefined (none), or `{ ca, cert, key }` that covers every node's name and 127.0.0.1. */
+function checkTls(value: unknown, plan: ClusterPlan): 'generate' | TlsMaterial | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return 'generate';
+  const shape = '{ ca, cert, key } as PEM strings';
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError('tls', value, `true, false or ${shape}`);
+  }
+  const record = value as Record<string, unknown>;
+  // The value is never printed: it holds a private key.
+  const hidden = `{ ${Object.keys(record).join(', ')} }`;
+  const extra = Object.keys(record).filter((k) => !['ca', 'cert', 'key'].includes(k));
+  if (extra.length > 0 || ['ca', 'cert', 'key'].some((k) => typeof record[k] !== 'string' || record[k] === '')) {
+    throw new InvalidOptionError('tls', hidden, `true, false or ${shape}`);
+  }
+  const material = record as unknown as TlsMaterial;
+  const names = [...plan.nodes.map((n) => n.name), LOCAL_NAMES[1]!];
+  const problem = certificateProblem(material, names);
+  if (problem !== undefined) {
+    throw new InvalidOptionError(
+      'tls',
+      hidden,
+      `certificates that fit this cluster, but ${problem}: "cert" must be signed by "ca", match "key" and name every node (${names.join(', ')})`,
+    );
+  }
+  return { ca: material.ca, cert: material.cert, key: material.key };
 }
 
 function checkPassword(value: unknown): string | undefined {

@@ -31,6 +31,7 @@ import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
 import { assembleStartedCluster } from './assemble-started-cluster';
 import type { StartedRedisCluster } from './started-redis-cluster';
+import { clusterTls, fixtureAccess, type ClusterTls, type NodeAccess } from './security';
 import { Deadline, DeadlineExceeded, deferred, withTimeout } from './util/timing';
 
 const NO_FAILOVER = 'cluster-replica-no-failover';
@@ -61,6 +62,9 @@ interface StartContext {
   deadline: Deadline;
   signal: AbortSignal;
   t0: number;
+  /** A TLS cluster's certificates (made before the first attempt), and how the fixture's connections authenticate and encrypt. */
+  tls?: ClusterTls | undefined;
+  access: NodeAccess;
 }
 
 /** An attempt failed on a port another process took meanwhile, and cleaned up: try other ports. */
@@ -93,7 +97,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const { signal: timeUp, dispose } = deadline.signal();
   // Every step waits on one signal: the deadline's, or the caller's (`signal` option), whichever comes first.
   const signal = resolved.signal === undefined ? timeUp : AbortSignal.any([timeUp, resolved.signal]);
-  const context: StartContext = { resolved, clusterId, log, deadline, signal, t0: performance.now() };
+  const context: StartContext = { resolved, clusterId, log, deadline, signal, t0: performance.now(), access: {} };
   if (resolved.signal?.aborted) {
     dispose();
     throw new ClusterStartAbortedError('nothing was started yet', resolved.signal.reason);
@@ -105,6 +109,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }[resolved.runtime];
 
   try {
+    context.tls = await clusterTls(resolved, resolved.plan, clusterId);
+    context.access = fixtureAccess(resolved, context.tls);
     let engine: RuntimeEngine;
     try {
       engine = await openRuntime(resolved, process.env, log, signal);
@@ -140,11 +146,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 async function attach(
   engine: RuntimeEngine,
   key: string,
-  { resolved, log, signal, t0, deadline }: StartContext,
+  { resolved, log, signal, t0, deadline, access }: StartContext,
 ): Promise<StartedRedisCluster | undefined> {
   const phase = 'looking for a kept cluster to reuse';
   try {
-    const reused = await withTimeout(attachToKept(engine, key, resolved, signal, deadline), Infinity, signal);
+    const reused = await withTimeout(attachToKept(engine, key, resolved, access, signal, deadline), Infinity, signal);
     if (reused) log.event('attach', `reused kept cluster ${reused.id}`, performance.now() - t0);
     return reused;
   } catch (err) {
@@ -164,6 +170,7 @@ async function attachToKept(
   engine: RuntimeEngine,
   key: string,
   resolved: ResolvedFixtureOptions,
+  access: NodeAccess,
   signal: AbortSignal,
   deadline: Deadline,
 ): Promise<StartedRedisCluster | undefined> {
@@ -171,10 +178,10 @@ async function attachToKept(
   for (const kept of await engine.keptClusters!(key, plan)) {
     const log = new PhaseLog(kept.id, resolved.logger);
     const reach = await kept.reach();
-    let attached = await attachFormed(plan, reach, resolved.password);
+    let attached = await attachFormed(plan, reach, access);
     const asPlanned = attached !== undefined;
     if (!attached) {
-      const connections = connectNodes(plan, reach, resolved.password);
+      const connections = connectNodes(plan, reach, access);
       try {
         const ids = new Map(
           await withTimeout(
@@ -200,7 +207,7 @@ async function attachToKept(
       id: kept.id,
       plan,
       ...attached,
-      password: resolved.password,
+      access,
       clusterOptions: resolved.clusterOptions,
       runtime: { kind: engine.kind, remove: () => kept.remove() },
       log,
@@ -239,7 +246,7 @@ async function startOn(
   context: StartContext,
   attempt: number,
 ): Promise<StartedRedisCluster> {
-  const { resolved, clusterId, log, deadline, signal, t0 } = context;
+  const { resolved, clusterId, log, deadline, signal, t0, tls, access } = context;
   let plan: ClusterPlan = resolved.plan;
   let phase = engine.opening;
   let host: NodeHost | undefined;
@@ -258,7 +265,7 @@ async function startOn(
   let started: StartedRedisCluster | undefined;
 
   try {
-    host = await engine.open({ clusterId, resolved, reuseKey: key, log, deadline, signal });
+    host = await engine.open({ clusterId, resolved, reuseKey: key, log, deadline, signal, tls });
     plan = host.plan;
     const nodeHost = host;
     const { unit } = host;
@@ -269,7 +276,7 @@ async function startOn(
     const startNode = async (node: ClusterPlan['nodes'][number], onRunning?: () => void): Promise<void> => {
       const endpoint = await nodeHost.startNode(node, onRunning);
       table.set(announcedAddress(plan, node), { host: endpoint.host, port: endpoint.port });
-      admins.set(node.name, openAdminConnection(endpoint, { password: resolved.password }));
+      admins.set(node.name, openAdminConnection(endpoint, { access }));
     };
 
     // Masters first; replicas as soon as every master's node runs. The daemon starts
@@ -335,7 +342,7 @@ async function startOn(
       ids: allIds,
       admins,
       table,
-      password: resolved.password,
+      access,
       clusterOptions: resolved.clusterOptions,
       runtime: { kind: nodeHost.kind, remove: () => nodeHost.remove(), nodes: nodeHost.nodes },
       log,

@@ -4,10 +4,11 @@
  * (a test runner's worker) needs to connect.
  */
 import type { ClusterOptions } from 'ioredis';
-import type { ClusterPlan, NodeRole, PlanOptions, SlotRange } from '@redis-cluster-kit/plan';
+import type { ClusterPlan, NodeRole, PlanOptions, SlotRange, TlsMaterial } from '@redis-cluster-kit/plan';
 import type { AdminConnection } from './cluster/admin';
 import type { AddressTable } from './cluster/address-table';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
+import type { NodeAccess } from './security';
 import type { PhaseLog } from './util/log';
 
 /** A node of the started cluster, as the test process sees it. */
@@ -58,7 +59,8 @@ export interface ClusterParts {
   /** Node name -> plain connection, for every node of the plan. */
   admins: ReadonlyMap<string, AdminConnection>;
   table: AddressTable;
-  password: string | undefined;
+  /** How the fixture's connections authenticate and encrypt (password, ACL user, TLS). */
+  access: NodeAccess;
   clusterOptions: ClusterOptions;
   runtime: ClusterRuntime;
   log: PhaseLog;
@@ -107,6 +109,10 @@ export interface ClusterConnectionInfo {
   /** Every node: its name, id and where the test process reaches it. */
   nodes: { name: string; id: string; host: string; port: number }[];
   password?: string;
+  /** The ACL user the fixture's connections log in as (absent: `default`). */
+  username?: string;
+  /** A TLS cluster's CA, and the client certificate and key the fixture's clients present (PEM). */
+  tls?: TlsMaterial;
   /** Which runtime runs the nodes (absent: docker, as before the process runtime). */
   runtime?: RuntimeKind;
 }

@@ -4,7 +4,7 @@
  */
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { Cluster as IoredisCluster } from 'ioredis';
-import { announcedAddress, type ClusterPlan } from '@redis-cluster-kit/plan';
+import { announcedAddress, type ClusterPlan, type TlsMaterial } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, type TrackedNode } from './cluster/admin';
 import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
 import { clientOptions, closeClient, liveStartupNodes } from './cluster/clients';
@@ -27,6 +27,7 @@ import {
   type WaitOptions,
 } from './options';
 import type { RuntimeKind } from './runtime/types';
+import { accessInfo, type NodeAccess } from './security';
 import type { PhaseLog } from './util/log';
 import { Deadline } from './util/timing';
 import {
@@ -76,7 +77,7 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   readonly #nodes: readonly TrackedNode[];
   readonly #table: AddressTable;
-  readonly #password: string | undefined;
+  readonly #access: NodeAccess;
   readonly #clusterOptions: ClusterOptions;
   readonly #runtime: ClusterRuntime;
   readonly #log: PhaseLog;
@@ -93,7 +94,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.plan = init.plan;
     this.#nodes = init.nodes;
     this.#table = init.table;
-    this.#password = init.password;
+    this.#access = init.access;
     this.#clusterOptions = init.clusterOptions;
     this.#runtime = init.runtime;
     this.#log = init.log;
@@ -104,7 +105,7 @@ export class StartedRedisCluster implements AsyncDisposable {
       plan: init.plan,
       nodes: init.nodes,
       table: init.table,
-      password: init.password,
+      access: init.access,
       runtime: init.runtime.nodes,
       log: init.log,
       clients: () => [...this.#clients].map(([client, label]) => ({ client, label })),
@@ -142,6 +143,11 @@ export class StartedRedisCluster implements AsyncDisposable {
     return this.#table.snapshot();
   }
 
+  /** A TLS cluster's CA, and a client certificate and key it signed (PEM), for your own clients (`{ ca }` is enough). Undefined without TLS. */
+  get tls(): TlsMaterial | undefined {
+    return this.#access.tls === undefined ? undefined : { ...this.#access.tls };
+  }
+
   /** The natMap as a function over the live table (always current). */
   get natMapFunction(): (key: string) => HostPort | null {
     return this.#table.natMap();
@@ -162,7 +168,7 @@ export class StartedRedisCluster implements AsyncDisposable {
       .map((n) => announcedAddress(this.plan, n.planned));
     const client = new IoredisCluster(
       liveStartupNodes(this.#table, masters),
-      clientOptions(this.#table, this.#password, this.#clusterOptions, options),
+      clientOptions(this.#table, this.#access, this.#clusterOptions, options),
     );
     this.#clients.set(client, `createClient() #${this.#clientsMade++}`);
     client.once('end', () => this.#clients.delete(client));
@@ -188,7 +194,8 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   /**
    * What another process needs to connect to this cluster ({@link connectToCluster}): plan
-   * options, nodes with ids and addresses, and the password. JSON-serializable.
+   * options, nodes with ids and addresses, the credentials and TLS material. JSON-serializable.
+   * It holds secrets (a password, a private key): hand it to your own processes only, never to a log.
    */
   connectionInfo(): ClusterConnectionInfo {
     const info: ClusterConnectionInfo = {
@@ -198,8 +205,7 @@ export class StartedRedisCluster implements AsyncDisposable {
       nodes: this.nodes.map(({ name, id, host, port }) => ({ name, id, host, port })),
       runtime: this.runtime,
     };
-    if (this.#password !== undefined) info.password = this.#password;
-    return info;
+    return { ...info, ...accessInfo(this.#access) };
   }
 
   /**

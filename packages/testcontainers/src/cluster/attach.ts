@@ -6,6 +6,7 @@
  */
 import { announcedAddress, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, openAdminConnection, type AdminConnection } from './admin';
+import type { NodeAccess } from '../security';
 import { AddressTable, type HostPort } from './address-table';
 import { checkHealth, readyExpectation } from './health';
 
@@ -22,7 +23,7 @@ export interface NodeConnections {
 export function connectNodes(
   plan: ClusterPlan,
   reach: ReadonlyMap<string, HostPort>,
-  password: string | undefined,
+  access: NodeAccess,
 ): NodeConnections {
   const table = new AddressTable();
   const admins = new Map<string, AdminConnection>();
@@ -33,7 +34,7 @@ export function connectNodes(
     // The internal IP is only needed to form a cluster; this one is formed already.
     admins.set(
       node.name,
-      openAdminConnection({ name: node.name, host: at.host, port: at.port, internalIp: '' }, { password }),
+      openAdminConnection({ name: node.name, host: at.host, port: at.port, internalIp: '' }, { access }),
     );
   }
   return { table, admins };
@@ -47,9 +48,9 @@ export function connectNodes(
 export async function attachFormed(
   plan: ClusterPlan,
   reach: ReadonlyMap<string, HostPort>,
-  password: string | undefined,
+  access: NodeAccess,
 ): Promise<(NodeConnections & { ids: Map<string, string> }) | undefined> {
-  const { table, admins } = connectNodes(plan, reach, password);
+  const { table, admins } = connectNodes(plan, reach, access);
   try {
     const ids = new Map(
       await Promise.all(

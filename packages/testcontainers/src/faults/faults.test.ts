@@ -29,7 +29,7 @@ function faults(runtime?: NodeRuntime): ClusterFaults {
     plan,
     nodes,
     table,
-    password: undefined,
+    access: {},
     runtime,
     log: new PhaseLog('test', undefined),
     clients: () => [],

@@ -7,6 +7,7 @@ import { NODE_ANSWER_TIMEOUT_MS } from '../cluster/health';
 import { parseClusterSlots } from '../cluster/replies';
 import type { TopologyNode } from '../cluster/topology';
 import { DEFAULT_FIXTURE_OPTIONS, faultLimit, type MigrateSlotOptions, type WaitOptions } from '../options';
+import { migrateAuth } from '../security';
 import { keyHashSlot } from '../util/slots';
 import { withTimeout } from '../util/timing';
 import { waitUntil, WaitTimeoutError } from '../util/wait-until';
@@ -195,7 +196,7 @@ async function moveKeys(
   const planned = state.node(migration.to).planned;
   // The source reaches the target on the cluster's network: at the IP the cluster knows, or by its name.
   const host = destination.ip || planned.name;
-  const auth = state.password === undefined ? [] : ['AUTH', state.password];
+  const auth = migrateAuth(state.access);
   for (let i = 0; i < keys.length; i += MIGRATE_BATCH) {
     const batch = keys.slice(i, i + MIGRATE_BATCH);
     await source.admin.redis.call('MIGRATE', host, planned.port, '', 0, MIGRATE_TIMEOUT_MS, ...auth, 'KEYS', ...batch);

@@ -8,13 +8,15 @@ import type { TrackedNode } from '../cluster/admin';
 import type { AddressTable } from '../cluster/address-table';
 import type { FixtureClient } from '../cluster/routing';
 import type { NodeRuntime } from '../runtime/types';
+import type { NodeAccess } from '../security';
 import type { PhaseLog } from '../util/log';
 
 export interface FaultContext {
   plan: ClusterPlan;
   nodes: readonly TrackedNode[];
   table: AddressTable;
-  password: string | undefined;
+  /** How the fixture's connections authenticate and encrypt. */
+  access: NodeAccess;
   /** Absent when the process did not start the containers (e.g. attached to a cluster started elsewhere). */
   runtime: NodeRuntime | undefined;
   log: PhaseLog;
@@ -33,7 +35,7 @@ export interface PendingMigration {
 export class NodeState {
   readonly plan: ClusterPlan;
   readonly table: AddressTable;
-  readonly password: string | undefined;
+  readonly access: NodeAccess;
   readonly log: PhaseLog;
   /** Every open client the fixture made, now. */
   readonly clients: () => readonly FixtureClient[];
@@ -52,7 +54,7 @@ export class NodeState {
     this.plan = context.plan;
     this.#nodes = new Map(context.nodes.map((n) => [n.planned.name, n]));
     this.table = context.table;
-    this.password = context.password;
+    this.access = context.access;
     this.#runtime = context.runtime;
     this.log = context.log;
     this.clients = context.clients;

@@ -49,7 +49,7 @@ export async function startNode(state: NodeState, name: string, options: StartNo
   state.table.set(announced, { host, port });
   state.reachedAt({ host, port }, name);
   const old = node.admin;
-  node.admin = openAdminConnection({ ...old.endpoint, host, port, internalIp }, { password: state.password });
+  node.admin = openAdminConnection({ ...old.endpoint, host, port, internalIp }, { access: state.access });
   old.redis.disconnect(false);
   state.down.delete(name);
 

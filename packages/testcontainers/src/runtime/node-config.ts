@@ -16,6 +16,9 @@ import {
 } from '@redis-cluster-kit/plan';
 import type { ResolvedFixtureOptions } from '../resolve-options';
 
+/** Where a node's container holds its TLS files: under its data folder, which the official images' entrypoint hands to the redis user. */
+export const CONTAINER_TLS_DIR = '/data/tls';
+
 /** Every directive of node `name`, in the order redis-server applies them (later wins). */
 export function nodeConfig(
   plan: ClusterPlan,
@@ -44,7 +47,8 @@ export function renderConfigFile(
 export function nodeCommand(
   plan: ClusterPlan,
   name: string,
-  resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig'>,
+  resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig' | 'tls'>,
 ): string[] {
-  return ['redis-server', ...directivesToArgs(nodeConfig(plan, name, resolved))];
+  const where = resolved.tls === undefined ? {} : { tlsDir: CONTAINER_TLS_DIR };
+  return ['redis-server', ...directivesToArgs(nodeConfig(plan, name, resolved, where))];
 }

@@ -8,7 +8,8 @@ import { IMAGE_ENV_VAR, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { getReaper, LABEL_TESTCONTAINERS_SESSION_ID, type ContainerRuntimeClient } from 'testcontainers';
 import type { PhaseLog } from '../../util/log';
 import { withTimeout } from '../../util/timing';
-import { nodeCommand } from '../node-config';
+import { CONTAINER_TLS_DIR, nodeCommand } from '../node-config';
+import { nodeTlsFiles } from '../../security';
 import type { KeptCluster, NodeHost, OpenContext, RuntimeEngine } from '../types';
 import { containerNodeRuntime, type NodeContainer } from './container-nodes';
 import {
@@ -39,7 +40,7 @@ export async function dockerEngine(log: PhaseLog, signal: AbortSignal): Promise<
 
 async function openDockerHost(
   client: ContainerRuntimeClient,
-  { clusterId, resolved, reuseKey: key, log, deadline, signal }: OpenContext,
+  { clusterId, resolved, reuseKey: key, log, deadline, signal, tls }: OpenContext,
 ): Promise<NodeHost> {
   const { plan } = resolved;
   const labels = key === undefined ? ownerLabels(clusterId, resolved.name) : keptLabels(clusterId, resolved.name, key);
@@ -98,6 +99,7 @@ async function openDockerHost(
         startupTimeoutMs: deadline.remaining(),
         onRunning,
         secret: resolved.password,
+        files: tls === undefined ? [] : nodeTlsFiles(tls, node.name).map((f) => ({ ...f, dir: CONTAINER_TLS_DIR })),
       }).start();
       containerIds.push(container.getId());
       nodeContainers.set(node.name, { id: container.getId(), port: node.port });
