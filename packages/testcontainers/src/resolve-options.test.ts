@@ -56,7 +56,7 @@ describe('fixture options', () => {
     [
       'unknown option',
       { mastres: 3 },
-      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, tls, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.',
+      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, users, defaultUser, tls, startupTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, runtime, redisServerPath, signal.',
     ],
     [
       'signal not an AbortSignal',
@@ -217,15 +217,19 @@ describe('redisConfig', () => {
 });
 
 describe('node command', () => {
-  it("is the plan's directives, then the password, then the user's directives", () => {
+  it("is the secrets' file (password, users: never an argument), then the plan's directives, then the user's", () => {
     const resolved = resolveFixtureOptions({
       masters: 1,
       password: 'pw',
+      users: [{ name: 'app', password: 'app pw', rules: '~app:* +@read' }],
       redisConfig: { 'maxmemory-policy': 'allkeys-lru' },
     });
-    const command = nodeCommand(resolved.plan, 'redis-node-1', resolved);
-    expect(command[0]).toBe('redis-server');
-    expect(command.slice(1, 3)).toEqual(['--port', '7101']);
+    const { command, secrets } = nodeCommand(resolved.plan, 'redis-node-1', resolved);
+    expect(command.slice(0, 4)).toEqual(['redis-server', '/data/secrets.conf', '--port', '7101']);
+    expect(secrets).toBe(
+      '# written by redis-cluster-kit (Docker runtime) - do not edit\nrequirepass pw\nmasterauth pw\nuser app reset on ">app pw" ~app:* +@read\n',
+    );
+    expect(command.join(' ')).not.toMatch(/pw|requirepass|masterauth|user/);
     expect(command).toEqual(
       expect.arrayContaining([
         '--cluster-announce-hostname',
@@ -236,26 +240,56 @@ describe('node command', () => {
         '',
       ]),
     );
-    expect(command.slice(-6)).toEqual([
-      '--requirepass',
-      'pw',
-      '--masterauth',
-      'pw',
-      '--maxmemory-policy',
-      'allkeys-lru',
-    ]);
+    expect(command.slice(-2)).toEqual(['--maxmemory-policy', 'allkeys-lru']);
+    expect(nodeCommand(resolved.plan, 'redis-node-1', resolveFixtureOptions({ masters: 1 })).secrets).toBeUndefined();
+  });
+
+  it('with defaultUser false: default off, the fixture user with a fresh password and its rules, replicas log in as it', () => {
+    const a = resolveFixtureOptions({ masters: 1, defaultUser: false });
+    const b = resolveFixtureOptions({ masters: 1, defaultUser: false });
+    expect(a.fixtureUser!.name).toBe('redis-cluster-kit');
+    expect(a.fixtureUser!.password).not.toBe(b.fixtureUser!.password);
+    const { secrets } = nodeCommand(a.plan, 'redis-node-1', a);
+    expect(secrets).toContain('\nuser default reset off\n');
+    expect(secrets).toContain(
+      `\nuser redis-cluster-kit reset on >${a.fixtureUser!.password} ~* resetchannels -@all +@connection`,
+    );
+    expect(secrets).toContain(`\nmasteruser redis-cluster-kit\nmasterauth ${a.fixtureUser!.password}\n`);
+    expect(() => resolveFixtureOptions({ defaultUser: false, password: 'secret-pw' })).toThrow(
+      /^Invalid option password "<hidden>"\. Expected no password with defaultUser false/,
+    );
+    expect(() => resolveFixtureOptions({ defaultUser: false, reuse: true })).toThrow(/^Invalid option reuse true/);
+  });
+
+  it('refuses bad users in one line, never printing a password', () => {
+    const refuse = (users: unknown) => () => resolveFixtureOptions({ users: users as [] });
+    expect(refuse([{ name: 'default', password: 'x' }])).toThrow(/^Invalid option users\[0\]\.name "default"/);
+    expect(
+      refuse([
+        { name: 'a', password: 'x' },
+        { name: 'a', password: 'y' },
+      ]),
+    ).toThrow(/users\[1\]\.name "a"\. Expected a name no other user has/);
+    expect(refuse([{ name: 'a', password: 'secret\n' }])).toThrow(/^Invalid option users\[0\]\.password "<hidden>"/);
+    expect(refuse([{ name: 'a', password: 'x', rules: '+@all >leaked' }])).toThrow(
+      /^Invalid option users\[0\]\.rules "\+@all <hidden>"\. Expected ACL rules/,
+    );
+    expect(refuse('app')).toThrow(/^Invalid option users "string"/);
   });
 
   it('leaves automatic failover to Redis on the command line (the start holds it with CONFIG SET, so a restarted replica gets the default)', () => {
     const resolved = resolveFixtureOptions({ masters: 1, replicas: 1 });
     for (const name of ['redis-node-1', 'redis-node-2'])
-      expect(nodeCommand(resolved.plan, name, resolved)).not.toContain('--cluster-replica-no-failover');
+      expect(nodeCommand(resolved.plan, name, resolved).command).not.toContain('--cluster-replica-no-failover');
     const own = resolveFixtureOptions({
       masters: 1,
       replicas: 1,
       redisConfig: { 'cluster-replica-no-failover': 'yes' },
     });
-    expect(nodeCommand(own.plan, 'redis-node-2', own).slice(-2)).toEqual(['--cluster-replica-no-failover', 'yes']);
+    expect(nodeCommand(own.plan, 'redis-node-2', own).command.slice(-2)).toEqual([
+      '--cluster-replica-no-failover',
+      'yes',
+    ]);
   });
 });
 
@@ -407,7 +441,7 @@ describe('the tls option', () => {
 
   it('gives each node port 0 and its port as tls-port, TLS on the bus and for replication, files under /data/tls', () => {
     const resolved = resolveFixtureOptions({ masters: 1, tls: true });
-    const command = nodeCommand(resolved.plan, 'redis-node-1', resolved).join(' ');
+    const command = nodeCommand(resolved.plan, 'redis-node-1', resolved).command.join(' ');
     expect(command).toContain('--port 0 --tls-port 7101 --tls-cert-file /data/tls/redis-node-1.crt');
     expect(command).toContain('--tls-key-file /data/tls/redis-node-1.key --tls-ca-cert-file /data/tls/ca.crt');
     expect(command).toContain('--tls-auth-clients optional --tls-cluster yes --tls-replication yes');

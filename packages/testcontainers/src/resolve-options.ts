@@ -3,13 +3,11 @@
  * validated (one-line errors naming the value and what is allowed) and the plan computed, all
  * before anything starts.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ClusterOptions } from 'ioredis';
 import {
-  certificateProblem,
   createPlan,
   imageFromEnv,
-  LOCAL_NAMES,
   type TlsMaterial,
   InvalidOptionError,
   type ClusterPlan,
@@ -24,14 +22,21 @@ import {
   RUNTIME_ENV_VAR,
   SERVER_PATH_ENV_VAR,
   type ClusterLogger,
+  FIXTURE_USER,
   type RedisClusterOptions,
+  type RedisUser,
   type RuntimeChoice,
 } from './options';
+import { checkTls, checkUsers } from './check-access';
 
 /** Options after defaults and validation. */
 export interface ResolvedFixtureOptions {
   plan: ClusterPlan;
   password: string | undefined;
+  /** ACL users for every node (checked). */
+  users: RedisUser[];
+  /** With `defaultUser: false`: the fixture's own user, its password made now. */
+  fixtureUser: { name: string; password: string } | undefined;
   /** TLS: certificates to make for the cluster, or the user's own (already checked). */
   tls: 'generate' | TlsMaterial | undefined;
   startupTimeoutMs: number;
@@ -59,6 +64,8 @@ const PLAN_KEYS = ['masters', 'replicas', 'image', 'nodeTimeoutMs', 'basePort', 
 /** Options only the fixture has. */
 const FIXTURE_KEYS = [
   'password',
+  'users',
+  'defaultUser',
   'tls',
   'startupTimeoutMs',
   'clusterOptions',
@@ -104,6 +111,9 @@ const OWNED_DIRECTIVES: Readonly<Record<string, string>> = {
   'cluster-preferred-endpoint-type': 'nothing (nodes announce their names)',
   requirepass: 'password',
   masterauth: 'password',
+  masteruser: 'defaultUser',
+  user: 'users',
+  aclfile: 'users',
   replicaof: 'replicas',
   slaveof: 'replicas',
   include: 'redisConfig entries themselves',
@@ -227,6 +237,25 @@ export function resolveFixtureOptions(
 
   const plan = createPlan(planInput);
   const tls = checkTls(input.tls, plan);
+  const users = checkUsers(input.users);
+  if (input.defaultUser !== undefined && typeof input.defaultUser !== 'boolean') {
+    throw new InvalidOptionError('defaultUser', input.defaultUser, 'true or false');
+  }
+  const defaultUserOff = input.defaultUser === false;
+  if (defaultUserOff && password !== undefined) {
+    throw new InvalidOptionError(
+      'password',
+      '<hidden>',
+      "no password with defaultUser false: the password is the default user's, which is off; give users instead",
+    );
+  }
+  if (defaultUserOff && reuse) {
+    throw new InvalidOptionError(
+      'reuse',
+      reuse,
+      "false with defaultUser false: the fixture's own user gets a new password at each start, so a kept cluster cannot be attached to",
+    );
+  }
   if (tls !== undefined && reuse) {
     throw new InvalidOptionError(
       'reuse',
@@ -238,6 +267,8 @@ export function resolveFixtureOptions(
     plan,
     password,
     tls,
+    users,
+    fixtureUser: defaultUserOff ? { name: FIXTURE_USER, password: randomBytes(24).toString('base64url') } : undefined,
     startupTimeoutMs,
     clusterOptions: clusterOptions ?? {},
     redisConfig,
@@ -310,43 +341,22 @@ const REUSE_FORMAT = 1;
  * What makes two starts interchangeable: the plan, the extra directives and the password (as a
  * hash). Kept clusters carry it as a label; a reusing start attaches only to an equal one.
  */
-export function reuseKey(resolved: Pick<ResolvedFixtureOptions, 'plan' | 'redisConfig' | 'password'>): string {
+export function reuseKey(
+  resolved: Pick<ResolvedFixtureOptions, 'plan' | 'redisConfig' | 'password'> &
+    Partial<Pick<ResolvedFixtureOptions, 'users'>>,
+): string {
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
   const identity = {
     format: REUSE_FORMAT,
     plan: resolved.plan.options,
     redisConfig: resolved.redisConfig,
     password: resolved.password === undefined ? null : sha(resolved.password),
+    // Only when there are users, so that the keys of clusters kept before users existed stay the same.
+    ...(resolved.users !== undefined && resolved.users.length > 0
+      ? { users: sha(JSON.stringify(resolved.users)) }
+      : {}),
   };
   return sha(JSON.stringify(identity)).slice(0, 16);
-}
-
-/** `tls`: true (make certificates), false/undefined (none), or `{ ca, cert, key }` that covers every node's name and 127.0.0.1. */
-function checkTls(value: unknown, plan: ClusterPlan): 'generate' | TlsMaterial | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return 'generate';
-  const shape = '{ ca, cert, key } as PEM strings';
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidOptionError('tls', value, `true, false or ${shape}`);
-  }
-  const record = value as Record<string, unknown>;
-  // The value is never printed: it holds a private key.
-  const hidden = `{ ${Object.keys(record).join(', ')} }`;
-  const extra = Object.keys(record).filter((k) => !['ca', 'cert', 'key'].includes(k));
-  if (extra.length > 0 || ['ca', 'cert', 'key'].some((k) => typeof record[k] !== 'string' || record[k] === '')) {
-    throw new InvalidOptionError('tls', hidden, `true, false or ${shape}`);
-  }
-  const material = record as unknown as TlsMaterial;
-  const names = [...plan.nodes.map((n) => n.name), LOCAL_NAMES[1]!];
-  const problem = certificateProblem(material, names);
-  if (problem !== undefined) {
-    throw new InvalidOptionError(
-      'tls',
-      hidden,
-      `certificates that fit this cluster, but ${problem}: "cert" must be signed by "ca", match "key" and name every node (${names.join(', ')})`,
-    );
-  }
-  return { ca: material.ca, cert: material.cert, key: material.key };
 }
 
 function checkPassword(value: unknown): string | undefined {

@@ -9,8 +9,10 @@ import {
   tlsFileNames,
   type CertifiedKey,
   type ClusterPlan,
+  type Directive,
   type TlsMaterial,
 } from '@redis-cluster-kit/plan';
+import { FIXTURE_USER_RULES } from './options';
 import type { ResolvedFixtureOptions } from './resolve-options';
 
 /** How the fixture's connections authenticate and encrypt: what `AUTH` and `tls` of ioredis get. */
@@ -30,12 +32,50 @@ export interface ClusterTls {
   client: TlsMaterial;
 }
 
-/** How the fixture's own connections reach the nodes of a start: the password, and TLS with the client certificate. */
+/** How the fixture's own connections reach the nodes of a start: its own user (defaultUser false) or the password, and TLS with the client certificate. */
 export function fixtureAccess(
-  resolved: Pick<ResolvedFixtureOptions, 'password'>,
+  resolved: Pick<ResolvedFixtureOptions, 'password' | 'fixtureUser'>,
   tls: ClusterTls | undefined,
 ): NodeAccess {
-  return { password: resolved.password, tls: tls?.client };
+  const user = resolved.fixtureUser;
+  return user === undefined
+    ? { password: resolved.password, tls: tls?.client }
+    : { username: user.name, password: user.password, tls: tls?.client };
+}
+
+/**
+ * The directives of a node that hold secrets, the same on every node: the password
+ * (`requirepass`/`masterauth`), the ACL users, and with `defaultUser: false` the `default` user
+ * off, the fixture's own user and replicas logging in as it. Never on a command line: the process
+ * runtime writes them into the node's redis.conf, the Docker runtime into a file it copies into
+ * the container (both mode 0600).
+ */
+export function secretDirectives(
+  resolved: Pick<ResolvedFixtureOptions, 'password' | 'users' | 'fixtureUser'>,
+): Directive[] {
+  const directives: Directive[] = [];
+  if (resolved.password !== undefined)
+    directives.push(['requirepass', resolved.password], ['masterauth', resolved.password]);
+  for (const user of resolved.users) {
+    directives.push([
+      'user',
+      user.name,
+      'reset',
+      'on',
+      `>${user.password}`,
+      ...(user.rules ?? '').split(/\s+/).filter(Boolean),
+    ]);
+  }
+  const own = resolved.fixtureUser;
+  if (own !== undefined) {
+    directives.push(
+      ['user', 'default', 'reset', 'off'],
+      ['user', own.name, 'reset', 'on', `>${own.password}`, ...FIXTURE_USER_RULES.split(' ')],
+      ['masteruser', own.name],
+      ['masterauth', own.password],
+    );
+  }
+  return directives;
 }
 
 /** The credentials and TLS material a connection info carries (only those there are). */

@@ -15,6 +15,7 @@ import {
   type NodeDirectiveOptions,
 } from '@redis-cluster-kit/plan';
 import type { ResolvedFixtureOptions } from '../resolve-options';
+import { secretDirectives } from '../security';
 
 /** Where a node's container holds its TLS files: under its data folder, which the official images' entrypoint hands to the redis user. */
 export const CONTAINER_TLS_DIR = '/data/tls';
@@ -23,15 +24,13 @@ export const CONTAINER_TLS_DIR = '/data/tls';
 export function nodeConfig(
   plan: ClusterPlan,
   name: string,
-  resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig'>,
+  resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig' | 'users' | 'fixtureUser'>,
   where: NodeDirectiveOptions = {},
   /** Directives of the runtime itself (e.g. the process runtime's `pidfile`), before the user's. */
   runtimeDirectives: readonly Directive[] = [],
 ): Directive[] {
   const directives: Directive[] = [...nodeDirectives(plan, findNode(plan, name), where)];
-  if (resolved.password !== undefined)
-    directives.push(['requirepass', resolved.password], ['masterauth', resolved.password]);
-  directives.push(...runtimeDirectives, ...resolved.redisConfig);
+  directives.push(...secretDirectives(resolved), ...runtimeDirectives, ...resolved.redisConfig);
   return directives;
 }
 
@@ -43,12 +42,25 @@ export function renderConfigFile(
   return `${header}\n${renderDirectives(directives)}\n`;
 }
 
-/** The redis-server command line of one node (the Docker runtime's container command). */
+/** Where a node's container holds the directives with secrets ({@link secretDirectives}), mode 0600: read before the command line's. */
+export const CONTAINER_SECRETS_FILE = '/data/secrets.conf';
+
+/**
+ * The redis-server command line of one node (the Docker runtime's container command), and the
+ * config file with its secrets (password, ACL users) that must be copied into the container
+ * first: a secret is never an argument, which `docker inspect` and `ps` would show.
+ */
 export function nodeCommand(
   plan: ClusterPlan,
   name: string,
-  resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig' | 'tls'>,
-): string[] {
+  resolved: Pick<ResolvedFixtureOptions, 'password' | 'redisConfig' | 'tls' | 'users' | 'fixtureUser'>,
+): { command: string[]; secrets: string | undefined } {
   const where = resolved.tls === undefined ? {} : { tlsDir: CONTAINER_TLS_DIR };
-  return ['redis-server', ...directivesToArgs(nodeConfig(plan, name, resolved, where))];
+  const secrets = secretDirectives(resolved);
+  const open = nodeConfig(plan, name, { ...resolved, password: undefined, users: [], fixtureUser: undefined }, where);
+  if (secrets.length === 0) return { command: ['redis-server', ...directivesToArgs(open)], secrets: undefined };
+  return {
+    command: ['redis-server', CONTAINER_SECRETS_FILE, ...directivesToArgs(open)],
+    secrets: renderConfigFile(secrets, '# written by redis-cluster-kit (Docker runtime) - do not edit'),
+  };
 }

@@ -88,18 +88,22 @@ async function openDockerHost(
     starting: 'starting containers',
     unit: { phase: 'containers', one: 'container', many: 'containers' },
     async startNode(node, onRunning) {
+      const { command, secrets } = nodeCommand(plan, node.name, resolved);
       const container = await new RedisNodeContainer({
         image: plan.options.image,
         containerName: `redis-cluster-kit-${clusterId}-${node.name}`,
         networkName: network.name,
         alias: node.name,
         port: node.port,
-        command: nodeCommand(plan, node.name, resolved),
+        command,
         labels: { ...labels, [LABELS.node]: node.name },
         startupTimeoutMs: deadline.remaining(),
         onRunning,
         secret: resolved.password,
-        files: tls === undefined ? [] : nodeTlsFiles(tls, node.name).map((f) => ({ ...f, dir: CONTAINER_TLS_DIR })),
+        files: [
+          ...(tls === undefined ? [] : nodeTlsFiles(tls, node.name).map((f) => ({ ...f, dir: CONTAINER_TLS_DIR }))),
+          ...(secrets === undefined ? [] : [{ dir: '/data', name: 'secrets.conf', content: secrets, mode: 0o600 }]),
+        ],
       }).start();
       containerIds.push(container.getId());
       nodeContainers.set(node.name, { id: container.getId(), port: node.port });
