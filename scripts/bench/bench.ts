@@ -5,7 +5,7 @@
  *
  *   pnpm bench                 # every figure, median of 5 runs each
  *   pnpm bench --runs 7        # more runs
- *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle (comma-separated)
+ *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle, tls (comma-separated)
  *
  * The floor: a master cannot report cluster_state:ok until ~2 s after it starts (Redis's
  * CLUSTER_WRITABLE_DELAY), so a fresh cluster is never ready before "the masters' containers
@@ -36,7 +36,7 @@ import { BenchProject, idleCpu, memoryMiB, type ComposeSample } from './compose'
 import { startPeer } from './peer';
 
 const CLUSTER_WRITABLE_DELAY_MS = 2000;
-const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale', 'process', 'compose', 'recycle'] as const;
+const SECTIONS = ['start', 'ops', 'reuse', 'peer', 'scale', 'process', 'compose', 'recycle', 'tls'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -86,6 +86,8 @@ async function freshStart(
   replicas: number,
   after?: (rc: StartedRedisCluster) => Promise<void>,
   runtime: RuntimeKind = 'docker',
+  /** More options of the start (the `tls` section's `tls: true`). */
+  extra: { tls?: boolean } = {},
 ): Promise<StartSample> {
   let containersMs = NaN;
   let mastersUpMs = NaN;
@@ -99,7 +101,9 @@ async function freshStart(
   };
   // The process runtime takes no image (it runs redis-server from PATH).
   const rc = await startRedisCluster(
-    runtime === 'docker' ? { masters, replicas, image, logger } : { runtime, masters, replicas, logger },
+    runtime === 'docker'
+      ? { masters, replicas, image, logger, ...extra }
+      : { runtime, masters, replicas, logger, ...extra },
   );
   const readyMs = now() - t0;
   let stopMs: number;
@@ -362,6 +366,29 @@ async function main(): Promise<void> {
     }
     lines.push('');
     results.recycle = recycles;
+  }
+
+  if (want('tls')) {
+    // startRedisCluster({ tls: true }) (certificates made, nodes on TLS only) against the same
+    // start without TLS, runs taken in turns in this run, on each runtime.
+    lines.push('| runtime | fresh 3x1 | fresh 3x1 with `tls: true` | difference |', '|---|---|---|---|');
+    const tls: Record<string, { plain: StartSample[]; tls: StartSample[] }> = {};
+    for (const runtime of ['docker', 'process'] as const) {
+      process.stderr.write(`tls: ${runtime} 3x1\n`);
+      const plain: StartSample[] = [];
+      const withTls: StartSample[] = [];
+      for (let i = 0; i < runs; i++) {
+        plain.push(await freshStart(3, 1, undefined, runtime));
+        withTls.push(await freshStart(3, 1, undefined, runtime, { tls: true }));
+        process.stderr.write(`  ${runtime} plain and tls: run ${i + 1}/${runs}\n`);
+      }
+      tls[runtime] = { plain, tls: withTls };
+      const a = median(plain.map((x) => x.readyMs));
+      const b = median(withTls.map((x) => x.readyMs));
+      lines.push(`| ${runtime} | ${ms(a)} | ${ms(b)} | ${b >= a ? '+' : ''}${ms(b - a)} |`);
+    }
+    lines.push('');
+    results.tls = tls;
   }
 
   mkdirSync('.bench', { recursive: true });

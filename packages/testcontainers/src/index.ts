@@ -15,6 +15,8 @@ export { connectToCluster, parseConnectionInfo, CONNECTION_ENV_VAR } from './con
 export {
   DEFAULT_FIXTURE_OPTIONS,
   FAILOVER_MODES,
+  FIXTURE_USER,
+  FIXTURE_USER_RULES,
   REUSE_ENV_VAR,
   RUNTIME_CHOICES,
   RUNTIME_ENV_VAR,
@@ -27,6 +29,7 @@ export {
   type MigrateSlotOptions,
   type RedisClusterOptions,
   type RedisConfig,
+  type RedisUser,
   type RuntimeChoice,
   type StartNodeOptions,
   type StopNodeOptions,
