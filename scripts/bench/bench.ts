@@ -5,7 +5,7 @@
  *
  *   pnpm bench                 # every figure, median of 5 runs each
  *   pnpm bench --runs 7        # more runs
- *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle, netfaults, pool, engines (comma-separated)
+ *   pnpm bench --only start    # only some sections: start, ops, reuse, peer, scale, process, compose, recycle, netfaults, pool, engines, tls (comma-separated)
  *
  * The floor: a master cannot report cluster_state:ok until ~2 s after it starts (Redis's
  * CLUSTER_WRITABLE_DELAY), so a fresh cluster is never ready before "the masters' containers
@@ -57,6 +57,7 @@ const SECTIONS = [
   'netfaults',
   'pool',
   'engines',
+  'tls',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -107,8 +108,8 @@ async function freshStart(
   replicas: number,
   after?: (rc: StartedRedisCluster) => Promise<void>,
   runtime: RuntimeKind = 'docker',
-  /** The Docker runtime's image, or the process runtime's server (default: redis-server on PATH). */
-  on: { image?: string; redisServerPath?: string } = {},
+  /** The Docker runtime's image, or the process runtime's server (default: redis-server on PATH); `tls: true` for the `tls` section. */
+  on: { image?: string; redisServerPath?: string; tls?: boolean } = {},
 ): Promise<StartSample> {
   let containersMs = NaN;
   let mastersUpMs = NaN;
@@ -123,8 +124,15 @@ async function freshStart(
   // The process runtime takes no image (it runs redis-server from PATH).
   const rc = await startRedisCluster(
     runtime === 'docker'
-      ? { masters, replicas, image: on.image ?? image, logger }
-      : { runtime, masters, replicas, logger, ...(on.redisServerPath ? { redisServerPath: on.redisServerPath } : {}) },
+      ? { masters, replicas, image: on.image ?? image, logger, ...(on.tls ? { tls: true } : {}) }
+      : {
+          runtime,
+          masters,
+          replicas,
+          logger,
+          ...(on.redisServerPath ? { redisServerPath: on.redisServerPath } : {}),
+          ...(on.tls ? { tls: true } : {}),
+        },
   );
   const readyMs = now() - t0;
   let stopMs: number;
@@ -495,6 +503,28 @@ async function main(): Promise<void> {
     results.engines = Object.fromEntries(
       cases.map((c, k) => [`${c.label} ${c.runtime}`, { server: reported[k], samples: samples[k] }]),
     );
+  }
+  if (want('tls')) {
+    // startRedisCluster({ tls: true }) (certificates made, nodes on TLS only) against the same
+    // start without TLS, runs taken in turns in this run, on each runtime.
+    lines.push('| runtime | fresh 3x1 | fresh 3x1 with `tls: true` | difference |', '|---|---|---|---|');
+    const tls: Record<string, { plain: StartSample[]; tls: StartSample[] }> = {};
+    for (const runtime of ['docker', 'process'] as const) {
+      process.stderr.write(`tls: ${runtime} 3x1\n`);
+      const plain: StartSample[] = [];
+      const withTls: StartSample[] = [];
+      for (let i = 0; i < runs; i++) {
+        plain.push(await freshStart(3, 1, undefined, runtime));
+        withTls.push(await freshStart(3, 1, undefined, runtime, { tls: true }));
+        process.stderr.write(`  ${runtime} plain and tls: run ${i + 1}/${runs}\n`);
+      }
+      tls[runtime] = { plain, tls: withTls };
+      const a = median(plain.map((x) => x.readyMs));
+      const b = median(withTls.map((x) => x.readyMs));
+      lines.push(`| ${runtime} | ${ms(a)} | ${ms(b)} | ${b >= a ? '+' : ''}${ms(b - a)} |`);
+    }
+    lines.push('');
+    results.tls = tls;
   }
 
   mkdirSync('.bench', { recursive: true });

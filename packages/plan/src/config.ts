@@ -12,6 +12,37 @@ export interface NodeDirectiveOptions {
   dir?: string;
   /** `bind` addresses. @default "0.0.0.0" (a container's own interfaces; its port is published on 127.0.0.1) */
   bind?: string;
+  /**
+   * TLS for clients, the cluster bus and replication, plain TCP off (`port 0`, the node's port as
+   * `tls-port`). The folder holds the files {@link tlsFileNames} names. @default none (plain TCP)
+   */
+  tlsDir?: string;
+}
+
+/** The TLS files of a node, by name inside the TLS folder: the CA's certificate and the node's own certificate and private key. */
+export function tlsFileNames(node: Pick<PlannedNode, 'name'>): { ca: string; cert: string; key: string } {
+  return { ca: 'ca.crt', cert: `${node.name}.crt`, key: `${node.name}.key` };
+}
+
+/**
+ * The TLS directives of a node whose files are in `dir`: the node's port as `tls-port` (plain
+ * TCP refused with `port 0`), TLS on the cluster bus and for replication, client certificates
+ * checked when a client presents one (`tls-auth-clients optional`: a client needs only the CA,
+ * as with managed services). Redis does not check host names, only the chain: the names in the
+ * certificates are for the clients.
+ */
+export function tlsDirectives(node: PlannedNode, dir: string): Directive[] {
+  const files = tlsFileNames(node);
+  const path = (file: string) => `${dir.replace(/\/+$/, '')}/${file}`;
+  return [
+    ['tls-port', String(node.port)],
+    ['tls-cert-file', path(files.cert)],
+    ['tls-key-file', path(files.key)],
+    ['tls-ca-cert-file', path(files.ca)],
+    ['tls-auth-clients', 'optional'],
+    ['tls-cluster', 'yes'],
+    ['tls-replication', 'yes'],
+  ];
 }
 
 /** True when every address of a `bind` value is a loopback address. */
@@ -28,7 +59,8 @@ export function nodeDirectives(plan: ClusterPlan, node: PlannedNode, options: No
   const o = plan.options;
   const bind = options.bind ?? '0.0.0.0';
   const directives: Directive[] = [
-    ['port', String(node.port)],
+    ['port', options.tlsDir !== undefined ? '0' : String(node.port)],
+    ...(options.tlsDir !== undefined ? tlsDirectives(node, options.tlsDir) : []),
     ['bind', ...bind.split(/\s+/)],
     // Without a password, protected mode would refuse every client that is not on loopback,
     // including the other nodes in their containers; the outputs keep ports on 127.0.0.1

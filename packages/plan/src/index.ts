@@ -33,6 +33,8 @@ export {
 } from './plan';
 export {
   nodeDirectives,
+  tlsDirectives,
+  tlsFileNames,
   renderDirectives,
   directivesToArgs,
   DATA_DIR,
@@ -53,3 +55,12 @@ export {
   type EngineName,
   type ServerIdentity,
 } from './engines';
+export {
+  createClusterCertificates,
+  certificateProblem,
+  LOCAL_NAMES,
+  type CertificateOptions,
+  type CertifiedKey,
+  type ClusterCertificates,
+  type TlsMaterial,
+} from './certificates';

@@ -26,7 +26,7 @@ export function assembleStartedCluster(parts: ClusterParts): StartedRedisCluster
     plan: parts.plan,
     nodes,
     table: parts.table,
-    password: parts.password,
+    access: parts.access,
     timeouts: parts.timeouts,
     clusterOptions: parts.clusterOptions,
     runtime: parts.runtime,

@@ -11,6 +11,7 @@ import { clientReady } from './cluster/clients';
 import { CONNECTION_INFO_FORMAT, type ClusterConnectionInfo, type StartedRedisCluster } from './started-redis-cluster';
 import { assembleStartedCluster } from './assemble-started-cluster';
 import { DEFAULT_FIXTURE_OPTIONS, defaultTimeouts, type ClusterLogger } from './options';
+import type { NodeAccess } from './security';
 import { PhaseLog } from './util/log';
 import { withTimeout } from './util/timing';
 
@@ -51,6 +52,11 @@ export function parseConnectionInfo(value: unknown): ClusterConnectionInfo {
   return candidate as ClusterConnectionInfo;
 }
 
+/** The credentials and TLS material of a worker's connections, as the connection info carries them. */
+function workerAccess(info: ClusterConnectionInfo): NodeAccess {
+  return { username: info.username, password: info.password, tls: info.tls };
+}
+
 /** Connect to a running cluster: a ready ioredis Cluster, reset() and createClient(); stop() closes clients only. */
 export function connectToCluster(
   info: ClusterConnectionInfo,
@@ -85,7 +91,7 @@ export async function connectWith(
   const { table, admins } = connectNodes(
     plan,
     new Map(info.nodes.map((n) => [n.name, { host: n.host, port: n.port }])),
-    { password: info.password, answerTimeoutMs: timeouts.nodeAnswerTimeoutMs },
+    { access: workerAccess(info), answerTimeoutMs: timeouts.nodeAnswerTimeoutMs },
   );
   let ids = new Map(info.nodes.map((n) => [n.name, n.id]));
   if (readIds) {
@@ -107,7 +113,7 @@ export async function connectWith(
     ids,
     admins,
     table,
-    password: info.password,
+    access: workerAccess(info),
     timeouts,
     clusterOptions: options.clusterOptions ?? {},
     runtime: { kind: info.runtime ?? 'docker', network: info.network, remove: () => Promise.resolve() },

@@ -15,6 +15,8 @@ export { connectToCluster, parseConnectionInfo, CONNECTION_ENV_VAR } from './con
 export {
   DEFAULT_FIXTURE_OPTIONS,
   FAILOVER_MODES,
+  FIXTURE_USER,
+  FIXTURE_USER_RULES,
   REUSE_ENV_VAR,
   RUNTIME_CHOICES,
   RUNTIME_ENV_VAR,
@@ -29,6 +31,7 @@ export {
   type RedisClusterOptions,
   type RedisConfig,
   type RunnerClusterOptions,
+  type RedisUser,
   type RuntimeChoice,
   type StartNodeOptions,
   type StopNodeOptions,
@@ -49,7 +52,7 @@ export {
   RedisServerUnavailableError,
   UnsupportedServerError,
 } from './errors';
-export { InvalidOptionError } from '@redis-cluster-kit/plan';
+export { InvalidOptionError, type TlsMaterial } from '@redis-cluster-kit/plan';
 export type { RuntimeKind } from './runtime/types';
 export { LABELS } from './runtime/docker/docker';
 export type { HostPort, NatMapObject } from './cluster/address-table';

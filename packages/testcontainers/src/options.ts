@@ -5,7 +5,7 @@
  */
 import type { ClusterOptions } from 'ioredis';
 import type { StartedNetwork } from 'testcontainers';
-import { DEFAULT_PLAN_OPTIONS, type Persistence } from '@redis-cluster-kit/plan';
+import { DEFAULT_PLAN_OPTIONS, type Persistence, type TlsMaterial } from '@redis-cluster-kit/plan';
 
 /** Where the nodes of a cluster run: see {@link RedisClusterOptions.runtime}. */
 export type RuntimeChoice = 'docker' | 'process' | 'auto';
@@ -59,6 +59,27 @@ export interface ClusterLogEvent {
 /** A logger hook: `startRedisCluster({ logger: (e) => console.log(e.phase, e.message) })`. */
 export type ClusterLogger = (event: ClusterLogEvent) => void;
 
+/** The fixture's own ACL user when `defaultUser` is false. */
+export const FIXTURE_USER = 'redis-cluster-kit';
+
+/**
+ * What the fixture's own user may do, and no more: log in and name its connections, the
+ * CLUSTER, CONFIG, INFO and CLIENT INFO of forming, health and the fault helpers, FLUSHALL,
+ * SCAN/UNLINK and WAIT of reset(), MIGRATE (and RESTORE-ASKING on its target) of migrateSlot(),
+ * the SET/DEL of the start's probe writes, and replication (replicas log in as it).
+ */
+export const FIXTURE_USER_RULES =
+  '~* resetchannels -@all +@connection +info +cluster +config|get +config|set +client|info +flushall +wait +scan +unlink +migrate +restore-asking +asking +set +del +psync +replconf +sync';
+
+/** An ACL user every node has: `{ name: 'app', password: 's3cret', rules: '~app:* +@read +@write' }`. */
+export interface RedisUser {
+  /** The user's name (not `default`, not the fixture's own `redis-cluster-kit`). */
+  name: string;
+  password: string;
+  /** Redis ACL rules after `on` and the password, e.g. `'~app:* +@read +@write'`. @default "" (no command, no key) */
+  rules?: string;
+}
+
 /** Options of {@link startRedisCluster}. Every one is optional; defaults are in {@link DEFAULT_FIXTURE_OPTIONS}. */
 export interface RedisClusterOptions {
   /** Number of masters; the 16384 slots are split evenly between them. @default 3 */
@@ -94,6 +115,31 @@ export interface RedisClusterOptions {
   image?: string;
   /** Nodes require this password (`requirepass` and `masterauth`); every client the fixture makes uses it. @default none */
   password?: string;
+  /**
+   * TLS for clients, the cluster bus and replication; plain TCP refused. `true`: a CA and a
+   * certificate per node are made for this cluster (names: the node's name, `localhost`,
+   * `127.0.0.1`), ECDSA P-256, valid for a year. Or bring your own `{ ca, cert, key }` (PEM):
+   * every node presents that certificate, which must be signed by `ca` and name every node
+   * and `127.0.0.1`. The fixture's clients are configured; {@link StartedRedisCluster.tls} gives
+   * the CA and a client certificate and key for your own clients.
+   * @default false
+   */
+  tls?: boolean | TlsMaterial;
+  /**
+   * ACL users every node has, the same on every node (`user` lines of each node's config file,
+   * never a command line). Log in with `rc.createClient({ redisOptions: { username, password } })`.
+   * @default none
+   */
+  users?: readonly RedisUser[];
+  /**
+   * `false` turns the `default` user off: a client that does not log in gets NOAUTH. The fixture
+   * then forms, checks, resets, fails over and recycles the cluster as a user of its own,
+   * `redis-cluster-kit`, whose password it makes at each start and never logs, and whose rules
+   * allow only what the fixture sends (replicas log in to their masters as it, `masteruser`).
+   * {@link StartedRedisCluster.cluster} logs in as it too: use a user of `users` for your own commands.
+   * @default true
+   */
+  defaultUser?: boolean;
   /**
    * `cluster-node-timeout` in ms. Short, so that failovers in tests take about a second
    * instead of Redis's default fifteen (or the plan's five).
@@ -247,6 +293,10 @@ export const DEFAULT_FIXTURE_OPTIONS = Object.freeze({
   reuse: false,
   /** {@link RedisClusterOptions.networkFaults}. @default false */
   networkFaults: false,
+  /** {@link RedisClusterOptions.tls}. @default false */
+  tls: false,
+  /** {@link RedisClusterOptions.defaultUser}. @default true */
+  defaultUser: true,
   /** {@link RedisClusterOptions.faultTimeoutMs}: how long the fault helpers (startNode, unpauseNode, failover, migrateSlot, finishMigration, waitForClusterOk, heal, recycle) wait, {@link WaitOptions.timeoutMs}. @default 30000 */
   faultTimeoutMs: 30_000,
   /** {@link RedisClusterOptions.nodeAnswerTimeoutMs}. @default 1000 */

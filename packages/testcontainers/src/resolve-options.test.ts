@@ -1,4 +1,4 @@
-import { DEFAULT_PLAN_OPTIONS, InvalidOptionError } from '@redis-cluster-kit/plan';
+import { createClusterCertificates, DEFAULT_PLAN_OPTIONS, InvalidOptionError } from '@redis-cluster-kit/plan';
 import { DEFAULT_FIXTURE_OPTIONS, RUNTIME_CHOICES, RUNTIME_ENV_VAR, SERVER_PATH_ENV_VAR } from './options';
 import { checkRedisConfig, resolveFixtureOptions, reuseKey } from './resolve-options';
 import { nodeCommand, SERVER_COMMAND } from './runtime/node-config';
@@ -72,7 +72,7 @@ describe('fixture options', () => {
     [
       'unknown option',
       { mastres: 3 },
-      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, startupTimeoutMs, faultTimeoutMs, nodeAnswerTimeoutMs, resetReplicaTimeoutMs, dockerCheckTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, networkFaults, runtime, redisServerPath, signal, network.',
+      'Unknown option mastres 3. Expected one of the known options: masters, replicas, image, nodeTimeoutMs, basePort, namePrefix, persistence, password, users, defaultUser, tls, startupTimeoutMs, faultTimeoutMs, nodeAnswerTimeoutMs, resetReplicaTimeoutMs, dockerCheckTimeoutMs, clusterOptions, redisConfig, logger, name, reuse, networkFaults, runtime, redisServerPath, signal, network.',
     ],
     [
       'signal not an AbortSignal',
@@ -289,15 +289,24 @@ describe('redisConfig', () => {
 });
 
 describe('node command', () => {
-  it("is the plan's directives, then the password, then the user's directives", () => {
+  it("is the secrets' file (password, users: never an argument), then the plan's directives, then the user's", () => {
     const resolved = resolveFixtureOptions({
       masters: 1,
       password: 'pw',
+      users: [{ name: 'app', password: 'app pw', rules: '~app:* +@read' }],
       redisConfig: { 'maxmemory-policy': 'allkeys-lru' },
     });
-    const command = nodeCommand(resolved.plan, 'redis-node-1', resolved);
+    const { command, secrets } = nodeCommand(resolved.plan, 'redis-node-1', resolved);
     expect(command.slice(0, SERVER_COMMAND.length)).toEqual([...SERVER_COMMAND]);
-    expect(command.slice(SERVER_COMMAND.length, SERVER_COMMAND.length + 2)).toEqual(['--port', '7101']);
+    expect(command.slice(SERVER_COMMAND.length, SERVER_COMMAND.length + 3)).toEqual([
+      '/data/secrets.conf',
+      '--port',
+      '7101',
+    ]);
+    expect(secrets).toBe(
+      '# written by redis-cluster-kit (Docker runtime) - do not edit\nrequirepass pw\nmasterauth pw\nuser app reset on ">app pw" ~app:* +@read\n',
+    );
+    expect(command.slice(SERVER_COMMAND.length).join(' ')).not.toMatch(/pw|requirepass|masterauth|user/);
     expect(command).toEqual(
       expect.arrayContaining([
         '--cluster-announce-hostname',
@@ -308,26 +317,56 @@ describe('node command', () => {
         '',
       ]),
     );
-    expect(command.slice(-6)).toEqual([
-      '--requirepass',
-      'pw',
-      '--masterauth',
-      'pw',
-      '--maxmemory-policy',
-      'allkeys-lru',
-    ]);
+    expect(command.slice(-2)).toEqual(['--maxmemory-policy', 'allkeys-lru']);
+    expect(nodeCommand(resolved.plan, 'redis-node-1', resolveFixtureOptions({ masters: 1 })).secrets).toBeUndefined();
+  });
+
+  it('with defaultUser false: default off, the fixture user with a fresh password and its rules, replicas log in as it', () => {
+    const a = resolveFixtureOptions({ masters: 1, defaultUser: false });
+    const b = resolveFixtureOptions({ masters: 1, defaultUser: false });
+    expect(a.fixtureUser!.name).toBe('redis-cluster-kit');
+    expect(a.fixtureUser!.password).not.toBe(b.fixtureUser!.password);
+    const { secrets } = nodeCommand(a.plan, 'redis-node-1', a);
+    expect(secrets).toContain('\nuser default reset off\n');
+    expect(secrets).toContain(
+      `\nuser redis-cluster-kit reset on >${a.fixtureUser!.password} ~* resetchannels -@all +@connection`,
+    );
+    expect(secrets).toContain(`\nmasteruser redis-cluster-kit\nmasterauth ${a.fixtureUser!.password}\n`);
+    expect(() => resolveFixtureOptions({ defaultUser: false, password: 'secret-pw' })).toThrow(
+      /^Invalid option password "<hidden>"\. Expected no password with defaultUser false/,
+    );
+    expect(() => resolveFixtureOptions({ defaultUser: false, reuse: true })).toThrow(/^Invalid option reuse true/);
+  });
+
+  it('refuses bad users in one line, never printing a password', () => {
+    const refuse = (users: unknown) => () => resolveFixtureOptions({ users: users as [] });
+    expect(refuse([{ name: 'default', password: 'x' }])).toThrow(/^Invalid option users\[0\]\.name "default"/);
+    expect(
+      refuse([
+        { name: 'a', password: 'x' },
+        { name: 'a', password: 'y' },
+      ]),
+    ).toThrow(/users\[1\]\.name "a"\. Expected a name no other user has/);
+    expect(refuse([{ name: 'a', password: 'secret\n' }])).toThrow(/^Invalid option users\[0\]\.password "<hidden>"/);
+    expect(refuse([{ name: 'a', password: 'x', rules: '+@all >leaked' }])).toThrow(
+      /^Invalid option users\[0\]\.rules "\+@all <hidden>"\. Expected ACL rules/,
+    );
+    expect(refuse('app')).toThrow(/^Invalid option users "string"/);
   });
 
   it('leaves automatic failover to Redis on the command line (the start holds it with CONFIG SET, so a restarted replica gets the default)', () => {
     const resolved = resolveFixtureOptions({ masters: 1, replicas: 1 });
     for (const name of ['redis-node-1', 'redis-node-2'])
-      expect(nodeCommand(resolved.plan, name, resolved)).not.toContain('--cluster-replica-no-failover');
+      expect(nodeCommand(resolved.plan, name, resolved).command).not.toContain('--cluster-replica-no-failover');
     const own = resolveFixtureOptions({
       masters: 1,
       replicas: 1,
       redisConfig: { 'cluster-replica-no-failover': 'yes' },
     });
-    expect(nodeCommand(own.plan, 'redis-node-2', own).slice(-2)).toEqual(['--cluster-replica-no-failover', 'yes']);
+    expect(nodeCommand(own.plan, 'redis-node-2', own).command.slice(-2)).toEqual([
+      '--cluster-replica-no-failover',
+      'yes',
+    ]);
   });
 });
 
@@ -473,5 +512,49 @@ describe('runtime', () => {
       fixedPorts: true,
       plan: { options: { basePort: 20000 } },
     });
+  });
+});
+
+describe('the tls option', () => {
+  it('is off by default, true makes certificates at start, and refuses reuse (a kept cluster keeps no certificates)', () => {
+    expect(resolveFixtureOptions().tls).toBeUndefined();
+    expect(resolveFixtureOptions({ tls: false }).tls).toBeUndefined();
+    expect(resolveFixtureOptions({ tls: true }).tls).toBe('generate');
+    expect(() => resolveFixtureOptions({ tls: true, reuse: true })).toThrow(
+      /^Invalid option reuse true\. Expected false with tls/,
+    );
+  });
+
+  it('takes certificates that cover every node and 127.0.0.1, and refuses others in one line without the key', async () => {
+    const made = await createClusterCertificates(['redis-node-1', 'redis-node-2', 'redis-node-3']);
+    const node1 = made.nodes.get('redis-node-1')!;
+    expect(() => resolveFixtureOptions({ masters: 1, tls: { ca: made.ca, ...node1 } })).not.toThrow();
+    const refuse = (tls: unknown) => {
+      try {
+        resolveFixtureOptions({ masters: 3, tls: tls as boolean });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    const message = refuse({ ca: made.ca, ...node1 });
+    expect(message).toMatch(
+      /^Invalid option tls "\{ ca, cert, key \}"\. Expected certificates that fit this cluster, but "cert" does not name "redis-node-2", "redis-node-3"/,
+    );
+    expect(message).not.toContain('PRIVATE');
+    expect(message).not.toContain('\n');
+    expect(refuse({ ca: made.ca, cert: node1.cert })).toMatch(
+      /^Invalid option tls "\{ ca, cert \}"\. Expected true, false or \{ ca, cert, key \}/,
+    );
+    expect(refuse('yes')).toMatch(/^Invalid option tls "yes"/);
+    expect(refuse({ ca: made.ca, ...node1, extra: 1 })).toMatch(/Expected true, false or/);
+  });
+
+  it('gives each node port 0 and its port as tls-port, TLS on the bus and for replication, files under /data/tls', () => {
+    const resolved = resolveFixtureOptions({ masters: 1, tls: true });
+    const command = nodeCommand(resolved.plan, 'redis-node-1', resolved).command.join(' ');
+    expect(command).toContain('--port 0 --tls-port 7101 --tls-cert-file /data/tls/redis-node-1.crt');
+    expect(command).toContain('--tls-key-file /data/tls/redis-node-1.key --tls-ca-cert-file /data/tls/ca.crt');
+    expect(command).toContain('--tls-auth-clients optional --tls-cluster yes --tls-replication yes');
   });
 });

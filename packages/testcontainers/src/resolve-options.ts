@@ -3,11 +3,12 @@
  * validated (one-line errors naming the value and what is allowed) and the plan computed, all
  * before anything starts.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ClusterOptions } from 'ioredis';
 import {
   createPlan,
   imageFromEnv,
+  type TlsMaterial,
   InvalidOptionError,
   type ClusterPlan,
   type Directive,
@@ -23,14 +24,23 @@ import {
   type ClusterLogger,
   type ClusterNetwork,
   type FixtureTimeouts,
+  FIXTURE_USER,
   type RedisClusterOptions,
+  type RedisUser,
   type RuntimeChoice,
 } from './options';
+import { checkTls, checkUsers } from './check-access';
 
 /** Options after defaults and validation. */
 export interface ResolvedFixtureOptions {
   plan: ClusterPlan;
   password: string | undefined;
+  /** ACL users for every node (checked). */
+  users: RedisUser[];
+  /** With `defaultUser: false`: the fixture's own user, its password made now. */
+  fixtureUser: { name: string; password: string } | undefined;
+  /** TLS: certificates to make for the cluster, or the user's own (already checked). */
+  tls: 'generate' | TlsMaterial | undefined;
   startupTimeoutMs: number;
   /** The limits the started cluster keeps (fault helpers, node answers, reset). */
   timeouts: FixtureTimeouts;
@@ -69,6 +79,9 @@ const PLAN_KEYS = ['masters', 'replicas', 'image', 'nodeTimeoutMs', 'basePort', 
 /** Options only the fixture has. */
 const FIXTURE_KEYS = [
   'password',
+  'users',
+  'defaultUser',
+  'tls',
   'startupTimeoutMs',
   'faultTimeoutMs',
   'nodeAnswerTimeoutMs',
@@ -106,10 +119,22 @@ const OWNED_DIRECTIVES: Readonly<Record<string, string>> = {
   'cluster-announce-hostname': 'nothing (nodes announce their names)',
   'cluster-announce-port': 'nothing (nodes announce their names)',
   'cluster-announce-tls-port': 'nothing (nodes announce their names)',
+  'tls-port': 'basePort (with tls)',
+  'tls-cert-file': 'tls',
+  'tls-key-file': 'tls',
+  'tls-ca-cert-file': 'tls',
+  'tls-ca-cert-dir': 'tls',
+  'tls-cluster': 'tls',
+  'tls-replication': 'tls',
+  'tls-client-cert-file': 'tls',
+  'tls-client-key-file': 'tls',
   'cluster-announce-bus-port': 'nothing (nodes announce their names)',
   'cluster-preferred-endpoint-type': 'nothing (nodes announce their names)',
   requirepass: 'password',
   masterauth: 'password',
+  masteruser: 'defaultUser',
+  user: 'users',
+  aclfile: 'users',
   replicaof: 'replicas',
   slaveof: 'replicas',
   include: 'redisConfig entries themselves',
@@ -278,9 +303,39 @@ export function resolveFixtureOptions(
   }
 
   const plan = createPlan(planInput);
+  const tls = checkTls(input.tls, plan);
+  const users = checkUsers(input.users);
+  if (input.defaultUser !== undefined && typeof input.defaultUser !== 'boolean') {
+    throw new InvalidOptionError('defaultUser', input.defaultUser, 'true or false');
+  }
+  const defaultUserOff = input.defaultUser === false;
+  if (defaultUserOff && password !== undefined) {
+    throw new InvalidOptionError(
+      'password',
+      '<hidden>',
+      "no password with defaultUser false: the password is the default user's, which is off; give users instead",
+    );
+  }
+  if (defaultUserOff && reuse) {
+    throw new InvalidOptionError(
+      'reuse',
+      reuse,
+      "false with defaultUser false: the fixture's own user gets a new password at each start, so a kept cluster cannot be attached to",
+    );
+  }
+  if (tls !== undefined && reuse) {
+    throw new InvalidOptionError(
+      'reuse',
+      reuse,
+      `false with tls: the certificates of a kept cluster are not kept (turn reuse off for this start, e.g. REDIS_CLUSTER_REUSE=0)`,
+    );
+  }
   return {
     plan,
     password,
+    tls,
+    users,
+    fixtureUser: defaultUserOff ? { name: FIXTURE_USER, password: randomBytes(24).toString('base64url') } : undefined,
     startupTimeoutMs,
     timeouts,
     dockerCheckTimeoutMs,
@@ -387,7 +442,7 @@ const REUSE_FORMAT = 1;
  */
 export function reuseKey(
   resolved: Pick<ResolvedFixtureOptions, 'plan' | 'redisConfig' | 'password'> &
-    Partial<Pick<ResolvedFixtureOptions, 'network'>>,
+    Partial<Pick<ResolvedFixtureOptions, 'network' | 'users'>>,
 ): string {
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
   const identity = {
@@ -397,6 +452,10 @@ export function reuseKey(
     password: resolved.password === undefined ? null : sha(resolved.password),
     // Only when set: the keys of clusters kept without a network of the user's stay as they were.
     ...(resolved.network === undefined ? {} : { network: resolved.network.name }),
+    // Only when there are users, so that the keys of clusters kept before users existed stay the same.
+    ...(resolved.users !== undefined && resolved.users.length > 0
+      ? { users: sha(JSON.stringify(resolved.users)) }
+      : {}),
   };
   return sha(JSON.stringify(identity)).slice(0, 16);
 }

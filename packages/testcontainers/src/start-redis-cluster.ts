@@ -33,6 +33,7 @@ import { openRuntime, removeKept } from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
 import { assembleStartedCluster } from './assemble-started-cluster';
 import type { StartedRedisCluster } from './started-redis-cluster';
+import { clusterTls, fixtureAccess, type ClusterTls, type NodeAccess } from './security';
 import { Deadline, DeadlineExceeded, deferred, withTimeout } from './util/timing';
 
 const NO_FAILOVER = 'cluster-replica-no-failover';
@@ -64,6 +65,9 @@ interface StartContext {
   deadline: Deadline;
   signal: AbortSignal;
   t0: number;
+  /** A TLS cluster's certificates (made before the first attempt), and how the fixture's connections authenticate and encrypt. */
+  tls?: ClusterTls | undefined;
+  access: NodeAccess;
 }
 
 /** An attempt failed on a port another process took meanwhile, and cleaned up: try other ports. */
@@ -101,7 +105,16 @@ export async function startCluster(options: RedisClusterOptions, internals: Star
   const { signal: timeUp, dispose } = deadline.signal();
   // Every step waits on one signal: the deadline's, or the caller's (`signal` option), whichever comes first.
   const signal = resolved.signal === undefined ? timeUp : AbortSignal.any([timeUp, resolved.signal]);
-  const context: StartContext = { internals, resolved, clusterId, log, deadline, signal, t0: performance.now() };
+  const context: StartContext = {
+    internals,
+    resolved,
+    clusterId,
+    log,
+    deadline,
+    signal,
+    t0: performance.now(),
+    access: {},
+  };
   if (resolved.signal?.aborted) {
     dispose();
     throw new ClusterStartAbortedError('nothing was started yet', resolved.signal.reason);
@@ -113,6 +126,8 @@ export async function startCluster(options: RedisClusterOptions, internals: Star
   }[resolved.runtime];
 
   try {
+    context.tls = await clusterTls(resolved, resolved.plan, clusterId);
+    context.access = fixtureAccess(resolved, context.tls);
     let engine: RuntimeEngine;
     try {
       engine = await openRuntime(resolved, process.env, log, signal);
@@ -173,13 +188,13 @@ async function attach(
 async function attachToKept(
   engine: RuntimeEngine,
   key: string,
-  { resolved, signal, deadline, internals }: StartContext,
+  { resolved, signal, deadline, internals, access }: StartContext,
 ): Promise<StartedRedisCluster | undefined> {
   const { plan } = resolved;
   for (const kept of await engine.keptClusters!(key, plan)) {
     const log = new PhaseLog(kept.id, resolved.logger);
     const reach = await kept.reach();
-    const adminOptions = { password: resolved.password, answerTimeoutMs: resolved.timeouts.nodeAnswerTimeoutMs };
+    const adminOptions = { access, answerTimeoutMs: resolved.timeouts.nodeAnswerTimeoutMs };
     let attached = await attachFormed(plan, reach, adminOptions);
     const asPlanned = attached !== undefined;
     if (!attached) {
@@ -209,7 +224,7 @@ async function attachToKept(
       id: kept.id,
       plan,
       ...attached,
-      password: resolved.password,
+      access,
       timeouts: resolved.timeouts,
       clusterOptions: resolved.clusterOptions,
       runtime: { kind: engine.kind, network: kept.network, remove: () => kept.remove() },
@@ -246,7 +261,7 @@ async function startOn(
   context: StartContext,
   attempt: number,
 ): Promise<StartedRedisCluster> {
-  const { resolved, clusterId, log, deadline, signal, t0 } = context;
+  const { resolved, clusterId, log, deadline, signal, t0, tls, access } = context;
   let plan: ClusterPlan = resolved.plan;
   let phase = engine.opening;
   let host: NodeHost | undefined;
@@ -265,7 +280,7 @@ async function startOn(
   let started: StartedRedisCluster | undefined;
 
   try {
-    host = await engine.open({ clusterId, resolved, reuseKey: key, log, deadline, signal });
+    host = await engine.open({ clusterId, resolved, reuseKey: key, log, deadline, signal, tls });
     plan = host.plan;
     const nodeHost = host;
     const { unit } = host;
@@ -279,7 +294,7 @@ async function startOn(
       admins.set(
         node.name,
         openAdminConnection(endpoint, {
-          password: resolved.password,
+          access,
           answerTimeoutMs: resolved.timeouts.nodeAnswerTimeoutMs,
         }),
       );
@@ -350,7 +365,7 @@ async function startOn(
       ids: allIds,
       admins,
       table,
-      password: resolved.password,
+      access,
       timeouts: resolved.timeouts,
       clusterOptions: resolved.clusterOptions,
       runtime: {

@@ -4,12 +4,13 @@
  * (a test runner's worker) needs to connect.
  */
 import type { ClusterOptions } from 'ioredis';
-import type { ClusterPlan, NodeRole, PlanOptions, SlotRange } from '@redis-cluster-kit/plan';
+import type { ClusterPlan, NodeRole, PlanOptions, SlotRange, TlsMaterial } from '@redis-cluster-kit/plan';
 import type { AdminConnection } from './cluster/admin';
 import type { AddressTable } from './cluster/address-table';
 import type { LinkProxies } from './cluster/links';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
 import type { FixtureTimeouts } from './options';
+import type { NodeAccess } from './security';
 import type { PhaseLog } from './util/log';
 
 /** A node of the started cluster, as the test process sees it. */
@@ -62,7 +63,8 @@ export interface ClusterParts {
   /** Node name -> plain connection, for every node of the plan. */
   admins: ReadonlyMap<string, AdminConnection>;
   table: AddressTable;
-  password: string | undefined;
+  /** How the fixture's connections authenticate and encrypt (password, ACL user, TLS). */
+  access: NodeAccess;
   /** The cluster's limits (fault helpers, node answers, reset). */
   timeouts: FixtureTimeouts;
   clusterOptions: ClusterOptions;
@@ -117,6 +119,10 @@ export interface ClusterConnectionInfo {
   password?: string;
   /** The cluster's limits, so that a worker's fault helpers wait as the owner's do (absent: the defaults). */
   timeouts?: FixtureTimeouts;
+  /** The ACL user the fixture's connections log in as (absent: `default`). */
+  username?: string;
+  /** A TLS cluster's CA, and the client certificate and key the fixture's clients present (PEM). */
+  tls?: TlsMaterial;
   /** Which runtime runs the nodes (absent: docker, as before the process runtime). */
   runtime?: RuntimeKind;
   /** The Docker network the nodes are on (Docker runtime). */

@@ -4,7 +4,7 @@
  */
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { Cluster as IoredisCluster } from 'ioredis';
-import { announcedAddress, type ClusterPlan } from '@redis-cluster-kit/plan';
+import { announcedAddress, type ClusterPlan, type TlsMaterial } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, type TrackedNode } from './cluster/admin';
 import type { AddressTable, HostPort, NatMapObject } from './cluster/address-table';
 import { clientOptions, closeClient, liveStartupNodes } from './cluster/clients';
@@ -26,6 +26,7 @@ import {
   type WaitOptions,
 } from './options';
 import type { RuntimeKind } from './runtime/types';
+import { accessInfo, type NodeAccess } from './security';
 import type { PhaseLog } from './util/log';
 import { recycleCluster } from './recycle-cluster';
 import {
@@ -80,7 +81,7 @@ export class StartedRedisCluster implements AsyncDisposable {
   /** Where the fixture's clients reach each node: the nodes themselves, or their link proxies (networkFaults). */
   readonly #table: AddressTable;
   readonly #links: LinkProxies | undefined;
-  readonly #password: string | undefined;
+  readonly #access: NodeAccess;
   readonly #timeouts: FixtureTimeouts;
   readonly #clusterOptions: ClusterOptions;
   readonly #runtime: ClusterRuntime;
@@ -99,7 +100,7 @@ export class StartedRedisCluster implements AsyncDisposable {
     this.#nodes = init.nodes;
     this.#links = init.links;
     this.#table = init.links?.table ?? init.table;
-    this.#password = init.password;
+    this.#access = init.access;
     this.#timeouts = init.timeouts;
     this.#clusterOptions = init.clusterOptions;
     this.#runtime = init.runtime;
@@ -114,7 +115,7 @@ export class StartedRedisCluster implements AsyncDisposable {
       table: init.table,
       clientTable: this.#table,
       links: init.links,
-      password: init.password,
+      access: init.access,
       runtime: init.runtime.nodes,
       log: init.log,
       timeouts: init.timeouts,
@@ -153,6 +154,11 @@ export class StartedRedisCluster implements AsyncDisposable {
     return this.#table.snapshot();
   }
 
+  /** A TLS cluster's CA, and a client certificate and key it signed (PEM), for your own clients (`{ ca }` is enough). Undefined without TLS. */
+  get tls(): TlsMaterial | undefined {
+    return this.#access.tls === undefined ? undefined : { ...this.#access.tls };
+  }
+
   /** The natMap as a function over the live table (always current). */
   get natMapFunction(): (key: string) => HostPort | null {
     return this.#table.natMap();
@@ -173,7 +179,7 @@ export class StartedRedisCluster implements AsyncDisposable {
       .map((n) => announcedAddress(this.plan, n.planned));
     const client = new IoredisCluster(
       liveStartupNodes(this.#table, masters),
-      clientOptions(this.#table, this.#password, this.#clusterOptions, options),
+      clientOptions(this.#table, this.#access, this.#clusterOptions, options),
     );
     this.#clients.set(client, `createClient() #${this.#clientsMade++}`);
     client.once('end', () => this.#clients.delete(client));
@@ -199,7 +205,8 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   /**
    * What another process needs to connect to this cluster ({@link connectToCluster}): plan
-   * options, nodes with ids and addresses, and the password. JSON-serializable.
+   * options, nodes with ids and addresses, the credentials and TLS material. JSON-serializable.
+   * It holds secrets (a password, a private key): hand it to your own processes only, never to a log.
    */
   connectionInfo(): ClusterConnectionInfo {
     const info: ClusterConnectionInfo = {
@@ -210,9 +217,8 @@ export class StartedRedisCluster implements AsyncDisposable {
       runtime: this.runtime,
     };
     if (this.network !== undefined) info.network = this.network;
-    if (this.#password !== undefined) info.password = this.#password;
     info.timeouts = { ...this.#timeouts };
-    return info;
+    return { ...info, ...accessInfo(this.#access) };
   }
 
   /**

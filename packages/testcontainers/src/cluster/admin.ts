@@ -6,6 +6,7 @@
 import type { PlannedNode } from '@redis-cluster-kit/plan';
 import { Redis } from 'ioredis';
 import createDebug from 'debug';
+import { accessOptions, type NodeAccess } from '../security';
 
 const debug = createDebug('redis-cluster-kit:admin');
 
@@ -41,7 +42,8 @@ export interface TrackedNode {
 }
 
 export interface AdminOptions {
-  password?: string | undefined;
+  /** Credentials and TLS (none: plain TCP as `default`). */
+  access?: NodeAccess;
   /** {@link AdminConnection.answerTimeoutMs}. */
   answerTimeoutMs: number;
   /** Give up a command after this many reconnects (1 when not given: small, the pollers retry on their own). */
@@ -57,7 +59,7 @@ export function openAdminConnection(endpoint: NodeEndpoint, options: AdminOption
   const redis = new Redis({
     host: endpoint.host,
     port: endpoint.port,
-    password: options.password,
+    ...accessOptions(options.access ?? {}),
     protocol: 2,
     lazyConnect: true,
     enableReadyCheck: false,

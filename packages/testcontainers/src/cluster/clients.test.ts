@@ -8,7 +8,7 @@ describe('client options', () => {
   it("put the fixture natMap first, then the cluster-wide options, then the call's own", () => {
     const options = clientOptions(
       table,
-      'pw',
+      { password: 'pw' },
       { scaleReads: 'slave', redisOptions: { connectionName: 'suite' }, natMap: { 'x:1': { host: 'h', port: 2 } } },
       { maxRedirections: 3, redisOptions: { db: 0 } },
     );
@@ -23,12 +23,7 @@ describe('client options', () => {
   });
 
   it('keep the fixture natMap even when a call passes its own', () => {
-    const options = clientOptions(
-      table,
-      undefined,
-      {},
-      { natMap: { 'redis-node-1:7101': { host: 'elsewhere', port: 1 } } },
-    );
+    const options = clientOptions(table, {}, {}, { natMap: { 'redis-node-1:7101': { host: 'elsewhere', port: 1 } } });
     expect((options.natMap as (key: string) => unknown)('redis-node-1:7101')).toEqual({
       host: '127.0.0.1',
       port: 32768,

@@ -1,6 +1,7 @@
 /** Making and closing the ioredis Cluster clients the fixture hands out. */
 import { Cluster, type ClusterOptions } from 'ioredis';
 import type { AddressTable, HostPort } from './address-table';
+import { accessOptions, type NodeAccess } from '../security';
 import { withTimeout } from '../util/timing';
 
 /**
@@ -9,13 +10,13 @@ import { withTimeout } from '../util/timing';
  */
 export function clientOptions(
   table: AddressTable,
-  password: string | undefined,
+  access: NodeAccess,
   base: ClusterOptions,
   options: ClusterOptions = {},
 ): ClusterOptions {
   const userNatMap = options.natMap ?? base.natMap;
   const redisOptions = {
-    ...(password === undefined ? {} : { password }),
+    ...accessOptions(access),
     ...base.redisOptions,
     ...options.redisOptions,
   };

@@ -29,7 +29,7 @@ function faults(runtime?: NodeRuntime, timeouts = defaultTimeouts()): ClusterFau
     plan,
     nodes,
     table,
-    password: undefined,
+    access: {},
     runtime,
     log: new PhaseLog('test', undefined),
     timeouts,

@@ -6,6 +6,7 @@ import { InvalidOptionError, SLOT_COUNT } from '@redis-cluster-kit/plan';
 import { parseClusterSlots } from '../cluster/replies';
 import type { TopologyNode } from '../cluster/topology';
 import { faultLimit, type MigrateSlotOptions, type WaitOptions } from '../options';
+import { migrateAuth } from '../security';
 import { keyHashSlot } from '../util/slots';
 import { withTimeout } from '../util/timing';
 import { waitUntil, WaitTimeoutError } from '../util/wait-until';
@@ -199,7 +200,7 @@ async function moveKeys(
   const planned = state.node(migration.to).planned;
   // The source reaches the target on the cluster's network: at the IP the cluster knows, or by its name.
   const host = destination.ip || planned.name;
-  const auth = state.password === undefined ? [] : ['AUTH', state.password];
+  const auth = migrateAuth(state.access);
   for (let i = 0; i < keys.length; i += MIGRATE_BATCH) {
     const batch = keys.slice(i, i + MIGRATE_BATCH);
     await source.admin.redis.call('MIGRATE', host, planned.port, '', 0, timeoutMs, ...auth, 'KEYS', ...batch);

@@ -10,6 +10,7 @@ import type { LinkProxies } from '../cluster/links';
 import type { FixtureClient } from '../cluster/routing';
 import type { NodeRuntime } from '../runtime/types';
 import type { FixtureTimeouts } from '../options';
+import type { NodeAccess } from '../security';
 import type { PhaseLog } from '../util/log';
 
 export interface FaultContext {
@@ -20,7 +21,8 @@ export interface FaultContext {
   clientTable?: AddressTable;
   /** networkFaults: the proxies between the test process and the nodes. */
   links?: LinkProxies | undefined;
-  password: string | undefined;
+  /** How the fixture's connections authenticate and encrypt. */
+  access: NodeAccess;
   /** Absent when the process did not start the containers (e.g. attached to a cluster started elsewhere). */
   runtime: NodeRuntime | undefined;
   log: PhaseLog;
@@ -43,7 +45,7 @@ export class NodeState {
   readonly table: AddressTable;
   readonly clientTable: AddressTable;
   readonly links: LinkProxies | undefined;
-  readonly password: string | undefined;
+  readonly access: NodeAccess;
   readonly log: PhaseLog;
   readonly timeouts: FixtureTimeouts;
   /** Every open client the fixture made, now. */
@@ -65,7 +67,7 @@ export class NodeState {
     this.table = context.table;
     this.clientTable = context.clientTable ?? context.table;
     this.links = context.links;
-    this.password = context.password;
+    this.access = context.access;
     this.#runtime = context.runtime;
     this.log = context.log;
     this.timeouts = context.timeouts;

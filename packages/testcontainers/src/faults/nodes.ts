@@ -51,7 +51,7 @@ export async function startNode(state: NodeState, name: string, options: StartNo
   node.admin = openAdminConnection(
     { ...old.endpoint, host, port, internalIp },
     {
-      password: state.password,
+      access: state.access,
       answerTimeoutMs: old.answerTimeoutMs,
     },
   );

@@ -19,6 +19,7 @@ import type { NodeEndpoint } from '../cluster/admin';
 import type { PhaseLog } from '../util/log';
 import type { RuntimeChoice } from '../options';
 import type { ResolvedFixtureOptions } from '../resolve-options';
+import type { ClusterTls } from '../security';
 import type { Deadline } from '../util/timing';
 
 /** A runtime that runs nodes (`auto` resolves to one of these). */
@@ -33,6 +34,8 @@ export interface OpenContext {
   deadline: Deadline;
   /** Aborts when the start's deadline passes. */
   signal: AbortSignal;
+  /** A TLS cluster's certificates, which each node is given as files. */
+  tls: ClusterTls | undefined;
 }
 
 /** One start's runtime, ready to open hosts. */

@@ -8,7 +8,8 @@ import { IMAGE_ENV_VAR, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { getReaper, LABEL_TESTCONTAINERS_SESSION_ID, type ContainerRuntimeClient } from 'testcontainers';
 import type { PhaseLog } from '../../util/log';
 import { withTimeout } from '../../util/timing';
-import { nodeCommand } from '../node-config';
+import { CONTAINER_TLS_DIR, nodeCommand } from '../node-config';
+import { nodeTlsFiles } from '../../security';
 import type { KeptCluster, NodeHost, OpenContext, RuntimeEngine } from '../types';
 import { containerNodeRuntime, type NodeContainer } from './container-nodes';
 import {
@@ -53,7 +54,7 @@ export async function dockerEngine(log: PhaseLog, signal: AbortSignal, network?:
 
 async function openDockerHost(
   client: ContainerRuntimeClient,
-  { clusterId, resolved, reuseKey: key, log, deadline, signal }: OpenContext,
+  { clusterId, resolved, reuseKey: key, log, deadline, signal, tls }: OpenContext,
   userNetwork: UserNetwork | undefined,
 ): Promise<NodeHost> {
   const { plan } = resolved;
@@ -111,17 +112,22 @@ async function openDockerHost(
     network: network.name,
     unit: { phase: 'containers', one: 'container', many: 'containers' },
     async startNode(node, onRunning) {
+      const { command, secrets } = nodeCommand(plan, node.name, resolved);
       const container = await new RedisNodeContainer({
         image: plan.options.image,
         containerName: `redis-cluster-kit-${clusterId}-${node.name}`,
         networkName: network.name,
         alias: node.name,
         port: node.port,
-        command: nodeCommand(plan, node.name, resolved),
+        command,
         labels: { ...labels, [LABELS.node]: node.name },
         startupTimeoutMs: deadline.remaining(),
         onRunning,
         secret: resolved.password,
+        files: [
+          ...(tls === undefined ? [] : nodeTlsFiles(tls, node.name).map((f) => ({ ...f, dir: CONTAINER_TLS_DIR }))),
+          ...(secrets === undefined ? [] : [{ dir: '/data', name: 'secrets.conf', content: secrets, mode: 0o600 }]),
+        ],
       }).start();
       containerIds.push(container.getId());
       nodeContainers.set(node.name, { id: container.getId(), port: node.port });

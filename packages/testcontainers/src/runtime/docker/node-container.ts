@@ -31,6 +31,8 @@ export interface NodeContainerSpec {
   onRunning?: (() => void) | undefined;
   /** The nodes' password: hidden in the lines redis-server printed, wherever they are quoted. */
   secret?: string | undefined;
+  /** Files copied into the container before it starts (TLS certificates and keys), with their modes. */
+  files?: readonly { dir: string; name: string; content: string; mode: number }[];
 }
 
 /**
@@ -61,6 +63,11 @@ export class RedisNodeContainer extends GenericContainer {
       .withLabels(spec.labels)
       .withWaitStrategy(this.#ready)
       .withStartupTimeout(Math.max(1, Math.round(spec.startupTimeoutMs)));
+    if (spec.files !== undefined && spec.files.length > 0) {
+      this.withCopyContentToContainer(
+        spec.files.map((f) => ({ content: f.content, target: `${f.dir}/${f.name}`, mode: f.mode })),
+      );
+    }
     this.createOpts.NetworkingConfig = { EndpointsConfig: { [spec.networkName]: { Aliases: [spec.alias] } } };
   }
 

@@ -212,10 +212,11 @@ export async function liveNodeProcesses(d: ClusterDir): Promise<{ pid: number; n
   return found.filter((f): f is { pid: number; nodeDir: string } => f !== undefined);
 }
 
-/** The `port` of a node's redis.conf (for folders whose owner file is unreadable). */
+/** The port of a node's redis.conf (for folders whose owner file is unreadable). */
 async function portOfConfig(nodeDir: string): Promise<number | undefined> {
   const text = await readFile(join(nodeDir, 'redis.conf'), 'utf8').catch(() => '');
-  const match = /^port "?(\d+)"?$/m.exec(text);
+  // A TLS node has `port 0` and its port as `tls-port`.
+  const match = /^tls-port "?(\d+)"?$/m.exec(text) ?? /^port "?(\d+)"?$/m.exec(text);
   return match ? Number(match[1]) : undefined;
 }
 

@@ -24,6 +24,7 @@ import type { ResolvedFixtureOptions } from '../../resolve-options';
 import { hideSecret } from '../../util/messages';
 import { delay, withTimeout } from '../../util/timing';
 import { nodeConfig, renderConfigFile } from '../node-config';
+import { nodeTlsFiles, type ClusterTls } from '../../security';
 import type { NodeHost, NodeRuntime, OpenContext, RuntimeEngine } from '../types';
 import {
   CONFIG_FILE,
@@ -84,7 +85,7 @@ const heldRanges = () => [...heldHere.values()].flat();
 
 async function openProcessHost(
   server: RedisServerBinary,
-  { clusterId, resolved, log, signal }: OpenContext,
+  { clusterId, resolved, log, signal, tls }: OpenContext,
 ): Promise<NodeHost> {
   const reaped = await reapDeadOwners();
   if (reaped.dirs.length > 0) {
@@ -145,7 +146,7 @@ async function openProcessHost(
     'processes',
     `node folders in ${root}; ports ${ranges.map(describeRange).join(' and ')} on ${LOOPBACK}${resolved.fixedPorts ? ' (basePort given)' : ''}`,
   );
-  return new ProcessHost(plan, root, server, resolved, clusterId, signal);
+  return new ProcessHost(plan, root, server, resolved, clusterId, signal, tls);
 }
 
 /** One node's process and files. */
@@ -191,6 +192,8 @@ class ProcessHost implements NodeHost {
     /** The cluster's id: the key of its port block in `heldHere`. */
     private readonly clusterId: string,
     private readonly signal: AbortSignal,
+    /** A TLS cluster's certificates: each node's are written into its folder (the key 0600). */
+    private readonly tls: ClusterTls | undefined,
   ) {
     if (liveHosts.size === 0) process.on('exit', onExit);
     liveHosts.add(this);
@@ -231,7 +234,8 @@ class ProcessHost implements NodeHost {
     // once, so that a crash of this process at any point leaves the pid for the reaper.
     // With networkFaults, outgoing connections (bus, replication) leave from the node's own address too.
     const address = this.#address(node.name);
-    const directives = nodeConfig(this.plan, node.name, this.resolved, { dir, bind: address }, [
+    const tlsDir = this.resolved.tls === undefined ? {} : { tlsDir: dir };
+    const directives = nodeConfig(this.plan, node.name, this.resolved, { dir, bind: address, ...tlsDir }, [
       ['pidfile', proc.pidFile],
       // Redis 7.0's protected mode takes only 127.0.0.1 for local: peers on 127.a.b.c would be
       // refused (replication). The node listens on its loopback address only anyway.
@@ -242,6 +246,11 @@ class ProcessHost implements NodeHost {
           ] as [string, string][])
         : []),
     ]);
+    if (this.tls !== undefined) {
+      for (const file of nodeTlsFiles(this.tls, node.name)) {
+        await writeFile(join(dir, file.name), file.content, { mode: file.mode });
+      }
+    }
     await writeFile(proc.config, renderConfigFile(directives), { mode: 0o600 });
     this.#procs.set(node.name, proc);
     // The start's own deadline bounds the wait (through the signal).
