@@ -5,27 +5,16 @@
  * master; on any failure, remove everything started before rejecting.
  */
 import { randomBytes } from 'node:crypto';
-import { announcedAddress, InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
+import { announcedAddress, type ClusterPlan } from '@redis-cluster-kit/plan';
 import { closeAdminConnections, openAdminConnection, type AdminConnection } from './cluster/admin';
 import { LinkProxies } from './cluster/links';
 import { AddressTable } from './cluster/address-table';
 import { attachFormed, connectNodes } from './cluster/attach';
-import { formMasters, joinReplica, UnsupportedServer } from './cluster/bootstrap';
+import { formMasters, joinReplica } from './cluster/bootstrap';
 import { clientReady } from './cluster/clients';
 import { probeWrites } from './cluster/probe';
 import { checkHealth, NotHealthyError, readyExpectation, waitForHealth, type HealthVerdict } from './cluster/health';
-import { compactClusterInfo } from './cluster/replies';
-import {
-  ClusterStartAbortedError,
-  ClusterStartError,
-  ClusterStartupTimeoutError,
-  DockerUnavailableError,
-  ImageUnavailableError,
-  NoRuntimeAvailableError,
-  PortInUseError,
-  RedisServerUnavailableError,
-  UnsupportedServerError,
-} from './errors';
+import { ClusterStartAbortedError, PortInUseError } from './errors';
 import { PhaseLog } from './util/log';
 import type { RedisClusterOptions, StartInternals } from './options';
 import { resolveFixtureOptions, reuseKey, type ResolvedFixtureOptions } from './resolve-options';
@@ -34,7 +23,8 @@ import type { NodeHost, RuntimeEngine } from './runtime/types';
 import { assembleStartedCluster } from './assemble-started-cluster';
 import type { StartedRedisCluster } from './started-redis-cluster';
 import { clusterTls, fixtureAccess, type ClusterTls, type NodeAccess } from './security';
-import { Deadline, DeadlineExceeded, deferred, withTimeout } from './util/timing';
+import { Deadline, deferred, withTimeout } from './util/timing';
+import { cleanUp, describeFailure } from './start-failure';
 
 const NO_FAILOVER = 'cluster-replica-no-failover';
 
@@ -413,61 +403,6 @@ async function startOn(
     log.event('cleanup', `start failed while ${phase}: ${failure.message}`);
     await cleanUp(host, creating, admins, started);
     throw failure;
-  }
-}
-
-function describeFailure(
-  err: unknown,
-  signal: AbortSignal,
-  phase: string,
-  timeoutMs: number,
-  verdict: HealthVerdict | undefined,
-  /** The caller's signal: when it aborted, that is why the start failed. */
-  aborted?: AbortSignal,
-): Error {
-  if (aborted?.aborted) return new ClusterStartAbortedError(phase, aborted.reason);
-  if (err instanceof UnsupportedServer) return new UnsupportedServerError(err.node, err.reason);
-  if (
-    err instanceof DockerUnavailableError ||
-    err instanceof ImageUnavailableError ||
-    err instanceof RedisServerUnavailableError ||
-    err instanceof NoRuntimeAvailableError ||
-    err instanceof InvalidOptionError
-  ) {
-    return err;
-  }
-  // No password to hide here: both runtimes hide it where they collect what a node printed.
-  if (err instanceof DeadlineExceeded || (signal.aborted && signal.reason === err)) {
-    const slowest = verdict?.waiting[0];
-    return slowest
-      ? new ClusterStartupTimeoutError(
-          timeoutMs,
-          phase,
-          slowest.name,
-          `${slowest.problems.join(', ')}; last CLUSTER INFO: ${compactClusterInfo(slowest.clusterInfo)}`,
-        )
-      : new ClusterStartupTimeoutError(timeoutMs, phase, undefined, 'no node was polled yet');
-  }
-  return new ClusterStartError(phase, err);
-}
-
-/** Remove whatever a failed attempt made: clients, connections, nodes (also those still starting) and the rest of the host. */
-async function cleanUp(
-  host: NodeHost | undefined,
-  creating: Promise<unknown>[],
-  admins: Map<string, AdminConnection>,
-  started: StartedRedisCluster | undefined,
-): Promise<void> {
-  try {
-    if (started) {
-      await started.stop();
-      if (!started.kept) return;
-    }
-    await Promise.allSettled(creating);
-    if (!started) closeAdminConnections(admins.values());
-    await host?.remove();
-  } catch {
-    // Best effort: the next start reaps what is left once this process has ended.
   }
 }
 

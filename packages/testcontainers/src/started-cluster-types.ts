@@ -4,8 +4,15 @@
  * (a test runner's worker) needs to connect.
  */
 import type { ClusterOptions } from 'ioredis';
-import type { ClusterPlan, NodeRole, PlanOptions, SlotRange, TlsMaterial } from '@redis-cluster-kit/plan';
-import type { AdminConnection } from './cluster/admin';
+import {
+  announcedAddress,
+  type ClusterPlan,
+  type NodeRole,
+  type PlanOptions,
+  type SlotRange,
+  type TlsMaterial,
+} from '@redis-cluster-kit/plan';
+import type { AdminConnection, TrackedNode } from './cluster/admin';
 import type { AddressTable } from './cluster/address-table';
 import type { LinkProxies } from './cluster/links';
 import type { NodeRuntime, RuntimeKind } from './runtime/types';
@@ -127,4 +134,28 @@ export interface ClusterConnectionInfo {
   runtime?: RuntimeKind;
   /** The Docker network the nodes are on (Docker runtime). */
   network?: string;
+}
+
+/** Every node as the test process sees it ({@link ClusterNodeInfo}), masters first, at the address `target` gives for its announced one. */
+export function describeNodes(
+  plan: ClusterPlan,
+  nodes: readonly TrackedNode[],
+  target: (announced: string) => { host: string; port: number },
+): ClusterNodeInfo[] {
+  const idOf = new Map(nodes.map((n) => [n.planned.name, n.id]));
+  return nodes.map(({ planned, id }) => {
+    const announced = announcedAddress(plan, planned);
+    const { host, port } = target(announced);
+    const info: ClusterNodeInfo = {
+      id,
+      name: planned.name,
+      role: planned.role,
+      host,
+      port,
+      announced,
+      slots: planned.slots ? [{ ...planned.slots }] : [],
+    };
+    if (planned.masterName !== undefined) info.masterId = idOf.get(planned.masterName)!;
+    return info;
+  });
 }

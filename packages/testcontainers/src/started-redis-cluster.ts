@@ -31,6 +31,7 @@ import type { PhaseLog } from './util/log';
 import { recycleCluster } from './recycle-cluster';
 import {
   CONNECTION_INFO_FORMAT,
+  describeNodes,
   type ClusterConnectionInfo,
   type ClusterNodeInfo,
   type ClusterOrigin,
@@ -127,22 +128,7 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   /** Every node with its id, role and the address the test process reaches it at. Masters first. */
   get nodes(): ClusterNodeInfo[] {
-    const idOf = new Map(this.#nodes.map((n) => [n.planned.name, n.id]));
-    return this.#nodes.map(({ planned, id }) => {
-      const announced = announcedAddress(this.plan, planned);
-      const target = this.#target(announced);
-      const info: ClusterNodeInfo = {
-        id,
-        name: planned.name,
-        role: planned.role,
-        host: target.host,
-        port: target.port,
-        announced,
-        slots: planned.slots ? [{ ...planned.slots }] : [],
-      };
-      if (planned.masterName !== undefined) info.masterId = idOf.get(planned.masterName)!;
-      return info;
-    });
+    return describeNodes(this.plan, this.#nodes, (announced) => this.#target(announced));
   }
 
   /**
@@ -244,29 +230,16 @@ export class StartedRedisCluster implements AsyncDisposable {
     if (this.#recycling) {
       return Promise.reject(new Error(`Cannot recycle Redis Cluster "${this.id}": another recycle() of it is running`));
     }
-    const recycling = this.#recycle(options).finally(() => {
+    const { id, plan, cluster } = this;
+    const parts = { id, plan, cluster, clients: [...this.#clients.keys()], nodes: this.#nodes, faults: this.#faults };
+    const recycling = recycleCluster(
+      { ...parts, log: this.#log, faultTimeoutMs: this.#timeouts.faultTimeoutMs },
+      options,
+    ).finally(() => {
       this.#recycling = undefined;
     });
     this.#recycling = recycling;
     return recycling;
-  }
-
-  #recycle(options: WaitOptions): Promise<RecycleResult> {
-    const { id, plan, cluster } = this;
-    const clients = [...this.#clients.keys()];
-    return recycleCluster(
-      {
-        id,
-        plan,
-        cluster,
-        clients,
-        nodes: this.#nodes,
-        faults: this.#faults,
-        log: this.#log,
-        faultTimeoutMs: this.#timeouts.faultTimeoutMs,
-      },
-      options,
-    );
   }
 
   // Faults on demand (docs/faults.md). The work is done in faults/.
