@@ -6,7 +6,6 @@
  * reaches a log line, a process's arguments or a container's configuration.
  */
 import { execFileSync } from 'node:child_process';
-import createDebug from 'debug';
 import { Redis } from 'ioredis';
 import {
   connectToCluster,
@@ -18,19 +17,11 @@ import {
 } from './index';
 import { docker, labelled } from '../test/helpers/docker';
 import { NOTHING, resourcesOfThisProcess, RUNTIMES } from '../test/helpers/runtimes';
+import { captureDebugLog } from '../test/helpers/debug-log';
 
 jest.setTimeout(120_000);
 
-const logged: string[] = [];
-const originalLog = createDebug.log;
-beforeAll(() => {
-  createDebug.log = (...args: unknown[]) => logged.push(args.map(String).join(' '));
-  createDebug.enable('redis-cluster-kit:*');
-});
-afterAll(() => {
-  createDebug.disable();
-  createDebug.log = originalLog;
-});
+const logged = captureDebugLog(); // everything DEBUG=redis-cluster-kit:* would print
 
 const APP = {
   name: 'app',

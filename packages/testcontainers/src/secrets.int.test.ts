@@ -3,28 +3,16 @@
  * hook, not through DEBUG=redis-cluster-kit:*, not through the errors of a start that fails.
  */
 import { randomBytes } from 'node:crypto';
-import createDebug from 'debug';
 import { ClusterStartError, ClusterStartupTimeoutError, startRedisCluster, type ClusterLogEvent } from './index';
 import { NOTHING, resourcesOfThisProcess, RUNTIMES } from '../test/helpers/runtimes';
+import { captureDebugLog } from '../test/helpers/debug-log';
 
 // A hang guard, not a measure: twice a start's own limit (startupTimeoutMs, 60 s by default).
 jest.setTimeout(120_000);
 
 const password = `Secret-${randomBytes(12).toString('base64url')}`;
-const logged: string[] = [];
+const logged = captureDebugLog(); // everything DEBUG=redis-cluster-kit:* would print, with the logger hook's lines
 const logger = (e: ClusterLogEvent) => logged.push(`${e.phase} ${e.message}`);
-const originalLog = createDebug.log;
-
-beforeAll(() => {
-  // Everything the debug switch would print, captured instead of written to stderr.
-  createDebug.log = (...args: unknown[]) => logged.push(args.map(String).join(' '));
-  createDebug.enable('redis-cluster-kit:*');
-});
-
-afterAll(() => {
-  createDebug.disable();
-  createDebug.log = originalLog;
-});
 
 // On every runtime: the process runtime writes the password into each node's redis.conf (0600), nowhere else.
 describe.each(RUNTIMES)('%s runtime', (runtime) => {

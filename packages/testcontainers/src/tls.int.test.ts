@@ -8,7 +8,6 @@
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import createDebug from 'debug';
 import { Redis } from 'ioredis';
 import { createCluster } from 'redis';
 import { createClusterCertificates } from '@redis-cluster-kit/plan';
@@ -22,20 +21,11 @@ import {
 } from './index';
 import { docker, labelled } from '../test/helpers/docker';
 import { NOTHING, processDirs, resourcesOfThisProcess, RUNTIMES } from '../test/helpers/runtimes';
+import { captureDebugLog } from '../test/helpers/debug-log';
 
 jest.setTimeout(120_000);
 
-const logged: string[] = [];
-const originalLog = createDebug.log;
-beforeAll(() => {
-  // Everything DEBUG=redis-cluster-kit:* would print, captured with the logger hook's lines.
-  createDebug.log = (...args: unknown[]) => logged.push(args.map(String).join(' '));
-  createDebug.enable('redis-cluster-kit:*');
-});
-afterAll(() => {
-  createDebug.disable();
-  createDebug.log = originalLog;
-});
+const logged = captureDebugLog(); // everything DEBUG=redis-cluster-kit:* would print, with the logger hook's lines
 
 async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];

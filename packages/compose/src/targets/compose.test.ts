@@ -420,23 +420,28 @@ describe('init-cluster.sh against a fake redis-cli whose cluster never becomes o
 describe('healthcheck script', () => {
   // Run the real script with dash against a fake redis-cli that prints canned replies (with
   // Redis's \r\n line ends), the way the minimal image runs it: sh, case, no grep.
-  const dir = mkdtempSync(join(tmpdir(), 'rck-health-'));
+  // Made in beforeAll, not in the describe body: a body runs even when a filter skips every
+  // test of the block, and then afterAll does not, which left the folder behind.
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rck-health-'));
+    writeFileSync(
+      join(dir, 'redis-cli'),
+      [
+        '#!/bin/sh',
+        'case "$*" in *PING) exit "${FAKE_EXIT:-0}" ;; esac # the pause between polls',
+        '# No command in the arguments: the commands come on stdin.',
+        'asked="$*"',
+        'case "$asked" in *INFO*) ;; *) asked=$(cat) ;; esac',
+        'case "$asked" in *"CLUSTER INFO"*) printf "%b" "$FAKE_CLUSTER_INFO" ;; esac',
+        'case "$asked" in *replication*) printf "%b" "$FAKE_REPLICATION" ;; esac',
+        'exit "${FAKE_EXIT:-0}"',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(dir, 'redis-cli'), 0o755);
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(
-    join(dir, 'redis-cli'),
-    [
-      '#!/bin/sh',
-      'case "$*" in *PING) exit "${FAKE_EXIT:-0}" ;; esac # the pause between polls',
-      '# No command in the arguments: the commands come on stdin.',
-      'asked="$*"',
-      'case "$asked" in *INFO*) ;; *) asked=$(cat) ;; esac',
-      'case "$asked" in *"CLUSTER INFO"*) printf "%b" "$FAKE_CLUSTER_INFO" ;; esac',
-      'case "$asked" in *replication*) printf "%b" "$FAKE_REPLICATION" ;; esac',
-      'exit "${FAKE_EXIT:-0}"',
-      '',
-    ].join('\n'),
-  );
-  chmodSync(join(dir, 'redis-cli'), 0o755);
   const plan = createPlan();
   const info = (state: string, known: number, assigned = 16384) =>
     `cluster_state:${state}\\r\\ncluster_slots_assigned:${assigned}\\r\\ncluster_slots_ok:${assigned}\\r\\ncluster_known_nodes:${known}\\r\\ncluster_size:3\\r\\n`;

@@ -3,7 +3,8 @@
  * or half-way (MIGRATING on its owner, IMPORTING on the target), as redis-cli does.
  */
 import { InvalidOptionError, SLOT_COUNT } from '@redis-cluster-kit/plan';
-import { parseClusterSlots } from '../cluster/replies';
+import type { TrackedNode } from '../cluster/admin';
+import { parseClusterSlots, parseInfo } from '../cluster/replies';
 import type { TopologyNode } from '../cluster/topology';
 import { faultLimit, type MigrateSlotOptions, type WaitOptions } from '../options';
 import { migrateAuth } from '../security';
@@ -125,6 +126,7 @@ async function finishSlot(
   const target = state.node(migration.to);
   state.requireRunning(migration.from, `finish the migration of slot ${slot} from`);
   const movedKeys = await moveAllKeys(state, migration, destination, timeoutMs);
+  await targetKnowsNewestEpoch(state, target, slot, timeoutMs);
   // The target first (it stops importing and takes a new epoch), then the source, then every
   // other running master, as redis-cli does; replicas learn it from their masters.
   await target.admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id);
@@ -167,6 +169,45 @@ async function finishSlot(
     `slot ${slot} moved from "${migration.from}" to "${migration.to}" (${movedKeys} keys in the last step)`,
   );
   return movedKeys;
+}
+
+/**
+ * Wait until the target of a migration knows the newest epoch of the cluster, before it takes
+ * the slot. SETSLOT NODE on an importing node bumps its config epoch without consensus, but only
+ * when its epoch is not already the highest it knows of (clusterBumpConfigEpochWithoutConsensus
+ * in Redis's cluster.c). A target that has not yet heard the source's latest epoch (the source
+ * took a slot a moment ago, and its gossip is still on the way, which a busy machine makes
+ * likely) keeps its old, lower epoch; the source's gossip, sent before it learned the slot was
+ * gone, then claims the slot with the higher epoch and the target gives it back: each node ends
+ * up thinking the other one owns it, and no node serves it. Seen in CI as a slot that a
+ * finished migration had moved back reverting a moment later.
+ */
+async function targetKnowsNewestEpoch(
+  state: NodeState,
+  target: TrackedNode,
+  slot: number,
+  timeoutMs: number,
+): Promise<void> {
+  const currentEpoch = async (node: TrackedNode): Promise<number> => {
+    const info = String(await withTimeout(node.admin.redis.call('CLUSTER', 'INFO'), node.admin.answerTimeoutMs));
+    return Number(parseInfo(info).cluster_current_epoch ?? 0);
+  };
+  let newest = 0;
+  for (const node of state.running()) newest = Math.max(newest, await currentEpoch(node));
+  let known = 0;
+  try {
+    await waitUntil(async () => (known = await currentEpoch(target)) >= newest, {
+      timeoutMs,
+      intervalMs: FAULT_POLL_MS,
+      description: `the target of slot ${slot} to know epoch ${newest}`,
+    });
+  } catch (err) {
+    if (err instanceof WaitTimeoutError)
+      throw new Error(
+        `Cannot finish the migration of slot ${slot}: its target knows epoch ${known}, but the cluster is at ${newest}, and gossip did not tell it within ${faultLimit('finishMigration', timeoutMs)}`,
+      );
+    throw err;
+  }
 }
 
 async function moveAllKeys(
