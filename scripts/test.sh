@@ -54,11 +54,13 @@ pnpm exec jest --ci --selectProjects integration --maxWorkers=1 --json --outputF
 ENGINE_DOCKER_TESTS=(
   packages/testcontainers/src/start-redis-cluster.int.test.ts
   packages/testcontainers/src/scenarios
+  packages/testcontainers/src/migration-epochs.int.test.ts
   packages/compose/test/compose.int.test.ts
 )
 ENGINE_PROCESS_TESTS=(
   packages/testcontainers/src/start-redis-cluster.int.test.ts
   packages/testcontainers/src/scenarios
+  packages/testcontainers/src/migration-epochs.int.test.ts
 )
 # engine_pass LABEL VAR=VALUE... -- TEST_PATH...: one integration run with those variables set.
 engine_pass() {

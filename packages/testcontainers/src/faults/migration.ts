@@ -130,6 +130,10 @@ async function finishSlot(
   // The target first (it stops importing and takes a new epoch), then the source, then every
   // other running master, as redis-cli does; replicas learn it from their masters.
   await target.admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id);
+  // SETSLOT bumps the target's epoch only while it still imports the slot; a Valkey primary
+  // that saw the source stop claiming it took it already, with the epoch it knew then. BUMPEPOCH
+  // raises it to the newest now (it answers STILL and changes nothing when it is the newest).
+  await target.admin.redis.call('CLUSTER', 'BUMPEPOCH');
   await source.admin.redis.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id);
   const topology = await readTopology(state);
   const others = topology.masters.filter(
