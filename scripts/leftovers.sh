@@ -10,7 +10,8 @@
 # redis-cluster-kit, owner in redis-cluster-kit.pid / .host), the Compose integration tests'
 # projects, named rck-<pid of the test process>-<random>, and the process runtime's clusters:
 # folders $TMPDIR/redis-cluster-kit-process-<cluster>-XXXXXX (owner in their owner.json) and the
-# redis-server processes working in them.
+# redis-server processes working in them, and the host iptables chains of their partitions
+# (rck-<cluster id>-<n>, networkFaults: true; Docker's chains live in the containers' namespaces).
 #
 # Why reap before a run: a daemon whose processes were killed (a session ended, a CI machine
 # made from a used one) starts again with the exited containers and the networks of the runs
@@ -62,6 +63,13 @@ process_dir_owner() {
   ' "$file" "$host"
 }
 
+# The host's partition chains of process-runtime clusters (rck-<12 hex>-<n>), one per line;
+# none where iptables is missing or not usable (not root).
+partition_chains() {
+  command -v iptables >/dev/null 2>&1 || return 0
+  iptables -w -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^rck-[0-9a-f]+-[0-9]+$/ { print $2 }'
+}
+
 # Every project resource now, one "kind id name" line each.
 resources() {
   docker ps -a --filter label=redis-cluster-kit --format 'container {{.ID}} {{.Names}}'
@@ -75,6 +83,7 @@ resources() {
     [ -d "$dir" ] && printf 'process-folder %s %s\n' "$dir" "$(basename "$dir")"
   done
   process_servers | awk -F '\t' '{ print "redis-server", $1, $2 }'
+  partition_chains | awk '{ print "iptables-chain", $1, $1 }'
 }
 
 # The pid in a Compose test project's name (rck-<pid>-<hex>); nothing for older names.
@@ -138,6 +147,18 @@ reap() {
     fi
     rm -rf "$dir" && removed=$((removed + 1))
   done
+  # Partition chains whose cluster has no folder left here or in a folder of TMPDIR (the soak
+  # gives each run one): its owner ended without lifting them, and they would cut the traffic
+  # of a later cluster that draws the same loopback addresses.
+  local chain id folders
+  for chain in $(partition_chains); do
+    id=${chain#rck-}
+    id=${id%-*}
+    folders=$(find "$tmp" -maxdepth 2 -type d -name "redis-cluster-kit-process-$id*" 2>/dev/null | head -1)
+    [ -n "$folders" ] && continue
+    printf '*filter\n-D INPUT -j %s\n-F %s\n-X %s\nCOMMIT\n' "$chain" "$chain" "$chain" |
+      iptables-restore -w --noflush 2>/dev/null && removed=$((removed + 1))
+  done
   echo "[leftovers] reaped: $removed resources of ended test runs" >&2
 }
 
@@ -161,7 +182,7 @@ case "${1:-}" in
       echo "[leftovers] the test run leaked the resources above" >&2
       exit 1
     fi
-    echo "[leftovers] none: the run left no container, network, volume, redis-server process or process-runtime folder of the project" >&2
+    echo "[leftovers] none: the run left no container, network, volume, redis-server process, process-runtime folder or partition chain of the project" >&2
     ;;
   *)
     sed -n '2,8p' "$0" >&2
