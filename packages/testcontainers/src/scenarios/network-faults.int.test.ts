@@ -89,8 +89,8 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     // when fewer than a majority of the masters (itself included) are unflagged: here once both
     // other masters are PFAIL. The last PONG came at most just before the cut, so the clock starts
     // 0 to 0.5 node timeouts after it: CLUSTERDOWN comes 1 to 1.5 node timeouts (+ two cron ticks,
-    // 200 ms) after the cut. The "node timeout + 1 s" is that worst case only while the node
-    // timeout is at most 1.6 s; with 2000 ms it is 3.2 s (3.07 s measured). How the cut is made does
+    // 200 ms) after the cut. A bound of "node timeout + 1 s" holds only while the node timeout is
+    // at most 1.6 s; with 2000 ms the worst case is 3.2 s (3.07 s measured). How the cut is made does
     // not move it: resetting the bus links (REJECT with tcp-reset instead of DROP, measured in
     // docs/faults.md) makes Redis reconnect, but a failed reconnect does not start the failure
     // clock, only the ping schedule does. The bound: 1.5 node timeouts + 200 ms, plus 800 ms for a
