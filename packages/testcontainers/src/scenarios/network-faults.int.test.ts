@@ -6,7 +6,16 @@
  * (docs/faults.md). Partitions need root on Linux (iptables), as CI has.
  */
 import { Redis } from 'ioredis';
-import { DEFAULT_FIXTURE_OPTIONS, keyForSlot, startRedisCluster, waitUntil, type StartedRedisCluster } from '../index';
+import {
+  connectToCluster,
+  DEFAULT_FIXTURE_OPTIONS,
+  keyForSlot,
+  NetworkFaultsUnavailableError,
+  parseConnectionInfo,
+  startRedisCluster,
+  waitUntil,
+  type StartedRedisCluster,
+} from '../index';
 import { partitionChains, RUNTIMES } from '../../test/helpers/runtimes';
 
 jest.setTimeout(4 * DEFAULT_FIXTURE_OPTIONS.faultTimeoutMs);
@@ -339,6 +348,19 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     ]);
     expect(faults).toEqual(expect.arrayContaining([expect.stringMatching(/lifted 1 partition/)]));
     events.stop();
+  });
+
+  it('a worker connected to this cluster (as Jest hands the shared one to its workers) is told link() works only where the cluster was started', async () => {
+    const worker = await connectToCluster(parseConnectionInfo(JSON.stringify(rc.connectionInfo()))); // as the env var carries it
+    try {
+      expect(await worker.cluster.set(shardKey(0, 'worker', 0), 'v')).toBe('OK'); // it does reach the nodes
+      expect(() => worker.link('redis-node-1')).toThrow(NetworkFaultsUnavailableError);
+      expect(() => worker.link('redis-node-1')).toThrow(
+        /work only in the process that started the cluster .*: start a cluster of the file's own with startRedisCluster\(\{ networkFaults: true \}\)$/,
+      );
+    } finally {
+      await worker.stop(); // closes its clients; the nodes are left to rc
+    }
   });
 
   it('reset(): a client through rc.natMap reconnects (close, reconnecting, connect, ready) and loses no command', async () => {
