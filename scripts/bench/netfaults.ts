@@ -57,7 +57,7 @@ export interface PartitionSample {
   lost: number;
 }
 
-/** One cluster, `runs` times: isolate redis-node-1 (a master), write to it until CLUSTERDOWN, wait for the promotion, lift, wait for the rejoin, count the lost writes, heal(). */
+/** One cluster, `runs` times: isolate a master (each shard's in turn), write to it until CLUSTERDOWN, wait for the promotion, lift, wait for the rejoin, count the lost writes, heal(). */
 export async function partitionSamples(runtime: RuntimeKind, runs: number, image: string): Promise<PartitionSample[]> {
   const rc = await startRedisCluster({
     masters: 3,
@@ -69,8 +69,13 @@ export async function partitionSamples(runtime: RuntimeKind, runs: number, image
   const samples: PartitionSample[] = [];
   try {
     for (let run = 0; run < runs; run++) {
-      const victim = rc.plan.shards[0]!.master.name;
-      const replica = rc.plan.shards[0]!.replicas[0]!.name;
+      // A shard in turn: a replica that won an election waits 4 node timeouts before it runs
+      // another (cluster.c clusterHandleSlaveFailover(), auth_retry_time), so the same shard
+      // partitioned again right after heal() would add that wait to the promotion.
+      const shard = rc.plan.shards[run % rc.plan.shards.length]!;
+      const victim = shard.master.name;
+      const replica = shard.replicas[0]!.name;
+      const firstSlot = shard.master.slots!.start;
       const node = rc.nodes.find((n) => n.name === victim)!;
       const conn = new Redis({ host: node.host, port: node.port, maxRetriesPerRequest: 0 });
       try {
@@ -78,7 +83,7 @@ export async function partitionSamples(runtime: RuntimeKind, runs: number, image
         const acked: string[] = [];
         let clusterDownAt = 0;
         for (let i = 0; clusterDownAt === 0; i++) {
-          const key = keyForSlot(i % 500, `:bench:${run}:${i}`);
+          const key = keyForSlot(firstSlot + (i % 500), `:bench:${run}:${i}`);
           try {
             await conn.set(key, 'v');
             acked.push(key);

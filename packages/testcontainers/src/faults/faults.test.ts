@@ -205,4 +205,19 @@ describe('network faults: wrong arguments fail at once, before any rule is made'
     );
     expect(() => faults(runtime).link('redis-node-7')).toThrow('No node "redis-node-7" in this cluster');
   });
+
+  it('tells a worker on a cluster another process started (no runtime here) that link() works only where the cluster was started', () => {
+    const connected = faults(undefined); // what connectToCluster() assembles: no runtime, no proxies
+    let message = '';
+    try {
+      connected.link('redis-node-1');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe(
+      'Network faults on the path to a node (link("redis-node-1")) work only in the process that started the cluster (its proxies live there), and this one connected to a cluster another process started (a test worker on the run\'s shared or a pool cluster): start a cluster of the file\'s own with startRedisCluster({ networkFaults: true })',
+    );
+    expect(message).not.toMatch(/\n/); // one line
+    expect(message).not.toMatch(/need the cluster started with networkFaults/); // the old, misleading advice
+  });
 });

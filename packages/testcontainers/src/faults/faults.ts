@@ -58,6 +58,13 @@ export class ClusterFaults {
   /** The path from the test process to node `name` (networkFaults). */
   link(name: string): NetworkLink {
     this.#state.node(name);
+    if (!this.#state.links && !this.#state.ownsNodes) {
+      // A Jest/Vitest worker on the run's shared (or a pool) cluster: the proxies, if any, live
+      // in the process that started it, and this process cannot reach them.
+      throw new NetworkFaultsUnavailableError(
+        `on the path to a node (link("${name}")) work only in the process that started the cluster (its proxies live there), and this one connected to a cluster another process started (a test worker on the run's shared or a pool cluster): start a cluster of the file's own with startRedisCluster({ networkFaults: true })`,
+      );
+    }
     if (!this.#state.links) {
       throw new NetworkFaultsUnavailableError(
         `on the path to a node (link("${name}")) need the cluster started with networkFaults: true (its clients then go through a proxy per node)`,

@@ -118,6 +118,11 @@ export class NodeState {
     if (state !== undefined) throw new Error(`Cannot ${action} node "${name}": it is ${state}`);
   }
 
+  /** Did this process start the nodes (false: it connected to a cluster another process started)? */
+  get ownsNodes(): boolean {
+    return this.#runtime !== undefined;
+  }
+
   requireRuntime(action: string): NodeRuntime {
     if (!this.#runtime) {
       throw new Error(
