@@ -219,12 +219,19 @@ export class FileSession {
   }
 
   /**
-   * Give a pool member back: recycled (the next file gets it clean), then unclaimed; marked
-   * dirty when it could not be recycled (the next holder recycles it first), and the error thrown.
+   * Give a pool member back: handed to the pool's recycler when it has one; else recycled here
+   * (the next file gets it clean), then unclaimed, marked dirty when it could not be recycled
+   * (the next holder recycles it first), and the error thrown.
    */
   async #releaseClaim(claim: PoolClaim): Promise<void> {
     this.#claim = undefined;
     const rc = this.#state.rc;
+    if (claim.hasRecycler && rc !== undefined) {
+      // The pool's recycler (the globalSetup's process) recycles it in the background: the
+      // worker goes on to its next file at once.
+      await rc.stop();
+      return claim.handOff();
+    }
     let failure: Error | undefined;
     try {
       if (rc !== undefined) await rc.recycle();
