@@ -248,7 +248,8 @@ export interface RunnerClusterOptions extends RedisClusterOptions {
   /**
    * Clusters the globalSetup keeps ready beside the shared one (same options), started with it
    * in parallel: a file that calls `useRedisCluster({ isolated: true })` gets one of them to
-   * itself, recycled (`recycle()`) when the file is done. Removed at the end of the run, or kept
+   * itself, recycled (`recycle()`) in the globalSetup's process when the file is done, while the
+   * worker goes on to its next file. Removed at the end of the run, or kept
    * with `REDIS_CLUSTER_REUSE=1` and recycled when the next run attaches to them.
    * @default 0 (`DEFAULT_FIXTURE_OPTIONS.pool`)
    */

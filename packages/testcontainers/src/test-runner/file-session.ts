@@ -52,7 +52,8 @@ export interface UseRedisClusterOptions {
    * The file needs a cluster of its own (faults that would disturb other files, FLUSHALL,
    * CONFIG SET...). With a warm pool (the runner's `pool` option), the file claims a free pool
    * cluster, waits for one while every one is claimed (up to most of the hook timeout, then a
-   * one-line error), and recycles it when it is done (`recycle()`: the next file gets it clean);
+   * one-line error), and gives it back when it is done, to be recycled in the globalSetup's
+   * process while the worker goes on (`recycle()`: the next file gets it clean);
    * nothing starts. Without a pool, the file starts a cluster of its own (`start`) as it does
    * without the globalSetup. A pool cluster is owned by the globalSetup's process: Redis-level
    * faults work on it (failover, migrateSlot), stopping or pausing its nodes does not.

@@ -73,14 +73,18 @@ it('a member whose recycle failed comes free marked, so that its next holder rec
   expect((await next).dirty).toBe(true);
 });
 
-it('stop() waits for the recycle under way', async () => {
+it('stop() does not wait for the recycle under way; settled() does, and no new hand-over is taken', async () => {
   await (await claimPoolMember(pool, { waitMs: 0 })).handOff();
   await members[0]!.started;
-  let stopped = false;
-  const stopping = recycler.stop().then(() => (stopped = true));
+  await recycler.stop();
+  let settled = false;
+  const settling = recycler.settled().then(() => (settled = true));
   await new Promise((done) => setTimeout(done, 50));
-  expect(stopped).toBe(false);
+  expect(settled).toBe(false);
   members[0]!.finish(true);
-  await stopping;
+  await settling;
   expect(readdirSync(dir)).toEqual([]);
+  await (await claimPoolMember(pool, { waitMs: 0 })).handOff();
+  await new Promise((done) => setTimeout(done, 400)); // more than a scan period (RECYCLER_SCAN_MS)
+  expect(members[0]!.recycles).toBe(1);
 });

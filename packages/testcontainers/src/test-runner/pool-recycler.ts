@@ -55,12 +55,20 @@ export class PoolRecycler {
     return process.pid;
   }
 
-  /** Stop looking for hand-overs and wait for the recycles under way (their failures are marked, not thrown). */
+  /**
+   * Stop looking for hand-overs (at the end of the run). The recycles under way go on: the run's
+   * end need not wait for them (a member that is removed, or kept and recycled on the next
+   * run's attach, does not need this one): {@link PoolRecycler.settled} waits for them.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#watcher?.close();
     clearInterval(this.#timer);
     await this.#scanning;
+  }
+
+  /** Resolves once no recycle is under way (their failures are marked, not thrown). */
+  async settled(): Promise<void> {
     await Promise.all(this.#busy.values());
   }
 
