@@ -55,11 +55,7 @@ export class PoolRecycler {
     return process.pid;
   }
 
-  /**
-   * Stop looking for hand-overs (at the end of the run). The recycles under way go on: the run's
-   * end need not wait for them (a member that is removed, or kept and recycled on the next
-   * run's attach, does not need this one): {@link PoolRecycler.settled} waits for them.
-   */
+  /** Stop looking for hand-overs (at the end of the run); {@link PoolRecycler.settled} waits for the recycles under way. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#watcher?.close();
