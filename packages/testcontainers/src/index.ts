@@ -54,7 +54,7 @@ export {
 } from './errors';
 export { InvalidOptionError, type TlsMaterial } from '@redis-cluster-kit/plan';
 export type { RuntimeKind } from './runtime/types';
-export { LABELS } from './runtime/docker/docker';
+export { LABELS } from './runtime/docker/labels';
 export type { HostPort, NatMapObject } from './cluster/address-table';
 export { Topology, type TopologyNode } from './cluster/topology';
 export type { FailoverResult } from './faults/failover';

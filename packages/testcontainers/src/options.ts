@@ -66,10 +66,11 @@ export const FIXTURE_USER = 'redis-cluster-kit';
  * What the fixture's own user may do, and no more: log in and name its connections, the
  * CLUSTER, CONFIG, INFO and CLIENT INFO of forming, health and the fault helpers, FLUSHALL,
  * SCAN/UNLINK and WAIT of reset(), MIGRATE (and RESTORE-ASKING on its target) of migrateSlot(),
- * the SET/DEL of the start's probe writes, and replication (replicas log in as it).
+ * the SET/DEL of the start's probe writes, MULTI/EXEC of recycle() (a master's reset and slots in
+ * one transaction), and replication (replicas log in as it).
  */
 export const FIXTURE_USER_RULES =
-  '~* resetchannels -@all +@connection +info +cluster +config|get +config|set +client|info +flushall +wait +scan +unlink +migrate +restore-asking +asking +set +del +psync +replconf +sync';
+  '~* resetchannels -@all +@connection +info +cluster +config|get +config|set +client|info +flushall +wait +scan +unlink +migrate +restore-asking +asking +set +del +multi +exec +psync +replconf +sync';
 
 /** An ACL user every node has: `{ name: 'app', password: 's3cret', rules: '~app:* +@read +@write' }`. */
 export interface RedisUser {
@@ -248,7 +249,8 @@ export interface RunnerClusterOptions extends RedisClusterOptions {
   /**
    * Clusters the globalSetup keeps ready beside the shared one (same options), started with it
    * in parallel: a file that calls `useRedisCluster({ isolated: true })` gets one of them to
-   * itself, recycled (`recycle()`) when the file is done. Removed at the end of the run, or kept
+   * itself, recycled (`recycle()`) in the globalSetup's process when the file is done, while the
+   * worker goes on to its next file. Removed at the end of the run, or kept
    * with `REDIS_CLUSTER_REUSE=1` and recycled when the next run attaches to them.
    * @default 0 (`DEFAULT_FIXTURE_OPTIONS.pool`)
    */

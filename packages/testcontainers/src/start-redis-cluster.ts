@@ -18,7 +18,7 @@ import { ClusterStartAbortedError, PortInUseError } from './errors';
 import { PhaseLog } from './util/log';
 import type { RedisClusterOptions, StartInternals } from './options';
 import { resolveFixtureOptions, reuseKey, type ResolvedFixtureOptions } from './resolve-options';
-import { openRuntime, removeKept } from './runtime/choose';
+import type * as ChooseModule from './runtime/choose';
 import type { NodeHost, RuntimeEngine } from './runtime/types';
 import { assembleStartedCluster } from './assemble-started-cluster';
 import type { StartedRedisCluster } from './started-redis-cluster';
@@ -120,7 +120,7 @@ export async function startCluster(options: RedisClusterOptions, internals: Star
     context.access = fixtureAccess(resolved, context.tls);
     let engine: RuntimeEngine;
     try {
-      engine = await openRuntime(resolved, process.env, log, signal);
+      engine = await runtimes().openRuntime(resolved, process.env, log, signal);
     } catch (err) {
       const failure = describeFailure(err, signal, opening, resolved.startupTimeoutMs, undefined, resolved.signal);
       log.event('cleanup', `start failed while ${opening}: ${failure.message}`);
@@ -412,5 +412,16 @@ async function startOn(
  */
 export async function removeKeptClusters(options?: RedisClusterOptions): Promise<number> {
   const key = options === undefined ? undefined : reuseKey(resolveFixtureOptions(options, process.env));
-  return removeKept(key);
+  return runtimes().removeKept(key);
+}
+
+/**
+ * runtime/choose.ts, loaded on the first start (or removal): with it come the runtimes and the
+ * Docker client (testcontainers, dockerode), most of the kit's load time, which a test file that
+ * only imports helpers from the package (keyForSlot...) or connects to a running cluster never
+ * needs; a test runner loads the kit again for every test file.
+ */
+function runtimes(): typeof ChooseModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load (above); this file is CommonJS
+  return require('./runtime/choose') as typeof ChooseModule;
 }

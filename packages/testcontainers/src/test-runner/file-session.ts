@@ -52,7 +52,8 @@ export interface UseRedisClusterOptions {
    * The file needs a cluster of its own (faults that would disturb other files, FLUSHALL,
    * CONFIG SET...). With a warm pool (the runner's `pool` option), the file claims a free pool
    * cluster, waits for one while every one is claimed (up to most of the hook timeout, then a
-   * one-line error), and recycles it when it is done (`recycle()`: the next file gets it clean);
+   * one-line error), and gives it back when it is done, to be recycled in the globalSetup's
+   * process while the worker goes on (`recycle()`: the next file gets it clean);
    * nothing starts. Without a pool, the file starts a cluster of its own (`start`) as it does
    * without the globalSetup. A pool cluster is owned by the globalSetup's process: Redis-level
    * faults work on it (failover, migrateSlot), stopping or pausing its nodes does not.
@@ -219,12 +220,19 @@ export class FileSession {
   }
 
   /**
-   * Give a pool member back: recycled (the next file gets it clean), then unclaimed; marked
-   * dirty when it could not be recycled (the next holder recycles it first), and the error thrown.
+   * Give a pool member back: handed to the pool's recycler when it has one; else recycled here
+   * (the next file gets it clean), then unclaimed, marked dirty when it could not be recycled
+   * (the next holder recycles it first), and the error thrown.
    */
   async #releaseClaim(claim: PoolClaim): Promise<void> {
     this.#claim = undefined;
     const rc = this.#state.rc;
+    if (claim.hasRecycler && rc !== undefined) {
+      // The pool's recycler (the globalSetup's process) recycles it in the background: the
+      // worker goes on to its next file at once.
+      await rc.stop();
+      return claim.handOff();
+    }
     let failure: Error | undefined;
     try {
       if (rc !== undefined) await rc.recycle();

@@ -6,6 +6,12 @@
  * (Docker labels cannot be changed on a running container). A claim whose pid has ended (a
  * worker killed mid-file) is stale: one worker takes it over, and the member is recycled
  * before it is used again.
+ *
+ * A file done with its member hands it to the pool's recycler (the globalSetup's process, which
+ * owns the members: pool-recycler.ts) by replacing its claim, atomically, with one that holds
+ * the recycler's pid and says `recycle`: the member stays claimed while it is recycled in the
+ * background, and the worker goes on to its next file at once. When the recycler has ended (its
+ * pid is gone), that claim is stale like any other: the next holder takes it over and recycles.
  */
 import { randomUUID } from 'node:crypto';
 import { link, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
@@ -26,6 +32,8 @@ export interface ClusterPoolInfo {
   dir: string;
   /** Every member, as it was when the run started (node ids change with each recycle: read them again). */
   members: ClusterConnectionInfo[];
+  /** The pid of the process that recycles members handed back to it (the globalSetup's); without it, each holder recycles its member itself. */
+  recycler?: number;
 }
 
 /** Read pool info (JSON text or an object), checking its shape; undefined when there is none. */
@@ -37,7 +45,8 @@ export function parsePoolInfo(value: unknown): ClusterPoolInfo | undefined {
     typeof info !== 'object' ||
     info.format !== POOL_INFO_FORMAT ||
     typeof info.dir !== 'string' ||
-    !Array.isArray(info.members)
+    !Array.isArray(info.members) ||
+    (info.recycler !== undefined && typeof info.recycler !== 'number')
   ) {
     throw new Error(`useRedisCluster(): the pool info from the globalSetup is not of format ${POOL_INFO_FORMAT}`);
   }
@@ -50,19 +59,28 @@ export interface PoolClaim {
   info: ClusterConnectionInfo;
   /** The member must be recycled before use: its last holder died or failed to recycle it. */
   dirty: boolean;
+  /** The pool has a recycler: give the member back with {@link PoolClaim.handOff}, not recycled. */
+  hasRecycler: boolean;
   /** Give the member back; `dirty` when it could not be recycled (the next holder recycles it first). */
   release(dirty: boolean): Promise<void>;
+  /**
+   * Give the member, as the holder left it, to the pool's recycler ({@link ClusterPoolInfo.recycler}):
+   * it stays claimed (by the recycler) until it is recycled. Only when the pool has a recycler.
+   */
+  handOff(): Promise<void>;
 }
 
-interface ClaimContent {
+/** A claim file's content. `recycle`: the holder (the recycler) is to recycle the member, then release it. */
+export interface ClaimContent {
   pid: number;
   token: string;
+  recycle?: boolean;
 }
 
-const claimPath = (dir: string, i: number) => join(dir, `member-${i}.claim`);
-const dirtyPath = (dir: string, i: number) => join(dir, `member-${i}.dirty`);
+export const claimPath = (dir: string, i: number) => join(dir, `member-${i}.claim`);
+export const dirtyPath = (dir: string, i: number) => join(dir, `member-${i}.dirty`);
 
-async function readClaim(path: string): Promise<ClaimContent | undefined> {
+export async function readClaim(path: string): Promise<ClaimContent | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as ClaimContent;
   } catch {
@@ -114,10 +132,19 @@ async function tryClaim(pool: ClusterPoolInfo, i: number): Promise<PoolClaim | {
     index: i,
     info: pool.members[i]!,
     dirty,
+    hasRecycler: pool.recycler !== undefined,
     release: async (stillDirty) => {
       if (stillDirty) await writeFile(dirtyPath(pool.dir, i), String(process.pid));
       else await rm(dirtyPath(pool.dir, i), { force: true });
       if ((await readClaim(path))?.token === mine.token) await unlink(path);
+    },
+    handOff: async () => {
+      if (pool.recycler === undefined) throw new Error('this pool has no recycler');
+      if ((await readClaim(path))?.token !== mine.token) return; // taken over meanwhile
+      const theirs: ClaimContent = { pid: pool.recycler, token: randomUUID(), recycle: true };
+      const next = `${path}.${theirs.token}.tmp`;
+      await writeFile(next, JSON.stringify(theirs));
+      await rename(next, path); // atomic: the member is never free between the two claims
     },
   };
 }

@@ -15,6 +15,7 @@ import { resolveFixtureOptions } from '../resolve-options';
 import { startCluster } from '../start-redis-cluster';
 import type { ClusterConnectionInfo, StartedRedisCluster } from '../started-redis-cluster';
 import { POOL_INFO_FORMAT, type ClusterPoolInfo } from './pool-claims';
+import { PoolRecycler } from './pool-recycler';
 
 /** The prefix of a run's pool folder (in the system's temporary folder). */
 export const POOL_DIR_PREFIX = 'redis-cluster-kit-pool-';
@@ -56,11 +57,12 @@ export function runClusterOptions(
  */
 export class RunCluster {
   readonly #rc: StartedRedisCluster;
-  readonly #pool: { dir: string; members: StartedRedisCluster[] } | undefined;
+  readonly #pool: { dir: string; members: StartedRedisCluster[]; recycler: PoolRecycler } | undefined;
 
   private constructor(rc: StartedRedisCluster, pool: { dir: string; members: StartedRedisCluster[] } | undefined) {
     this.#rc = rc;
-    this.#pool = pool;
+    // Files hand their members back to this process, which recycles them in the background.
+    this.#pool = pool && { ...pool, recycler: new PoolRecycler(pool.dir, pool.members) };
   }
 
   /**
@@ -98,6 +100,7 @@ export class RunCluster {
       format: POOL_INFO_FORMAT,
       dir: this.#pool.dir,
       members: this.#pool.members.map((m) => m.connectionInfo()),
+      recycler: this.#pool.recycler.pid,
     };
   }
 
@@ -119,6 +122,10 @@ export class RunCluster {
   /** Stop the cluster and the pool at the end of the run (kept ones stay running for the next run), and remove the pool folder. */
   async stop(): Promise<void> {
     const pool = this.#pool;
+    // A recycle under way ends first (a few hundred ms): a member stopped under it would leave
+    // it polling nodes that no longer answer until its own limit.
+    await pool?.recycler.stop();
+    await pool?.recycler.settled();
     const stopped = await Promise.allSettled([this.#rc.stop(), ...(pool?.members ?? []).map((m) => m.stop())]);
     if (pool !== undefined) await rm(pool.dir, { recursive: true, force: true });
     const failed = stopped.find((s): s is PromiseRejectedResult => s.status === 'rejected');

@@ -48,7 +48,7 @@ function currentTestPath(): string {
 /**
  * Use a Redis Cluster in a test file: connects in beforeAll (to the run's cluster from the
  * globalSetup, to a pool cluster of its own with `isolated`, or starts one for the file),
- * resets before each test when asked, closes in afterAll (a pool cluster is recycled there). Call it at the top level of the file (or of a describe).
+ * resets before each test when asked, closes in afterAll (a pool cluster is given back, to be recycled in the background). Call it at the top level of the file (or of a describe).
  */
 export function useRedisCluster(options: UseRedisClusterOptions = {}): RedisClusterHandle {
   const session = new FileSession(options);

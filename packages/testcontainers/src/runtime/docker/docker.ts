@@ -9,20 +9,11 @@ import type Dockerode from 'dockerode';
 import { getContainerRuntimeClient, ImageName, type ContainerRuntimeClient } from 'testcontainers';
 import { DockerUnavailableError, ImageUnavailableError } from '../../errors';
 import { processAlive } from '../../util/liveness';
+import { LABELS } from './labels';
+
+export { LABELS } from './labels';
 
 const debug = createDebug('redis-cluster-kit:docker');
-
-/** Labels on every container and network the fixture makes. */
-export const LABELS = Object.freeze({
-  kit: 'redis-cluster-kit',
-  pid: 'redis-cluster-kit.pid',
-  host: 'redis-cluster-kit.host',
-  cluster: 'redis-cluster-kit.cluster',
-  node: 'redis-cluster-kit.node',
-  name: 'redis-cluster-kit.name',
-  /** On clusters kept for reuse (instead of a pid): the options' reuse key. */
-  reuse: 'redis-cluster-kit.reuse',
-});
 
 /** The labels that say who owns a cluster's resources: this process on this machine. */
 export function ownerLabels(
