@@ -65,38 +65,11 @@ function ruleProblem(rule: string): string | undefined {
 }
 
 /**
- * Split a line the way Redis does (`sdssplitargs`): words apart by blanks; "double-quoted" (with
- * backslash escapes) and 'single-quoted' words. Undefined when a quote is not closed.
+ * Split a line the way Redis reads an ACL file: words apart by spaces (a tab is part of a word,
+ * quotes are characters like any other: a password may hold them).
  */
-export function splitArgs(line: string): string[] | undefined {
-  const words: string[] = [];
-  let i = 0;
-  while (i < line.length) {
-    while (i < line.length && /\s/.test(line[i]!)) i++;
-    if (i >= line.length) break;
-    let word = '';
-    let quote: string | undefined;
-    for (; i < line.length; i++) {
-      const ch = line[i]!;
-      if (quote === '"') {
-        if (ch === '\\' && i + 1 < line.length) word += line[++i];
-        else if (ch === '"') {
-          quote = undefined;
-          if (i + 1 < line.length && !/\s/.test(line[i + 1]!)) return undefined; // Redis: a closing quote must be followed by a space
-        } else word += ch;
-      } else if (quote === "'") {
-        if (ch === "'") {
-          quote = undefined;
-          if (i + 1 < line.length && !/\s/.test(line[i + 1]!)) return undefined;
-        } else word += ch;
-      } else if (ch === '"' || ch === "'") quote = ch;
-      else if (/\s/.test(ch)) break;
-      else word += ch;
-    }
-    if (quote !== undefined) return undefined;
-    words.push(word);
-  }
-  return words;
+export function splitWords(line: string): string[] {
+  return line.split(' ').filter((w) => w !== '');
 }
 
 /**
@@ -111,7 +84,8 @@ export function parseAclFile(text: string, shown: string): AclUser[] {
   const seen = new Map<string, number>();
   const lines = text.split('\n');
   lines.forEach((raw, index) => {
-    const line = raw.trim();
+    // Redis trims blanks and line ends around a line.
+    const line = raw.replace(/^[ \t\r]+|[ \t\r]+$/g, '');
     const n = index + 1;
     const fail = (why: string) => {
       throw new InvalidAclFileError(
@@ -119,14 +93,13 @@ export function parseAclFile(text: string, shown: string): AclUser[] {
       );
     };
     if (line === '') return;
-    const words = splitArgs(line);
-    if (words === undefined) return fail('a quote is not closed');
+    const words = splitWords(line);
     if (words[0] !== 'user')
       return fail(line.startsWith('#') ? 'Redis ACL files have no comments' : 'it does not start with "user"');
     const name = words[1];
     if (name === undefined || name === '') return fail('no user name');
     // eslint-disable-next-line no-control-regex -- control characters are refused in names
-    if (/[\s\u0000-\u001f\u007f]/.test(name)) return fail('a user name with blanks or control characters');
+    if (/[\s\u0000-\u001f\u007f]/.test(name)) return fail('a user name with a tab or control characters');
     if (name === KIT_USER)
       return fail(
         `the user "${KIT_USER}" is the generator's own (it forms the cluster and runs the healthchecks); name yours another way`,

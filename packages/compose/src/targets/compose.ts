@@ -18,6 +18,7 @@ import { COMPOSE_ENV_READER, ENV_FILE, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
 import {
+  clientSnippets,
   clusterJson,
   clusterPicture,
   formingPlan,
@@ -226,6 +227,7 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     caFile: `${TLS_DIR}/ca.crt`,
     caPath: `${TLS_PATH}/ca.crt`,
     cliTls: tls ? ` --tls --cacert ${TLS_PATH}/ca.crt` : '',
+    ...clientSnippets(auth, passwordEnv, settings),
     nodes,
     health: HEALTHCHECK,
     ...formingPlan(plan),

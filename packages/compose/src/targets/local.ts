@@ -18,6 +18,7 @@ import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
 import { ACL_FILE, KIT_PASSWORD_ENV, KIT_USER } from '../acl';
 import {
+  clientSnippets,
   clusterJson,
   clusterPicture,
   formingPlan,
@@ -167,6 +168,7 @@ export function localViewModel(
     kitUser: KIT_USER,
     kitPasswordEnv: KIT_PASSWORD_ENV,
     passwordEnv,
+    ...clientSnippets(auth, passwordEnv, security),
     envFile: ENV_FILE,
     // sh: the variable's value in the environment, or empty.
     passwordExpansion: `\${${passwordEnv}:-}`,

@@ -246,3 +246,26 @@ export function secretFiles(plan: ClusterPlan, settings: SecurityView): string[]
     ...(settings.acl ? [ACL_FILE] : []),
   ];
 }
+
+/**
+ * The client lines of the READMEs: the ioredis Cluster and node-redis's options for a cluster
+ * with a password (`--auth`), ACL users (a user of the file, from APP_USER and APP_PASSWORD) and
+ * TLS (`ca`, the CA's certificate, read by the snippet).
+ */
+export function clientSnippets(auth: boolean, passwordEnv: string, security: SecurityView) {
+  const credentials = security.acl
+    ? ['username: process.env.APP_USER', 'password: process.env.APP_PASSWORD']
+    : auth
+      ? [`password: process.env.${passwordEnv}`]
+      : [];
+  const ioredis = [...credentials, ...(security.tls ? ['tls: { ca }'] : [])];
+  const nodeRedis = [...credentials, ...(security.tls ? ['socket: { tls: true, ca }'] : [])];
+  return {
+    ioredisCall:
+      ioredis.length === 0
+        ? 'const cluster = new Cluster(startupNodes, { natMap });'
+        : `const cluster = new Cluster(startupNodes, { natMap, redisOptions: { ${ioredis.join(', ')} } });`,
+    nodeRedisDefaults: nodeRedis.join(', '),
+    scheme: security.tls ? 'rediss' : 'redis',
+  };
+}
