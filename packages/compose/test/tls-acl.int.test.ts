@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
+import { CLI_LOOKUP } from '@redis-cluster-kit/plan';
 import { ACL_FILE, KIT_PASSWORD_ENV } from '../src/acl';
 import { ComposeProject, composeTools, freeBasePort, imageUnderTest } from './compose-runner';
 import { freeLocalBasePort, LocalCluster } from './local-runner';
@@ -31,6 +32,8 @@ const { createCluster } = createRequire(join(__dirname, '..', '..', 'testcontain
 };
 
 const APP_PASSWORD = 'App-Password_0123456789';
+/** The image's CLI in `docker run`: redis-cli, or valkey-cli where it has only Valkey's names. */
+const CLI = ['sh', '-c', `exec "$(${CLI_LOOKUP})" "$@"`, 'cli'];
 const ACL_TEXT =
   'user default off\n' +
   // ioredis's Cluster asks CLUSTER SLOTS to find the nodes, and INFO (its ready check).
@@ -162,7 +165,7 @@ describe('--tls and --acl-file with Compose v2', () => {
           '-v',
           `${join(p.dir, 'tls', 'ca.crt')}:/ca.crt:ro`,
           image,
-          'redis-cli',
+          ...CLI,
           '--tls',
           '--cacert',
           '/ca.crt',
@@ -195,7 +198,7 @@ describe('--tls and --acl-file with Compose v2', () => {
         '--network',
         p.network,
         image,
-        'redis-cli',
+        ...CLI,
         '-h',
         first.name,
         '-p',

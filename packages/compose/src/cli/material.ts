@@ -52,7 +52,7 @@ export async function planTls(out: string, plan: ClusterPlan, force: boolean): P
     for (const n of layout.nodes) {
       const missing = [layout.ca, n.cert, n.key].find((p) => existing.get(p) === undefined);
       if (missing) {
-        problem = { path: join(out, missing), reason: 'it is missing' };
+        problem = { path: join(out, missing), reason: `${missing} is missing` };
         break;
       }
       const why = certificateProblem({ ca: ca!, cert: existing.get(n.cert)!, key: existing.get(n.key)! }, [
@@ -60,7 +60,7 @@ export async function planTls(out: string, plan: ClusterPlan, force: boolean): P
         ...LOCAL_NAMES,
       ]);
       if (why) {
-        problem = { path: join(out, n.cert), reason: why };
+        problem = { path: join(out, n.cert), reason: `${n.cert}: ${why}` };
         break;
       }
     }

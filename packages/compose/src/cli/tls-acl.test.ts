@@ -126,7 +126,7 @@ describe.each(['compose', 'local'])('--tls with --target %s (real process)', (ta
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(
-      'do not fit this cluster (it is missing). Use --force to make a new CA and certificates',
+      'do not fit this cluster (tls/redis-node-2.key is missing). Use --force to make a new CA and certificates',
     );
     expect(snapshot()).toEqual(before);
     // Two masters: redis-node-2 is another node now, and redis-node-3 has no certificate.
