@@ -98,6 +98,10 @@ export const BIND_FLAG = '--bind';
 export const PASSWORD_ENV_FLAG = '--password-env';
 export const PASSWORD_STDIN_FLAG = '--password-stdin';
 export const NAMESPACE_FLAG = '--namespace';
+export const TLS_FLAG = '--tls';
+export const ACL_FILE_FLAG = '--acl-file';
+/** Why a target refuses --tls and --acl-file: only the Compose and local targets write certificates and ACL files so far. */
+export const NOT_YET = 'not for this target yet';
 
 /** Host address the client ports are published on when `--bind` is not given. */
 export const DEFAULT_BIND = '127.0.0.1';

@@ -56,6 +56,8 @@ export interface WriteOptions {
   secret?: ReadonlySet<string>;
   /** Why changing an existing file needs `force`, by relative path (default: it differs from the generated file). */
   conflictReasons?: ReadonlyMap<string, string>;
+  /** Relative paths that are overwritten without `force` (copies of the user's own files, such as the ACL file's). */
+  replaceable?: ReadonlySet<string>;
 }
 
 /** The mode a file is written with. */
@@ -161,9 +163,14 @@ export async function planWrite(outDir: string, files: ReadonlyMap<string, strin
 }
 
 /** The files of a write plan that would change an existing file, with their reasons; files with a reason first. */
-export function conflictsOf(outDir: string, plan: WritePlan, reasons?: ReadonlyMap<string, string>): Conflict[] {
+export function conflictsOf(
+  outDir: string,
+  plan: WritePlan,
+  reasons?: ReadonlyMap<string, string>,
+  replaceable?: ReadonlySet<string>,
+): Conflict[] {
   const conflicts = plan.files
-    .filter((f) => f.status === 'overwrite')
+    .filter((f) => f.status === 'overwrite' && !replaceable?.has(f.path))
     .map((f) => ({ path: join(outDir, f.path), reason: reasons?.get(f.path) }));
   return [...conflicts.filter((c) => c.reason), ...conflicts.filter((c) => !c.reason)];
 }
@@ -213,7 +220,7 @@ export async function writeFiles(
   options: WriteOptions = {},
 ): Promise<WritePlan> {
   const plan = await planWrite(outDir, files);
-  const conflicts = conflictsOf(outDir, plan, options.conflictReasons);
+  const conflicts = conflictsOf(outDir, plan, options.conflictReasons, options.replaceable);
   if (conflicts.length > 0 && !options.force) throw new WriteConflictError(conflicts);
   const changed = plan.files.filter((f) => f.status !== 'unchanged');
   if (changed.length === 0) return plan;

@@ -770,7 +770,7 @@ describe('redis-cluster-compose (real process)', () => {
       {
         args: ['--mastres', '3'],
         error:
-          'Unknown option --mastres. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --namespace, --force, --dry-run.',
+          'Unknown option --mastres. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --tls, --acl-file, --out, --bind, --namespace, --force, --dry-run.',
       },
     ],
     [
@@ -778,7 +778,7 @@ describe('redis-cluster-compose (real process)', () => {
       {
         args: ['-m', '3'],
         error:
-          'Unknown option -m. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --out, --bind, --namespace, --force, --dry-run.',
+          'Unknown option -m. Expected one of: --version, --target, --masters, --replicas, --base-port, --bus-port-offset, --name-prefix, --image, --announce, --node-timeout, --persistence, --auth, --password-env, --password-stdin, --tls, --acl-file, --out, --bind, --namespace, --force, --dry-run.',
       },
     ],
     [

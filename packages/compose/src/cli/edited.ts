@@ -43,6 +43,9 @@ export function editedFiles(out: string, paths: readonly string[]): Set<string> 
             bind: args.bind,
             command,
             passwordEnv: args.passwordEnv,
+            namespace: args.namespace,
+            tls: args.tls,
+            aclFile: args.aclFile,
           });
       } catch {
         files = undefined;

@@ -13,6 +13,7 @@ import {
   DEFAULT_NAMESPACE,
   NAMESPACE_FLAG,
   OUT_FLAG,
+  ACL_FILE_FLAG,
   PASSWORD_ENV_FLAG,
   PLAN_FLAGS,
   TARGET_FLAG,
@@ -46,6 +47,10 @@ export interface Parsed {
   passwordStdin: boolean;
   force: boolean;
   dryRun: boolean;
+  /** TLS (`--tls`). */
+  tls: boolean;
+  /** The ACL file as given (`--acl-file`): read by the CLI, not here. */
+  aclFile: string | undefined;
 }
 
 /**
@@ -126,6 +131,16 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
   const passwordStdin = opts.passwordStdin === true;
   // Naming the password's variable or giving the password means the nodes need one.
   if (passwordEnvArg !== undefined || passwordStdin) input.auth = true;
+  const aclFile = opts.aclFile as string | undefined;
+  if (aclFile !== undefined) {
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+    if (aclFile === '' || aclFile.startsWith('-') || /[\u0000-\u001f\u007f]/.test(aclFile))
+      throw new InvalidOptionError(ACL_FILE_FLAG, aclFile, 'a readable Redis ACL file (a path, not starting with "-")');
+    if (input.auth)
+      throw new UsageError(
+        `Invalid option --auth (or ${PASSWORD_ENV_FLAG}, --password-stdin) with ${ACL_FILE_FLAG}. Expected one of them: with an ACL file its users have the passwords (a line "user default on >PASSWORD ~* &* +@all" gives the default user one).`,
+      );
+  }
   let plan: ClusterPlan;
   try {
     plan = createPlan(input);
@@ -152,5 +167,7 @@ export function parseCommandLine(argv: readonly string[], io: CliIO): Parsed | u
     passwordStdin,
     force: opts.force === true,
     dryRun: opts.dryRun === true,
+    tls: opts.tls === true,
+    aclFile,
   };
 }

@@ -16,7 +16,10 @@ import {
   PASSWORD_STDIN_FLAG,
   PLAN_FLAGS,
   TARGET_FLAG,
+  TLS_FLAG,
+  ACL_FILE_FLAG,
 } from '../flags';
+import { KIT_PASSWORD_ENV, KIT_USER } from '../acl';
 import { DEFAULT_PASSWORD_ENV, PASSWORD_ENV_ALLOWED } from '../secret';
 import { DEFAULT_TARGET, outputTarget, TARGET_ALLOWED, TARGETS, type OutputTarget } from '../targets';
 import { USAGE_ERROR, type CliIO } from './io';
@@ -86,6 +89,18 @@ export function buildProgram(io: CliIO): Command {
       new Option(
         PASSWORD_STDIN_FLAG,
         'read the password from standard input (passwords are never taken as arguments: shell history and ps keep those); implies --auth',
+      ),
+    )
+    .addOption(
+      new Option(
+        TLS_FLAG,
+        `TLS for clients, the cluster bus and replication, plain TCP off: writes tls/ca.crt and each node's certificate and key (keys mode 0600, in .gitignore; kept when generating again, new ones with --force); the image must be built with TLS${notWith(targets, TLS_FLAG)}`,
+      ),
+    )
+    .addOption(
+      new Option(
+        `${ACL_FILE_FLAG} <file>`,
+        `the same ACL users on every node: a Redis ACL file (user NAME on >password ~keys +@commands), checked, then copied to users.acl (mode 0600, in .gitignore) with a user of the generator's own (${KIT_USER}, its password in .env as ${KIT_PASSWORD_ENV}) that forms the cluster, runs the healthchecks and logs replicas in; not with --auth${notWith(targets, ACL_FILE_FLAG)}`,
       ),
     )
     .addOption(
@@ -168,5 +183,6 @@ export function allowedFor(long: string | undefined): string {
   if (long === BIND_FLAG) return BIND_ALLOWED;
   if (long === PASSWORD_ENV_FLAG) return PASSWORD_ENV_ALLOWED;
   if (long === NAMESPACE_FLAG) return NAMESPACE_ALLOWED;
+  if (long === ACL_FILE_FLAG) return 'a readable Redis ACL file';
   return 'a value';
 }

@@ -7,20 +7,71 @@ import {
   imageFromEnv,
   nodeDirectives,
   renderDirectives,
+  tlsFileNames,
   type ClusterPlan,
+  type Directive,
   type PlannedNode,
 } from '@redis-cluster-kit/plan';
+import { ACL_FILE, KIT_PASSWORD_ENV, KIT_USER } from '../acl';
 import { NAMESPACE_FLAG, validateBind } from '../flags';
 import { COMPOSE_ENV_READER, ENV_FILE, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
-import { clusterJson, clusterPicture, formingPlan, headerLine, planLine, type FormingView } from './view';
+import {
+  clientSnippets,
+  clusterJson,
+  clusterPicture,
+  formingPlan,
+  headerLine,
+  planLine,
+  secretFiles,
+  TLS_DIR,
+  type FormingView,
+} from './view';
 
 /** Name of the one service that is not a node: it forms the cluster, then stays up idle. */
 export const INIT_SERVICE = 'redis-cluster-init';
 /** Where each node's redis.conf and the init script are mounted in the containers. */
 export const CONF_PATH = '/usr/local/etc/redis/redis.conf';
 export const INIT_SCRIPT_PATH = '/usr/local/etc/redis/init-cluster.sh';
+/** With `--tls`: where the CA's certificate and a node's own certificate and key are mounted (read-only, one file each). */
+export const TLS_PATH = '/usr/local/etc/redis/tls';
+/** With `--acl-file`: where the copy of the ACL file is mounted (read-only) in every node. */
+export const ACL_PATH = `/usr/local/etc/redis/${ACL_FILE}`;
+/**
+ * What redis-cli is given besides the node, in the healthchecks and the init step: TLS with the
+ * CA's certificate (no client certificate: nodes ask for one only optionally), and with an ACL
+ * file the generator's own user (its password comes from REDISCLI_AUTH, never an argument).
+ */
+export function cliOptions(settings: Pick<TargetSettings, 'tls' | 'acl'>, caPath = `${TLS_PATH}/ca.crt`): string {
+  return `${settings.tls ? ` --tls --cacert ${caPath}` : ''}${settings.acl ? ` --user ${KIT_USER}` : ''}`;
+}
+
+/**
+ * The directives a node gets with an ACL file, besides the plan's: the users from the copy, and
+ * replicas logging in to their master as the generator's user (its password, `masterauth`, is
+ * handed to the server on its standard input, never written here).
+ */
+export function aclDirectives(path: string): Directive[] {
+  return [
+    ['aclfile', path],
+    ['masteruser', KIT_USER],
+  ];
+}
+
+/**
+ * With an ACL file, how a node's server is started: as {@link SERVER_LAUNCH_SCRIPT}, with `-` after
+ * the config file and `masterauth` on standard input from REDISCLI_AUTH (a here-document: the
+ * password is in no argument list and no file), still one exec (the server is the container's
+ * process and gets its signals).
+ */
+export const SERVER_LAUNCH_SCRIPT_WITH_MASTERAUTH = withMasterauth(SERVER_LAUNCH_SCRIPT);
+
+function withMasterauth(script: string): string {
+  const exec = 'exec "$s" "$@"; fi;';
+  if (!script.includes(exec)) throw new Error('SERVER_LAUNCH_SCRIPT changed: update withMasterauth');
+  return script.replace(exec, 'exec "$s" "$@" - <<EOF\nmasterauth $REDISCLI_AUTH\nEOF\nfi;');
+}
 /** The host address a client on the host reaches the published ports at (0.0.0.0 is reached at 127.0.0.1). */
 function hostAddress(bind: string): string {
   return bind === '0.0.0.0' ? '127.0.0.1' : bind;
@@ -62,10 +113,15 @@ export const HEALTH_PROBE_POLLS = 40;
  * `-i 0.1` (it waits that long after the reply; a node that does not answer fails the probe
  * sooner). `polls`: how many times it asks before it fails.
  */
-export function healthcheckScript(plan: ClusterPlan, node: PlannedNode, polls = HEALTH_PROBE_POLLS): string {
+export function healthcheckScript(
+  plan: ClusterPlan,
+  node: PlannedNode,
+  polls = HEALTH_PROBE_POLLS,
+  cliExtra = '',
+): string {
   const n = plan.nodes.length;
-  // The image's CLI: redis-cli, or valkey-cli where it has only Valkey's names.
-  const cli = `"$c" -p ${node.port}`;
+  // The image's CLI: redis-cli, or valkey-cli where it has only Valkey's names (cliExtra: TLS, the generator's user).
+  const cli = `"$c"${cliExtra} -p ${node.port}`;
   // A replica's two replies in one redis-cli call (commands on stdin): one process less per probe.
   const ask = node.role === 'replica' ? `printf 'CLUSTER INFO\\nINFO replication\\n' | ${cli}` : `${cli} CLUSTER INFO`;
   const checks = [
@@ -90,7 +146,7 @@ export function healthcheckScript(plan: ClusterPlan, node: PlannedNode, polls = 
  * init script: redis-cli reaches every node by name in the Compose network.
  */
 const FORMING = {
-  cli: '"$CLI"',
+  cli: '"$CLI"', // and cliOptions(): TLS, the generator's user
   cliLookup: CLI_LOOKUP,
   logPrefix: INIT_SERVICE,
   awaitHint: 'docker compose logs $1',
@@ -108,6 +164,14 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
   const number = (n: PlannedNode) => n.index + 1;
   // Compose picks the image when it runs: REDIS_CLUSTER_IMAGE if set, else the planned one.
   const imageExpression = `\${${IMAGE_ENV_VAR}:-${plan.options.image}}`;
+  const { tls, acl } = settings;
+  const cliExtra = cliOptions(settings);
+  // With an ACL file: the generator's user's password, which redis-cli and masterauth read from REDISCLI_AUTH.
+  const kitPassword = `\${${KIT_PASSWORD_ENV}:?set ${KIT_PASSWORD_ENV} in ${ENV_FILE}}`;
+  const tlsMounts = (n: PlannedNode) => {
+    const f = tlsFileNames(n);
+    return [f.ca, f.cert, f.key].map((file) => q(`./${TLS_DIR}/${file}:${TLS_PATH}/${file}:ro`));
+  };
 
   const nodes = plan.nodes.map((n) => ({
     name: n.name,
@@ -117,16 +181,23 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     port: n.port,
     busPort: n.busPort,
     command: seq([
-      ...SERVER_COMMAND,
+      ...(acl ? ['sh', '-c', composeLiteral(SERVER_LAUNCH_SCRIPT_WITH_MASTERAUTH), 'redis-server'] : SERVER_COMMAND),
       CONF_PATH,
       ...(auth ? ['--requirepass', password, '--masterauth', password] : []),
     ]),
     portMapping: q(`${bind}:${n.port}:${n.port}`),
-    confMount: q(`./nodes/${n.name}/redis.conf:${CONF_PATH}:ro`),
+    mounts: [
+      q(`./nodes/${n.name}/redis.conf:${CONF_PATH}:ro`),
+      ...(tls ? tlsMounts(n) : []),
+      ...(acl ? [q(`./${ACL_FILE}:${ACL_PATH}:ro`)] : []),
+    ],
     volume: `${n.name}-data`,
     dataMount: q(`${n.name}-data:/data`),
-    healthcheck: seq(['CMD-SHELL', composeLiteral(healthcheckScript(plan, n))]),
-    confLines: renderDirectives(nodeDirectives(plan, n)).split('\n'),
+    healthcheck: seq(['CMD-SHELL', composeLiteral(healthcheckScript(plan, n, HEALTH_PROBE_POLLS, cliExtra))]),
+    confLines: renderDirectives([
+      ...nodeDirectives(plan, n, tls ? { tlsDir: TLS_PATH } : {}),
+      ...(acl ? aclDirectives(ACL_PATH) : []),
+    ]).split('\n'),
     description: `${planLine(n)}. Mounted read-only at ${CONF_PATH}; data and nodes.conf in /data.`,
   }));
 
@@ -145,20 +216,34 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     }),
     image: q(imageExpression),
     imageExpression,
-    // With auth, redis-cli (healthchecks, init) authenticates through REDISCLI_AUTH.
-    environment: auth ? [`REDISCLI_AUTH: ${q(password)}`] : [],
+    // With auth, redis-cli (healthchecks, init) authenticates through REDISCLI_AUTH; with an ACL
+    // file as the generator's user, whose password is also the replicas' masterauth.
+    environment: auth ? [`REDISCLI_AUTH: ${q(password)}`] : acl ? [`REDISCLI_AUTH: ${q(kitPassword)}`] : [],
+    tls,
+    acl,
+    aclFile: ACL_FILE,
+    kitUser: KIT_USER,
+    kitPasswordEnv: KIT_PASSWORD_ENV,
+    caFile: `${TLS_DIR}/ca.crt`,
+    caPath: `${TLS_PATH}/ca.crt`,
+    cliTls: tls ? ` --tls --cacert ${TLS_PATH}/ca.crt` : '',
+    ...clientSnippets(auth, passwordEnv, settings),
     nodes,
     health: HEALTHCHECK,
     ...formingPlan(plan),
     init: {
       name: INIT_SERVICE,
       command: seq(['sh', INIT_SCRIPT_PATH]),
-      scriptMount: q(`./init-cluster.sh:${INIT_SCRIPT_PATH}:ro`),
+      mounts: [
+        q(`./init-cluster.sh:${INIT_SCRIPT_PATH}:ro`),
+        ...(tls ? [q(`./${TLS_DIR}/ca.crt:${TLS_PATH}/ca.crt:ro`)] : []),
+      ],
     },
     initName: INIT_SERVICE,
     // The forming code shared with the local target (templates/partials/form-*.sh.hbs):
     // how it calls redis-cli, how it prefixes its messages, where a silent node's log is.
     ...FORMING,
+    cli: `${FORMING.cli}${cliExtra}`,
     firstNode: { name: plan.nodes[0]!.name, port: plan.nodes[0]!.port },
     inNetworkNodes: plan.nodes.map((n) => `\`${n.name}:${n.port}\``).join(', '),
     hostnameAnnounce: plan.options.announce === 'hostname',
@@ -186,10 +271,11 @@ function renderCompose(plan: ClusterPlan, settings: TargetSettings): Map<string,
   files.set('init-cluster.sh', template('compose/init-cluster.sh.hbs')(view));
   files.set(
     'cluster.json',
-    `${JSON.stringify(clusterJson(plan, view.header, view.hostAddress, view.passwordEnv), null, 2)}\n`,
+    `${JSON.stringify(clusterJson(plan, view.header, view.hostAddress, view.passwordEnv, settings), null, 2)}\n`,
   );
   files.set('README.md', template('compose/README.md.hbs')(view));
-  if (view.auth) files.set('.gitignore', template('shared/gitignore.hbs')(view));
+  const ignored = secretFiles(plan, settings);
+  if (ignored.length > 0) files.set('.gitignore', template('shared/gitignore.hbs')({ ...view, ignored }));
   return files;
 }
 

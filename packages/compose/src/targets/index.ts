@@ -12,10 +12,12 @@ import {
   DEFAULT_NAMESPACE,
   NAMESPACE_FLAG,
   OUT_FLAG,
+  ACL_FILE_FLAG,
   PASSWORD_ENV_FLAG,
   PLAN_FLAGS,
   shellWord,
   TARGET_FLAG,
+  TLS_FLAG,
 } from '../flags';
 import { DEFAULT_PASSWORD_ENV } from '../secret';
 import { composeTarget } from './compose';
@@ -70,6 +72,10 @@ export interface OutputSettings {
   passwordEnv: string;
   /** The Kubernetes namespace (`kubernetes` only). @default "default" */
   namespace: string;
+  /** TLS (`--tls`). @default false */
+  tls: boolean;
+  /** The ACL file as given (`--acl-file`), or undefined. */
+  aclFile: string | undefined;
 }
 
 /** The default of a plan option for a target: its plan defaults, else the plan's own. */
@@ -106,6 +112,8 @@ export function regenerateCommand(
   if (options.auth && settings.passwordEnv !== undefined && settings.passwordEnv !== DEFAULT_PASSWORD_ENV) {
     words.push(PASSWORD_ENV_FLAG, shellWord(settings.passwordEnv));
   }
+  if (applies(TLS_FLAG) && settings.tls) words.push(TLS_FLAG);
+  if (applies(ACL_FILE_FLAG) && settings.aclFile !== undefined) words.push(ACL_FILE_FLAG, shellWord(settings.aclFile));
   if (applies(BIND_FLAG) && settings.bind !== undefined && settings.bind !== DEFAULT_BIND)
     words.push(BIND_FLAG, shellWord(settings.bind));
   if (applies(NAMESPACE_FLAG) && settings.namespace !== undefined && settings.namespace !== DEFAULT_NAMESPACE)
@@ -129,6 +137,10 @@ export interface RenderOptions {
    * @default "REDIS_PASSWORD"
    */
   passwordEnv?: string;
+  /** TLS for clients, the cluster bus and replication (the certificates are written by the CLI, in `tls/`). @default false */
+  tls?: boolean;
+  /** Users from this ACL file (the CLI copies it to `users.acl`); only its name goes into the headers. @default none */
+  aclFile?: string;
 }
 
 /** Options of {@link renderLocalFiles}. */
@@ -137,6 +149,10 @@ export interface LocalRenderOptions {
   command?: string;
   /** With `auth`: the variable holding the password, in the environment or `.env`. @default "REDIS_PASSWORD" */
   passwordEnv?: string;
+  /** TLS (see {@link RenderOptions.tls}). @default false */
+  tls?: boolean;
+  /** Users from this ACL file (see {@link RenderOptions.aclFile}). @default none */
+  aclFile?: string;
 }
 
 /** Options of {@link renderTarget}: the Compose target reads all but `namespace`, the local one `command` and `passwordEnv`, the Kubernetes one all but `bind`. */
@@ -154,12 +170,18 @@ export function renderSettings(plan: ClusterPlan, options: TargetRenderOptions =
     bind = DEFAULT_BIND,
     passwordEnv = DEFAULT_PASSWORD_ENV,
     namespace = DEFAULT_NAMESPACE,
+    tls = false,
+    aclFile,
   } = options;
   return {
     bind,
     passwordEnv,
     namespace,
-    command: options.command ?? regenerateCommand(plan.options, { target, bind, passwordEnv, namespace }, BIN_PROGRAM),
+    tls,
+    acl: aclFile !== undefined,
+    command:
+      options.command ??
+      regenerateCommand(plan.options, { target, bind, passwordEnv, namespace, tls, aclFile }, BIN_PROGRAM),
   };
 }
 
@@ -183,5 +205,5 @@ export function renderFiles(plan: ClusterPlan, options: RenderOptions = {}): Map
  * @throws InvalidOptionError when nodes do not announce 127.0.0.1.
  */
 export function renderLocalFiles(plan: ClusterPlan, options: LocalRenderOptions = {}): Map<string, string> {
-  return renderTarget(plan, { command: options.command, passwordEnv: options.passwordEnv, target: 'local' });
+  return renderTarget(plan, { ...options, target: 'local' });
 }

@@ -17,7 +17,7 @@ import {
   type Directive,
   type PlannedNode,
 } from '@redis-cluster-kit/plan';
-import { BIND_FLAG, validateNamespace } from '../flags';
+import { ACL_FILE_FLAG, BIND_FLAG, NOT_YET, TLS_FLAG, validateNamespace } from '../flags';
 import { ENV_FILE, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
@@ -317,7 +317,11 @@ function renderKubernetes(plan: ClusterPlan, settings: TargetSettings): Map<stri
   const files = new Map<string, string>();
   files.set(MANIFESTS_FILE, manifestsYaml(plan, view));
   files.set('README.md', template('kubernetes/README.md.hbs')(view));
-  if (view.auth) files.set('.gitignore', template('shared/gitignore.hbs')(view));
+  if (view.auth)
+    files.set(
+      '.gitignore',
+      template('shared/gitignore.hbs')({ ...view, tls: false, acl: false, ignored: [view.envFile] }),
+    );
   return files;
 }
 
@@ -336,6 +340,8 @@ export const kubernetesTarget: OutputTarget = {
   },
   refusedFlags: {
     [BIND_FLAG]: 'Kubernetes publishes no host ports, clients reach the pods by their DNS names',
+    [TLS_FLAG]: NOT_YET,
+    [ACL_FILE_FLAG]: NOT_YET,
   },
   executables: new Set(),
   envReader: { of: MANIFESTS_FILE, reader: 'kubectl create secret (see README.md)' },

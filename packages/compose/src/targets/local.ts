@@ -16,7 +16,20 @@ import { BIND_FLAG, NAMESPACE_FLAG } from '../flags';
 import { ENV_FILE, PASSWORD_ALLOWED, PASSWORD_CHARS_PATTERN, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
-import { clusterJson, clusterPicture, formingPlan, headerLine, planLine, plannedRole, type FormingView } from './view';
+import { ACL_FILE, KIT_PASSWORD_ENV, KIT_USER } from '../acl';
+import {
+  clientSnippets,
+  clusterJson,
+  clusterPicture,
+  formingPlan,
+  headerLine,
+  planLine,
+  plannedRole,
+  secretFiles,
+  TLS_DIR,
+  type FormingView,
+  type SecurityView,
+} from './view';
 
 /** The only address local nodes listen on and announce: they are processes on this machine. */
 export const LOCAL_HOST = '127.0.0.1';
@@ -59,9 +72,20 @@ export function nodeFolder(node: PlannedNode): string {
  *   process and sees at once when it exits (a port taken, a bad setting);
  * - a pid file and a log in the node's folder.
  */
-export function localDirectives(plan: ClusterPlan, node: PlannedNode): Directive[] {
+export function localDirectives(
+  plan: ClusterPlan,
+  node: PlannedNode,
+  security: SecurityView = { tls: false, acl: false },
+): Directive[] {
   return [
-    ...nodeDirectives(plan, node, { dir: '.', bind: LOCAL_HOST }),
+    // With --tls and --acl-file, the certificates and the ACL file's copy are in the output folder, one up.
+    ...nodeDirectives(plan, node, { dir: '.', bind: LOCAL_HOST, ...(security.tls ? { tlsDir: `../${TLS_DIR}` } : {}) }),
+    ...(security.acl
+      ? ([
+          ['aclfile', `../${ACL_FILE}`],
+          ['masteruser', KIT_USER],
+        ] as Directive[])
+      : []),
     ['cluster-announce-ip', LOCAL_HOST],
     ['daemonize', 'no'],
     ['pidfile', PID_FILE],
@@ -94,9 +118,15 @@ export function checkLocalPlan(plan: ClusterPlan): void {
 }
 
 /** Everything the local templates print, computed here: templates only loop and print. */
-export function localViewModel(plan: ClusterPlan, settings: Pick<TargetSettings, 'command' | 'passwordEnv'>) {
+export function localViewModel(
+  plan: ClusterPlan,
+  settings: Pick<TargetSettings, 'command' | 'passwordEnv'> & Partial<SecurityView>,
+) {
   checkLocalPlan(plan);
-  const passwordEnv = validatePasswordEnv(settings.passwordEnv);
+  const security: SecurityView = { tls: settings.tls ?? false, acl: settings.acl ?? false };
+  const { tls, acl } = security;
+  // With an ACL file, the password cluster.sh reads is the generator's own user's.
+  const passwordEnv = acl ? KIT_PASSWORD_ENV : validatePasswordEnv(settings.passwordEnv);
   const { command } = settings;
   const header = headerLine(command);
   const auth = plan.options.auth;
@@ -109,11 +139,14 @@ export function localViewModel(plan: ClusterPlan, settings: Pick<TargetSettings,
     busPort: n.busPort,
     folder: nodeFolder(n),
     planned: plannedRole(n),
-    confLines: renderDirectives(localDirectives(plan, n)).split('\n'),
+    confLines: renderDirectives(localDirectives(plan, n, security)).split('\n'),
     description:
       `${planLine(n)}. cluster.sh starts redis-server in this folder (paths here are relative to it); ` +
       `it keeps nodes.conf, its data, ${LOG_FILE} and ${PID_FILE} here.` +
-      (auth ? ' The password is not in this file: cluster.sh hands it to redis-server on its standard input.' : ''),
+      (auth ? ' The password is not in this file: cluster.sh hands it to redis-server on its standard input.' : '') +
+      (acl
+        ? ` Replicas log in as ${KIT_USER}; its password (masterauth) is handed to redis-server on its standard input.`
+        : ''),
   }));
   return {
     header,
@@ -122,7 +155,20 @@ export function localViewModel(plan: ClusterPlan, settings: Pick<TargetSettings,
     ...FORMING,
     nodes,
     auth,
+    tls,
+    acl,
+    // A password cluster.sh reads from .env or the environment: the cluster's (--auth) or the generator's user's (--acl-file).
+    secret: auth || acl,
+    secretFlag: acl ? '--acl-file' : '--auth',
+    // What redis-server reads on its standard input: the password as requirepass and masterauth, or the generator's user's as masterauth.
+    serverStdin: acl ? `'masterauth %s\\n' "$PASSWORD"` : `'requirepass %s\\nmasterauth %s\\n' "$PASSWORD" "$PASSWORD"`,
+    cliOptions: `${tls ? ` --tls --cacert "$HERE/${TLS_DIR}/ca.crt"` : ''}${acl ? ` --user ${KIT_USER}` : ''}`,
+    caFile: `${TLS_DIR}/ca.crt`,
+    aclFile: ACL_FILE,
+    kitUser: KIT_USER,
+    kitPasswordEnv: KIT_PASSWORD_ENV,
     passwordEnv,
+    ...clientSnippets(auth, passwordEnv, security),
     envFile: ENV_FILE,
     // sh: the variable's value in the environment, or empty.
     passwordExpansion: `\${${passwordEnv}:-}`,
@@ -143,7 +189,11 @@ export function localViewModel(plan: ClusterPlan, settings: Pick<TargetSettings,
     logFile: LOG_FILE,
     runtimeFiles: RUNTIME_FILES.join(', '),
     // .gitignore: the runtime files of every node folder (`/*/` = any folder right here), and .env.
-    ignored: [...RUNTIME_FILES.map((f) => `/*/${f}`), ...(auth ? [`/${ENV_FILE}`] : [])],
+    ignored: [
+      ...RUNTIME_FILES.map((f) => `/*/${f}`),
+      ...(auth ? [`/${ENV_FILE}`] : []),
+      ...secretFiles({ ...plan, options: { ...plan.options, auth: false } }, security).map((f) => `/${f}`),
+    ],
     // sh words for `rm -rf --` in node folder $d: quoted, but for the globs.
     cleanArgs: RUNTIME_FILES.map((f) => (f.includes('*') ? `"$d"/${f}` : `"$d/${f.replace(/\/$/, '')}"`)).join(' '),
     commands: LOCAL_COMMANDS.join('|'),
@@ -173,7 +223,7 @@ function renderLocal(plan: ClusterPlan, settings: TargetSettings): Map<string, s
   files.set(LOCAL_SCRIPT, template('local/cluster.sh.hbs')(view));
   files.set(
     'cluster.json',
-    `${JSON.stringify(clusterJson(plan, view.header, LOCAL_HOST, view.passwordEnv), null, 2)}\n`,
+    `${JSON.stringify(clusterJson(plan, view.header, LOCAL_HOST, settings.passwordEnv, settings), null, 2)}\n`,
   );
   files.set('README.md', template('local/README.md.hbs')(view));
   files.set('.gitignore', template('local/gitignore.hbs')(view));

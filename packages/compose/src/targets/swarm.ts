@@ -9,7 +9,15 @@ import {
   type ClusterPlan,
   type PlannedNode,
 } from '@redis-cluster-kit/plan';
-import { BIND_FLAG, NAMESPACE_FLAG, PASSWORD_ENV_FLAG, PASSWORD_STDIN_FLAG } from '../flags';
+import {
+  ACL_FILE_FLAG,
+  BIND_FLAG,
+  NAMESPACE_FLAG,
+  NOT_YET,
+  PASSWORD_ENV_FLAG,
+  PASSWORD_STDIN_FLAG,
+  TLS_FLAG,
+} from '../flags';
 import { DEFAULT_PASSWORD_ENV } from '../secret';
 import { template } from '../templates';
 // The same service name and config path as the Compose stack: in a swarm the init service is a
@@ -172,6 +180,8 @@ export const swarmTarget: OutputTarget = {
     '--auth': NO_PASSWORD,
     [PASSWORD_ENV_FLAG]: NO_PASSWORD,
     [PASSWORD_STDIN_FLAG]: NO_PASSWORD,
+    [TLS_FLAG]: NOT_YET,
+    [ACL_FILE_FLAG]: NOT_YET,
   },
   executables: new Set(['init-cluster.sh']),
   envReader: { of: STACK_FILE, reader: 'docker stack deploy' },

@@ -11,6 +11,10 @@ export interface TargetSettings {
   passwordEnv: string;
   /** The Kubernetes namespace of every object (a target without one ignores it). */
   namespace: string;
+  /** TLS for clients, the cluster bus and replication, with the certificates in `tls/` (`--tls`). */
+  tls: boolean;
+  /** Users from an ACL file (`--acl-file`), copied to `users.acl`; the generator logs in as its own user. */
+  acl: boolean;
 }
 
 /** What a target's summary may read, besides the plan: what the CLI was given. */

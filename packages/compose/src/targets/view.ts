@@ -1,4 +1,11 @@
-import { announcedAddress, InvalidOptionError, type ClusterPlan, type PlannedNode } from '@redis-cluster-kit/plan';
+import {
+  announcedAddress,
+  InvalidOptionError,
+  tlsFileNames,
+  type ClusterPlan,
+  type PlannedNode,
+} from '@redis-cluster-kit/plan';
+import { ACL_FILE, KIT_PASSWORD_ENV, KIT_USER } from '../acl';
 import { DEFAULT_PASSWORD_ENV, ENV_FILE, validatePasswordEnv } from '../secret';
 
 // What every target's view model shares: the header, cluster.json, the plan as the shared
@@ -38,6 +45,23 @@ export interface ClusterJson {
    * variable `passwordEnv`, kept in `file` (beside compose.yaml) unless set in the environment.
    */
   auth?: { passwordEnv: string; file: string };
+  /**
+   * With `--tls` only: the CA's certificate that clients trust (relative to this file's folder).
+   * Nodes accept TLS only; their certificates name the node, `localhost` and `127.0.0.1`.
+   */
+  tls?: { ca: string };
+  /**
+   * With `--acl-file` only: the copy of the ACL file every node loads (mode 0600), and the
+   * generator's own user (forming, healthchecks, replication), whose password is the value of
+   * `passwordEnv` in `envFile`. Never a password.
+   */
+  acl?: { file: string; generatorUser: string; passwordEnv: string; envFile: string };
+}
+
+/** What cluster.json says of TLS and ACL users, by target: where the CA's certificate and the ACL file's copy are. */
+export interface SecurityView {
+  tls: boolean;
+  acl: boolean;
 }
 
 /** The `cluster.json` of a plan whose client ports a host client reaches at `host`. */
@@ -46,6 +70,7 @@ export function clusterJson(
   header: string,
   host: string,
   passwordEnv = DEFAULT_PASSWORD_ENV,
+  security: SecurityView = { tls: false, acl: false },
 ): ClusterJson {
   return {
     $comment: header,
@@ -63,6 +88,10 @@ export function clusterJson(
     startupNodes: plan.shards.map((s) => ({ host, port: s.master.port })),
     natMap: Object.fromEntries(plan.nodes.map((n) => [announcedAddress(plan, n), { host, port: n.port }])),
     ...(plan.options.auth ? { auth: { passwordEnv: validatePasswordEnv(passwordEnv), file: ENV_FILE } } : {}),
+    ...(security.tls ? { tls: { ca: 'tls/ca.crt' } } : {}),
+    ...(security.acl
+      ? { acl: { file: ACL_FILE, generatorUser: KIT_USER, passwordEnv: KIT_PASSWORD_ENV, envFile: ENV_FILE } }
+      : {}),
   };
 }
 
@@ -187,4 +216,56 @@ export function clusterPicture(plan: ClusterPlan, reach: Reach): ClusterPicture 
     }),
   ];
   return { mermaid, table };
+}
+
+/** The folder of the output that holds the CA's certificate and every node's certificate and key. */
+export const TLS_DIR = 'tls';
+
+/** The files of `tls/` for a plan: the CA's certificate, and each node's certificate and (secret) key. */
+export function tlsOutputFiles(plan: ClusterPlan): {
+  ca: string;
+  nodes: Array<{ name: string; cert: string; key: string }>;
+} {
+  return {
+    ca: `${TLS_DIR}/${tlsFileNames(plan.nodes[0]!).ca}`,
+    nodes: plan.nodes.map((n) => {
+      const f = tlsFileNames(n);
+      return { name: n.name, cert: `${TLS_DIR}/${f.cert}`, key: `${TLS_DIR}/${f.key}` };
+    }),
+  };
+}
+
+/**
+ * The files of an output that hold secrets, as `.gitignore` lines: `.env` (the password with
+ * `--auth`, the generator's user's with `--acl-file`), the nodes' private keys, the ACL file's copy.
+ */
+export function secretFiles(plan: ClusterPlan, settings: SecurityView): string[] {
+  return [
+    ...(plan.options.auth || settings.acl ? [ENV_FILE] : []),
+    ...(settings.tls ? tlsOutputFiles(plan).nodes.map((n) => n.key) : []),
+    ...(settings.acl ? [ACL_FILE] : []),
+  ];
+}
+
+/**
+ * The client lines of the READMEs: the ioredis Cluster and node-redis's options for a cluster
+ * with a password (`--auth`), ACL users (a user of the file, from APP_USER and APP_PASSWORD) and
+ * TLS (`ca`, the CA's certificate, read by the snippet).
+ */
+export function clientSnippets(auth: boolean, passwordEnv: string, security: SecurityView) {
+  const credentials = security.acl
+    ? ['username: process.env.APP_USER', 'password: process.env.APP_PASSWORD']
+    : auth
+      ? [`password: process.env.${passwordEnv}`]
+      : [];
+  const ioredis = [...credentials, ...(security.tls ? ['tls: { ca }'] : [])];
+  const nodeRedis = [...credentials, ...(security.tls ? ['socket: { tls: true, ca }'] : [])];
+  return {
+    ioredisCall:
+      ioredis.length === 0
+        ? 'const cluster = new Cluster(startupNodes, { natMap });'
+        : `const cluster = new Cluster(startupNodes, { natMap, redisOptions: { ${ioredis.join(', ')} } });`,
+    nodeRedisDefaults: nodeRedis.join(', '),
+    scheme: security.tls ? 'rediss' : 'redis',
+  };
 }
