@@ -14,6 +14,7 @@ const ROOT = resolve(__dirname, '../../..');
 const SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/jest-suite/jest.config.js');
 const OWN_CLUSTER_SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/own-cluster-suite/jest.config.js');
 const TIMEOUT_SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/timeout-suite/jest.config.js');
+const TLS_SUITE_CONFIG = join(ROOT, 'packages/testcontainers/test/tls-suite/jest.config.js');
 /** A suite run that has not ended after this long is killed: a hang guard, not a measure (two starts' own limit, startupTimeoutMs, and Jest's start-up). */
 const SUITE_RUN_TIMEOUT_MS = 150_000;
 // The suite's cluster options (its jest.config globals), for removing what reuse kept.
@@ -168,6 +169,28 @@ describe.each(RUNTIMES)(
     });
   },
 );
+
+describe.each(RUNTIMES)('%s runtime: a shared cluster with TLS, ACL users and `default` off', (runtime) => {
+  it("runs its files on 2 workers, each connected with the globalSetup's CA and user; no password or private key in Jest's output", async () => {
+    const passwords = [`app-${randomBytes(12).toString('hex')}`, `reader-${randomBytes(12).toString('hex')}`];
+    const run = await runSuite(
+      {
+        REDIS_CLUSTER_REUSE: '0',
+        REDIS_CLUSTER_RUNTIME: runtime,
+        TLS_SUITE_APP_PASSWORD: passwords[0]!,
+        TLS_SUITE_READER_PASSWORD: passwords[1]!,
+      },
+      TLS_SUITE_CONFIG,
+    );
+    expectPassed(run, 3);
+    expect(run.files.map((f) => f.file).sort()).toEqual(['data', 'users']);
+    const clusters = [...new Set(run.files.map((f) => f.cluster))];
+    expect(clusters).toHaveLength(1);
+    for (const password of passwords) expect(run.output).not.toContain(password);
+    expect(run.output).not.toMatch(/PRIVATE KEY|A worker process has failed to exit gracefully/);
+    expect(await resourcesOf(runtime, clusters[0]!)).toEqual(NOTHING);
+  });
+});
 
 describe.each(RUNTIMES)('%s runtime: open handles', (runtime) => {
   it.each([
