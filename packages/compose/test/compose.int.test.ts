@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -312,7 +312,12 @@ describeIf(!LEAN)('other shapes (Compose v2)', () => {
     for (const tool of tools) {
       await p.composeUsing(tool, 'config', '-q');
       const { stdout } = await p.composeUsing(tool, 'config');
-      expect([tool.name, stdout.includes('--requirepass'), stdout.includes(password)]).toEqual([tool.name, true, true]);
+      // In the nodes' environment (REDISCLI_AUTH), which the server reads on its standard input.
+      expect([tool.name, stdout.includes('--requirepass'), stdout.includes(password)]).toEqual([
+        tool.name,
+        false,
+        true,
+      ]);
       // Without the password, Compose refuses to start and says where to put it.
       renameSync(envFile, `${envFile}.away`);
       try {
@@ -323,6 +328,10 @@ describeIf(!LEAN)('other shapes (Compose v2)', () => {
     }
 
     await p.up();
+    // No process shows it: the nodes' servers, healthchecks and init step run on this host.
+    const processes = spawnSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).stdout;
+    expect(processes).toContain('redis-server');
+    expect(processes.includes(password)).toBe(false);
     const [master, replica] = p.cluster.plan.nodes;
     // Refused clients: their connection errors are expected, not logged as unhandled.
     const anonymous = new Redis({ host: '127.0.0.1', port: master!.port, maxRetriesPerRequest: 1 }).on(

@@ -6,9 +6,18 @@ import { parse } from 'yaml';
 import { expectFormsPlan } from '../../test/forming';
 import { announcedAddress, createPlan, DEFAULT_PLAN_OPTIONS, type PlanOptions } from '@redis-cluster-kit/plan';
 import { REPO_PROGRAM } from '../flags';
-import { HEALTHCHECK, healthcheckScript, INIT_SERVICE, SERVER_COMMAND } from './compose';
+import {
+  HEALTHCHECK,
+  healthcheckScript,
+  INIT_SERVICE,
+  SERVER_COMMAND,
+  SERVER_LAUNCH_SCRIPT_WITH_PASSWORD,
+} from './compose';
 import { regenerateCommand, renderFiles } from './index';
 import { clusterJson, type ClusterJson } from './view';
+
+/** A script as Compose reads it back from compose.yaml: `$` written as `$$`. */
+const composed = (script: string) => script.replaceAll('$', '$$$$');
 
 interface ComposeService {
   image: string;
@@ -240,14 +249,17 @@ describe('renderFiles, other shapes', () => {
     const { compose, files, init, json } = render({ auth: true });
     const password = '${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}';
     const node = compose.services['redis-node-1']!;
+    // The server reads requirepass and masterauth on its standard input, from REDISCLI_AUTH: no
+    // argument holds the password (ps on the host shows the container's processes' arguments).
     expect(node.command).toEqual([
-      ...SERVER_COMMAND,
+      'sh',
+      '-c',
+      composed(SERVER_LAUNCH_SCRIPT_WITH_PASSWORD),
+      'redis-server',
       '/usr/local/etc/redis/redis.conf',
-      '--requirepass',
-      password,
-      '--masterauth',
-      password,
     ]);
+    expect(node.command[2]).toContain('- <<EOF\nrequirepass $$REDISCLI_AUTH\nmasterauth $$REDISCLI_AUTH\nEOF\n');
+    expect(JSON.stringify(node.command)).not.toContain('REDIS_PASSWORD');
     expect(node.environment).toEqual({ REDISCLI_AUTH: password });
     expect(compose.services[INIT_SERVICE]!.environment).toEqual({ REDISCLI_AUTH: password });
     for (const content of files.values()) expect(content).not.toMatch(/requirepass [^$]/);
@@ -271,13 +283,13 @@ describe('renderFiles, other shapes', () => {
     const compose = parse(files.get('compose.yaml')!) as ComposeFile;
     const password = '${APP_REDIS_PASSWORD:?set APP_REDIS_PASSWORD in .env}';
     expect(compose.services['redis-node-2']!.command).toEqual([
-      ...SERVER_COMMAND,
+      'sh',
+      '-c',
+      composed(SERVER_LAUNCH_SCRIPT_WITH_PASSWORD),
+      'redis-server',
       '/usr/local/etc/redis/redis.conf',
-      '--requirepass',
-      password,
-      '--masterauth',
-      password,
     ]);
+    expect(compose.services['redis-node-2']!.environment).toEqual({ REDISCLI_AUTH: password });
     expect(compose.services[INIT_SERVICE]!.environment).toEqual({ REDISCLI_AUTH: password });
     expect((JSON.parse(files.get('cluster.json')!) as ClusterJson).auth).toEqual({
       passwordEnv: 'APP_REDIS_PASSWORD',

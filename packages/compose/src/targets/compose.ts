@@ -65,12 +65,21 @@ export function aclDirectives(path: string): Directive[] {
  * password is in no argument list and no file), still one exec (the server is the container's
  * process and gets its signals).
  */
-export const SERVER_LAUNCH_SCRIPT_WITH_MASTERAUTH = withMasterauth(SERVER_LAUNCH_SCRIPT);
+export const SERVER_LAUNCH_SCRIPT_WITH_MASTERAUTH = withStdinConfig(SERVER_LAUNCH_SCRIPT, ['masterauth']);
 
-function withMasterauth(script: string): string {
+/**
+ * With `--auth`, the same with `requirepass` and `masterauth` on standard input: the password was
+ * once in the server's arguments (`--requirepass ...`), where `ps` on the host showed it. It is
+ * REDISCLI_AUTH in the node's environment, and has only characters redis.conf takes as they are
+ * (secret.ts, PASSWORD_CHARS_PATTERN).
+ */
+export const SERVER_LAUNCH_SCRIPT_WITH_PASSWORD = withStdinConfig(SERVER_LAUNCH_SCRIPT, ['requirepass', 'masterauth']);
+
+function withStdinConfig(script: string, directives: readonly string[]): string {
   const exec = 'exec "$s" "$@"; fi;';
-  if (!script.includes(exec)) throw new Error('SERVER_LAUNCH_SCRIPT changed: update withMasterauth');
-  return script.replace(exec, 'exec "$s" "$@" - <<EOF\nmasterauth $REDISCLI_AUTH\nEOF\nfi;');
+  if (!script.includes(exec)) throw new Error('SERVER_LAUNCH_SCRIPT changed: update withStdinConfig');
+  const lines = directives.map((d) => `${d} $REDISCLI_AUTH\n`).join('');
+  return script.replace(exec, `exec "$s" "$@" - <<EOF\n${lines}EOF\nfi;`);
 }
 /** The host address a client on the host reaches the published ports at (0.0.0.0 is reached at 127.0.0.1). */
 function hostAddress(bind: string): string {
@@ -181,9 +190,12 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     port: n.port,
     busPort: n.busPort,
     command: seq([
-      ...(acl ? ['sh', '-c', composeLiteral(SERVER_LAUNCH_SCRIPT_WITH_MASTERAUTH), 'redis-server'] : SERVER_COMMAND),
+      ...(acl
+        ? ['sh', '-c', composeLiteral(SERVER_LAUNCH_SCRIPT_WITH_MASTERAUTH), 'redis-server']
+        : auth
+          ? ['sh', '-c', composeLiteral(SERVER_LAUNCH_SCRIPT_WITH_PASSWORD), 'redis-server']
+          : SERVER_COMMAND),
       CONF_PATH,
-      ...(auth ? ['--requirepass', password, '--masterauth', password] : []),
     ]),
     portMapping: q(`${bind}:${n.port}:${n.port}`),
     mounts: [
