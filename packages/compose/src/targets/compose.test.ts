@@ -408,6 +408,33 @@ describe('init-cluster.sh against a fake redis-cli whose cluster never becomes o
     }
   });
 
+  it("with --tls, stops at once with one line when the image's redis-cli has no TLS (and so neither has its server)", () => {
+    // The real generated script against a redis-cli as a build without TLS answers: it refuses --tls.
+    const dir = mkdtempSync(join(tmpdir(), 'rck-init-notls-'));
+    try {
+      writeFileSync(join(dir, 'init-cluster.sh'), renderFiles(createPlan(), { tls: true }).get('init-cluster.sh')!);
+      writeFileSync(
+        join(dir, 'redis-cli'),
+        '#!/bin/sh\ncase " $* " in *" --tls "*) echo "Unrecognized option or bad number of args for: \'--tls\'" >&2; exit 1 ;; esac\necho "fake redis-cli: $*"\n',
+      );
+      chmodSync(join(dir, 'redis-cli'), 0o755);
+      const r = spawnSync('dash', [join(dir, 'init-cluster.sh')], {
+        env: { PATH: `${dir}:/usr/bin:/bin` },
+        encoding: 'utf8',
+        timeout: 30_000, // a hang guard: the check is the script's first call
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^redis-cluster-init: error: --tls needs an image whose Redis \(or Valkey\) is built with TLS; .*redis-cli in this image is not/,
+        ),
+      ]);
+      expect(r.stdout).not.toContain('fake redis-cli'); // nothing else was tried
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a REDIS_CLUSTER_READY_TIMEOUT that is not a number of seconds', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rck-init-timeout-'));
     try {

@@ -393,6 +393,30 @@ describe('cluster.sh against fake programs (no Redis needed)', () => {
       .stdout.split('\n')
       .filter(Boolean);
 
+  it('with --tls, stops at once with one line when REDIS_CLI has no TLS support, before it starts anything', () => {
+    const plan = createPlan({ announce: 'loopback', masters: 1, replicas: 0 });
+    const files = renderLocalFiles(plan, { tls: true });
+    for (const [path, content] of files) {
+      mkdirSync(join(dir, 'out', path, '..'), { recursive: true });
+      writeFileSync(join(dir, 'out', path), content);
+    }
+    mkdirSync(join(dir, 'bin'));
+    // What a redis-cli built without TLS answers; and a server that would say it was started.
+    writeFileSync(
+      join(dir, 'bin', 'redis-cli'),
+      '#!/bin/sh\ncase " $* " in *" --tls "*) echo "Unrecognized option or bad number of args for: --tls" >&2; exit 1 ;; esac\n',
+    );
+    writeFileSync(join(dir, 'bin', 'redis-server'), '#!/bin/sh\necho "fake redis-server ran" >&2\n');
+    for (const f of ['redis-cli', 'redis-server']) chmodSync(join(dir, 'bin', f), 0o755);
+    const r = run(['up']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /^cluster\.sh: error: .*redis-cli has no TLS support \(it refuses --tls\): this folder was generated with --tls/,
+    );
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toContain('fake redis-server ran');
+  });
+
   it('prints its usage: without a command or with an unknown one (exit 2), for help (exit 0)', () => {
     setUp({ masters: 1, replicas: 0 });
     for (const args of [[], ['bogus'], ['up', 'now']]) {
