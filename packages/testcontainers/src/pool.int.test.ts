@@ -142,8 +142,14 @@ describe('docker runtime: the pool across runs and crashes', () => {
       await outside.cluster.set('left-between-runs', '1');
       await outside.stop();
     }
-    const second = await runSuite({ REDIS_CLUSTER_REUSE: '1' });
-    expect(expectDistinctPoolClusters(second)).toEqual(kept);
+    // DEBUG's attach lines: when a kept cluster is not reused, its output says why.
+    const second = await runSuite({ REDIS_CLUSTER_REUSE: '1', DEBUG: 'redis-cluster-kit:attach' });
+    const reused = expectDistinctPoolClusters(second);
+    if (JSON.stringify(reused) !== JSON.stringify(kept)) {
+      const attachLines = second.output.split('\n').filter((l) => l.includes('redis-cluster-kit:attach'));
+      throw new Error(`The second run did not attach to every kept cluster:\n${attachLines.join('\n')}`);
+    }
+    expect(reused).toEqual(kept);
     await removeKeptClusters(SUITE_OPTIONS);
     for (const id of [kept.shared, ...kept.members]) expect(await resourcesOf('docker', id)).toEqual(NOTHING);
   });
