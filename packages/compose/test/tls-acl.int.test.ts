@@ -1,7 +1,8 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
@@ -43,6 +44,18 @@ const ACL_TEXT =
 const projects: ComposeProject[] = [];
 afterEach(async () => {
   await Promise.all(projects.splice(0).map((p) => p.destroy()));
+});
+
+/** The ACL files the tests give the generator, as a user keeps one: mode 0600, in a folder of their own. */
+let aclInputs: string | undefined;
+function userAclFile(name: string): string {
+  aclInputs ??= mkdtempSync(join(tmpdir(), 'rck-acl-input-'));
+  const path = join(aclInputs, `${name}.acl`);
+  writeFileSync(path, ACL_TEXT, { mode: 0o600 });
+  return path;
+}
+afterAll(() => {
+  if (aclInputs !== undefined) rmSync(aclInputs, { recursive: true, force: true });
 });
 
 /** A hash-tagged key whose slot `port`'s node does not serve, and the node (name:port) that does. */
@@ -233,8 +246,7 @@ describe('--tls and --acl-file with Compose v2', () => {
   it('--acl-file (default off): every node has the users, a limited user gets NOPERM, no login gets NOAUTH, replicas are linked; no password in another file, a log or a process list', async () => {
     const p = new ComposeProject(v2, image);
     projects.push(p);
-    writeFileSync(join(p.dir, '..', `${p.project}.acl`), ACL_TEXT);
-    const aclPath = join(p.dir, '..', `${p.project}.acl`);
+    const aclPath = userAclFile(p.project);
     p.generate([
       '--masters',
       '3',
@@ -315,8 +327,7 @@ describe('--tls and --acl-file with --target local', () => {
 
   it('cluster.sh up forms a TLS cluster with the users of the file: a TLS client as a user of the file writes its keys, gets NOPERM for others; plain TCP fails; clean stops it', async () => {
     local = new LocalCluster();
-    const aclPath = join(local.dir, '..', `${local.dir.split('/').pop()}.acl`);
-    writeFileSync(aclPath, ACL_TEXT);
+    const aclPath = userAclFile('local');
     try {
       const base = await freeLocalBasePort(6);
       const r = local.generate([
