@@ -123,6 +123,43 @@ export class ComposeProject {
     return this.composeUsing(this.tool, ...args);
   }
 
+  /**
+   * `docker compose down ARGS`, as a user runs it. On a busy machine dockerd 20.10 sometimes
+   * refuses to remove the network because an endpoint of a container that is already gone is
+   * still registered ("network ... has active endpoints": a daemon race, not the set-up's). Then,
+   * as Docker's own advice goes, the stale endpoints are disconnected with force and `down` runs
+   * once more; anything else fails as it is.
+   */
+  async down(...args: string[]): Promise<void> {
+    try {
+      await this.compose('down', ...args);
+    } catch (e) {
+      if (!/has active endpoints/.test(String((e as Error).message))) throw e;
+      await this.disconnectStaleEndpoints();
+      await this.compose('down', ...args);
+    }
+  }
+
+  /** Force-disconnect whatever the daemon still lists on the project's networks. */
+  private async disconnectStaleEndpoints(): Promise<void> {
+    const label = `label=com.docker.compose.project=${this.project}`;
+    const networks = (await run('docker', ['network', 'ls', '-q', '--filter', label])).stdout
+      .split('\n')
+      .filter(Boolean);
+    for (const network of networks) {
+      const { stdout } = await run('docker', [
+        'network',
+        'inspect',
+        '--format',
+        '{{range $id, $c := .Containers}}{{$c.Name}} {{end}}',
+        network,
+      ]).catch(() => ({ stdout: '' }));
+      for (const endpoint of stdout.split(' ').filter(Boolean)) {
+        await run('docker', ['network', 'disconnect', '-f', network, endpoint]).catch(() => undefined);
+      }
+    }
+  }
+
   /** Run Compose on this project with another tool (v1 or v2), e.g. to check `config` with both. */
   async composeUsing(tool: ComposeTool, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
     const [cmd, ...pre] = tool.argv;
@@ -261,8 +298,9 @@ export class ComposeProject {
    */
   async destroy(): Promise<void> {
     try {
-      await this.compose('down', '-v', '--remove-orphans', '-t', '2');
+      await this.down('-v', '--remove-orphans', '-t', '2');
     } catch (e) {
+      await this.disconnectStaleEndpoints();
       await this.removeByLabel();
       if ((await this.leftovers()).length > 0) throw e;
     } finally {

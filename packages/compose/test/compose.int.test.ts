@@ -187,7 +187,7 @@ for (const tool of LEAN ? [] : tools)
       // `down` keeping the volumes, then `up`: new containers on a new network, so the nodes
       // usually get other IPs than their nodes.conf remembers; the init step meets them again.
       const before = await p.addresses();
-      await p.compose('down', '-t', '2');
+      await p.down('-t', '2');
       await p.up();
       console.log(
         `compose ${tool.name}: node IPs before/after down+up: ${JSON.stringify(before)} / ${JSON.stringify(await p.addresses())}`,
@@ -197,7 +197,7 @@ for (const tool of LEAN ? [] : tools)
         for (const key of keys) expect(await c.get(key)).toBe(`value of ${key}`);
       });
 
-      await p.compose('down', '-v', '--remove-orphans', '-t', '2');
+      await p.down('-v', '--remove-orphans', '-t', '2');
       expect(await p.leftovers()).toEqual([]);
     });
   });
@@ -402,7 +402,7 @@ describeIf(LEAN)('3 masters x 1 replica on this image with Compose v2 (lean)', (
         `value of ${key}`,
       );
     }
-    await p.compose('down', '-v', '--remove-orphans', '-t', '2');
+    await p.down('-v', '--remove-orphans', '-t', '2');
     expect(await p.leftovers()).toEqual([]);
   });
 });

@@ -239,7 +239,7 @@ describe('--tls and --acl-file with Compose v2', () => {
     } finally {
       ps.stop();
     }
-    await p.compose('down', '-v');
+    await p.down('-v');
     expect(await p.leftovers()).toEqual([]);
   });
 
@@ -313,7 +313,7 @@ describe('--tls and --acl-file with Compose v2', () => {
     } finally {
       ps.stop();
     }
-    await p.compose('down', '-v');
+    await p.down('-v');
     expect(await p.leftovers()).toEqual([]);
   });
 });
