@@ -262,21 +262,25 @@ export class ComposeProject {
     );
   }
 
-  /** Run redis-cli in a throw-away container on the project's network. */
+  /**
+   * Run redis-cli inside the project's network, as the generated README says: `docker compose exec`
+   * in the first node's container. (A throw-away `docker run --network` container per call once
+   * left dockerd 20.10, on a busy machine, with a phantom endpoint that kept the network from
+   * ever being removed.)
+   */
   async cliInNetwork(...args: string[]): Promise<string> {
-    const { stdout } = await run('docker', [
-      'run',
-      '--rm',
-      '--network',
-      this.network,
-      this.image,
-      // The image's CLI: redis-cli, or valkey-cli where it has only Valkey's names.
+    const service = this.cluster.plan.nodes[0]!.name;
+    // The image's CLI: redis-cli, or valkey-cli where it has only Valkey's names.
+    const { stdout } = await this.compose(
+      'exec',
+      '-T',
+      service,
       'sh',
       '-c',
       `exec "$(${CLI_LOOKUP})" "$@"`,
       'cli',
       ...args,
-    ]);
+    );
     return stdout.trim();
   }
 
