@@ -23,10 +23,10 @@ import { clusterJson, type ClusterJson } from './view';
 /** dash, found before a test narrows PATH. */
 const DASH = spawnSync('sh', ['-c', 'command -v dash'], { encoding: 'utf8' }).stdout.trim();
 
-function render(options: Partial<PlanOptions> = {}, passwordEnv?: string) {
+function render(options: Partial<PlanOptions> = {}, passwordEnv?: string, tls?: boolean) {
   const plan = createPlan({ announce: 'loopback', ...options });
   const command = regenerateCommand(plan.options, { target: 'local', passwordEnv }, REPO_PROGRAM);
-  const files = renderLocalFiles(plan, { command, passwordEnv });
+  const files = renderLocalFiles(plan, { command, passwordEnv, tls });
   return { plan, files, script: files.get(LOCAL_SCRIPT)!, json: JSON.parse(files.get('cluster.json')!) as ClusterJson };
 }
 
@@ -344,8 +344,8 @@ describe('cluster.sh against fake programs (no Redis needed)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Write the files of a plan into `dir`/out, and fake programs into `dir`/bin. */
-  function setUp(options: Partial<PlanOptions>) {
-    const { files, plan } = render(options);
+  function setUp(options: Partial<PlanOptions>, tls?: boolean) {
+    const { files, plan } = render(options, undefined, tls);
     for (const [path, content] of files) {
       mkdirSync(join(dir, 'out', path, '..'), { recursive: true });
       writeFileSync(join(dir, 'out', path), content);
@@ -394,13 +394,7 @@ describe('cluster.sh against fake programs (no Redis needed)', () => {
       .filter(Boolean);
 
   it('with --tls, stops at once with one line when REDIS_CLI has no TLS support, before it starts anything', () => {
-    const plan = createPlan({ announce: 'loopback', masters: 1, replicas: 0 });
-    const files = renderLocalFiles(plan, { tls: true });
-    for (const [path, content] of files) {
-      mkdirSync(join(dir, 'out', path, '..'), { recursive: true });
-      writeFileSync(join(dir, 'out', path), content);
-    }
-    mkdirSync(join(dir, 'bin'));
+    setUp({ masters: 1, replicas: 0 }, true);
     // What a redis-cli built without TLS answers; and a server that would say it was started.
     writeFileSync(
       join(dir, 'bin', 'redis-cli'),
