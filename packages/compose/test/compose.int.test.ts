@@ -126,6 +126,24 @@ async function withCluster<T>(p: ComposeProject, fn: (c: Cluster) => Promise<T>)
   }
 }
 
+/**
+ * Host: ioredis with cluster.json's startupNodes and natMap writes and reads a key on every
+ * master; in the network: redis-cli -c by node name reads them back, following redirects.
+ * Resolves with the keys.
+ */
+async function expectHostAndNetworkClients(p: ComposeProject): Promise<string[]> {
+  const keys = await keysOnEveryMaster(p);
+  await withCluster(p, async (c) => {
+    for (const key of keys) await c.set(key, `value of ${key}`);
+    for (const key of keys) expect(await c.get(key)).toBe(`value of ${key}`);
+  });
+  const first = p.cluster.plan.nodes[0]!;
+  for (const key of keys) {
+    expect(await p.cliInNetwork('-c', '-h', first.name, '-p', String(first.port), 'GET', key)).toBe(`value of ${key}`);
+  }
+  return keys;
+}
+
 async function generated(tool: ComposeTool, args: string[]): Promise<ComposeProject> {
   const p = new ComposeProject(tool, image);
   const count = args.includes('--masters')
@@ -154,20 +172,7 @@ for (const tool of LEAN ? [] : tools)
       expect(Object.values(await p.health()).filter((h) => h === 'healthy')).toHaveLength(6);
       const ids = await expectClusterUsable(p);
 
-      // Host: ioredis with cluster.json's startupNodes and natMap, keys on every master.
-      const keys = await keysOnEveryMaster(p);
-      await withCluster(p, async (c) => {
-        for (const key of keys) await c.set(key, `value of ${key}`);
-        for (const key of keys) expect(await c.get(key)).toBe(`value of ${key}`);
-      });
-
-      // In the network: redis-cli -c by node name, following redirects.
-      const first = p.cluster.plan.nodes[0]!;
-      for (const key of keys) {
-        expect(await p.cliInNetwork('-c', '-h', first.name, '-p', String(first.port), 'GET', key)).toBe(
-          `value of ${key}`,
-        );
-      }
+      const keys = await expectHostAndNetworkClients(p);
 
       // `up` again runs the init step again: same node ids, data kept.
       await p.up();
@@ -391,17 +396,7 @@ describeIf(LEAN)('3 masters x 1 replica on this image with Compose v2 (lean)', (
     console.log(`compose ${v2.name} on ${image}: 3x1 up --wait took ${upMs} ms`);
     expect(Object.values(await p.health()).filter((h) => h === 'healthy')).toHaveLength(6);
     await expectClusterUsable(p);
-    const keys = await keysOnEveryMaster(p);
-    await withCluster(p, async (c) => {
-      for (const key of keys) await c.set(key, `value of ${key}`);
-      for (const key of keys) expect(await c.get(key)).toBe(`value of ${key}`);
-    });
-    const first = p.cluster.plan.nodes[0]!;
-    for (const key of keys) {
-      expect(await p.cliInNetwork('-c', '-h', first.name, '-p', String(first.port), 'GET', key)).toBe(
-        `value of ${key}`,
-      );
-    }
+    await expectHostAndNetworkClients(p);
     await p.down('-v', '--remove-orphans', '-t', '2');
     expect(await p.leftovers()).toEqual([]);
   });

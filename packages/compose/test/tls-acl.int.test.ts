@@ -1,13 +1,12 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
-import { CLI_LOOKUP } from '@redis-cluster-kit/plan';
 import { ACL_FILE, KIT_PASSWORD_ENV } from '../src/acl';
+import { TLS_PATH } from '../src/targets/compose';
 import { ComposeProject, composeTools, freeBasePort, imageUnderTest } from './compose-runner';
 import { freeLocalBasePort, LocalCluster } from './local-runner';
 
@@ -17,7 +16,6 @@ import { freeLocalBasePort, LocalCluster } from './local-runner';
 
 // A hang guard, not a measure: Compose's up and down, each bounded by the init step's own ready wait (120 s).
 jest.setTimeout(300_000);
-const run = promisify(execFile);
 const v2 = composeTools().find((t) => t.name === 'v2');
 if (!v2) throw new Error('These tests need Docker Compose v2 (`docker compose`): run scripts/setup-docker.sh');
 const image = imageUnderTest();
@@ -33,8 +31,6 @@ const { createCluster } = createRequire(join(__dirname, '..', '..', 'testcontain
 };
 
 const APP_PASSWORD = 'App-Password_0123456789';
-/** The image's CLI in `docker run`: redis-cli, or valkey-cli where it has only Valkey's names. */
-const CLI = ['sh', '-c', `exec "$(${CLI_LOOKUP})" "$@"`, 'cli'];
 const ACL_TEXT =
   'user default off\n' +
   // ioredis's Cluster asks CLUSTER SLOTS to find the nodes, and INFO (its ready check).
@@ -67,6 +63,36 @@ async function keyElsewhere(probe: Redis | Cluster, notOn: number): Promise<stri
     const owner = slots.find(([a, b]) => slot >= a && slot <= b)!;
     if (owner[2][1] !== notOn) return key;
   }
+}
+
+/** A plain (non-TLS) client of a TLS node gets no answer: the node closes the connection. */
+async function expectPlainRefused(port: number): Promise<void> {
+  const plain = new Redis({
+    host: '127.0.0.1',
+    port,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    lazyConnect: true,
+  });
+  plain.on('error', () => undefined);
+  await expect(plain.connect().then(() => plain.ping()))
+    .rejects.toThrow(/Connection is closed|ECONNRESET|socket hang up/)
+    .finally(() => plain.disconnect());
+}
+
+/** The file's limited user on one node: a key outside its pattern gets NOPERM. */
+async function expectAppNoPerm(port: number, tls?: { ca: Buffer }): Promise<void> {
+  const app = new Redis({
+    host: '127.0.0.1',
+    port,
+    ...(tls ? { tls } : {}),
+    username: 'app',
+    password: APP_PASSWORD,
+    maxRetriesPerRequest: 0,
+  });
+  await expect(app.get('other:x'))
+    .rejects.toThrow(/NOPERM/)
+    .finally(() => app.quit());
 }
 
 /** Every file of a folder (relative paths), but those named. */
@@ -169,57 +195,18 @@ describe('--tls and --acl-file with Compose v2', () => {
       // redis-cli --tls in the network: a key of another master gets MOVED (to a name), and -c follows it.
       const probe = new Redis({ host: '127.0.0.1', port: first.port, tls: { ca }, maxRetriesPerRequest: 1 });
       const key = await keyElsewhere(probe, first.port).finally(() => probe.quit());
+      // (In the first node's container, as the output README says; the CA is mounted there.)
       const cli = (...args: string[]) =>
-        run('docker', [
-          'run',
-          '--rm',
-          '--network',
-          p.network,
-          '-v',
-          `${join(p.dir, 'tls', 'ca.crt')}:/ca.crt:ro`,
-          image,
-          ...CLI,
-          '--tls',
-          '--cacert',
-          '/ca.crt',
-          '-h',
-          first.name,
-          '-p',
-          String(first.port),
-          ...args,
-        ]).then((r) => r.stdout.trim());
+        p.cliInNetwork('--tls', '--cacert', `${TLS_PATH}/ca.crt`, '-h', first.name, '-p', String(first.port), ...args);
       expect(await cli('SET', key, 'in-network')).toMatch(/^MOVED \d+ redis-node-\d:\d+$/);
       expect(await cli('-c', 'SET', key, 'in-network')).toBe('OK');
       expect(await cli('-c', 'GET', key)).toBe('in-network');
 
       // A plain client gets no answer: the node closes the connection.
-      const plain = new Redis({
-        host: '127.0.0.1',
-        port: first.port,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-        lazyConnect: true,
-      });
-      plain.on('error', () => undefined);
-      await expect(plain.connect().then(() => plain.ping())).rejects.toThrow(
-        /Connection is closed|ECONNRESET|socket hang up/,
-      );
-      plain.disconnect();
-      const plainCli = await run('docker', [
-        'run',
-        '--rm',
-        '--network',
-        p.network,
-        image,
-        ...CLI,
-        '-h',
-        first.name,
-        '-p',
-        String(first.port),
-        'PING',
-      ]).then(
-        (r) => `${r.stdout}${r.stderr}`,
-        (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
+      await expectPlainRefused(first.port);
+      const plainCli = await p.cliInNetwork('-h', first.name, '-p', String(first.port), 'PING').then(
+        (out) => out,
+        (e: Error) => e.message,
       );
       expect(plainCli).not.toContain('PONG');
       expect(plainCli).toMatch(/closed|reset/i);
@@ -278,15 +265,7 @@ describe('--tls and --acl-file with Compose v2', () => {
           .rejects.toThrow(/NOAUTH/)
           .finally(() => anonymous.disconnect());
         // The same users on every node: the ACL check comes before a redirect, so each node answers itself.
-        const app = new Redis({
-          host: '127.0.0.1',
-          port: n.port,
-          username: 'app',
-          password: APP_PASSWORD,
-          maxRetriesPerRequest: 0,
-        });
-        await expect(app.get('other:x')).rejects.toThrow(/NOPERM/);
-        await app.quit();
+        await expectAppNoPerm(n.port);
       }
       // A cluster client as a user of the file with every right works across all masters.
       const admin = new Cluster(p.cluster.startupNodes, {
@@ -362,28 +341,8 @@ describe('--tls and --acl-file with --target local', () => {
         await cluster.quit().catch(() => cluster.disconnect());
       }
       const first = local.cluster.plan.nodes[0]!;
-      const app = new Redis({
-        host: '127.0.0.1',
-        port: first.port,
-        tls: { ca },
-        username: 'app',
-        password: APP_PASSWORD,
-        maxRetriesPerRequest: 0,
-      });
-      await expect(app.get('other:key')).rejects.toThrow(/NOPERM/);
-      await app.quit();
-      const plain = new Redis({
-        host: '127.0.0.1',
-        port: first.port,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-        lazyConnect: true,
-      });
-      plain.on('error', () => undefined);
-      await expect(plain.connect().then(() => plain.ping())).rejects.toThrow(
-        /Connection is closed|ECONNRESET|socket hang up/,
-      );
-      plain.disconnect();
+      await expectAppNoPerm(first.port, { ca });
+      await expectPlainRefused(first.port);
       await local.ok('clean');
       expect(local.servers()).toEqual([]);
     } finally {
