@@ -10,7 +10,7 @@ import { closeAdminConnections, openAdminConnection, type AdminConnection } from
 import { LinkProxies } from './cluster/links';
 import { AddressTable } from './cluster/address-table';
 import { attachFormed, connectNodes } from './cluster/attach';
-import { formMasters, joinReplica } from './cluster/bootstrap';
+import { formMasters, joinReplica, sharingSlots } from './cluster/bootstrap';
 import { clientReady } from './cluster/clients';
 import { probeWrites } from './cluster/probe';
 import { checkHealth, NotHealthyError, readyExpectation, waitForHealth, type HealthVerdict } from './cluster/health';
@@ -334,7 +334,11 @@ async function startOn(
     try {
       const expected = readyExpectation(plan, allIds);
       const nodes = plan.nodes.map((n) => ({ name: n.name, admin: admins.get(n.name) }));
-      polls = await waitForHealth(() => checkHealth(nodes, expected, signal), { signal });
+      // While a node misses slots, the masters send theirs again (sharingSlots): under load, gossip alone took seconds.
+      polls = await waitForHealth(
+        sharingSlots(plan, admins, () => checkHealth(nodes, expected, signal)),
+        { signal },
+      );
     } catch (err) {
       if (err instanceof NotHealthyError) {
         lastVerdict = err.verdict;

@@ -10,15 +10,15 @@
  *   reset one, until it gets its slots). Each master is reset and given its slots in one
  *   MULTI/EXEC, so the cluster's state is never computed in between and the delay never starts.
  * - Gossip: a node learns a master's slots only from that master's own messages, which come
- *   every cluster-node-timeout / 2. Every master meets every other one (not only the first), and
- *   while a node misses slots the masters MEET it again, which sends their slots at once.
+ *   every cluster-node-timeout / 2. As at a start (bootstrap.ts), every master meets every other
+ *   one (not only the first), and while a node misses slots the masters MEET it again, which
+ *   sends their slots at once.
  */
 import type { ClusterPlan } from '@redis-cluster-kit/plan';
 import { withTimeout } from '../util/timing';
 import type { AdminConnection, TrackedNode } from './admin';
-import { joinReplica, meet } from './bootstrap';
-import { checkHealth, NotHealthyError, readyExpectation, waitForHealth, type HealthVerdict } from './health';
-import { parseInfo } from './replies';
+import { joinReplica, meetEveryMaster, sharingSlots } from './bootstrap';
+import { checkHealth, NotHealthyError, readyExpectation, waitForHealth } from './health';
 
 /**
  * The node timeout while the cluster forms again (a node pings the others every node timeout /
@@ -26,9 +26,6 @@ import { parseInfo } from './replies';
  * back to each node's own value once the cluster is ready.
  */
 export const RECYCLE_NODE_TIMEOUT_MS = 500;
-
-/** While a node misses slots, the masters MEET the others again at most this often (a cluster bus link is made on the next 100 ms tick of Redis's cron). */
-export const SHARE_SLOTS_EVERY_MS = 100;
 
 const NODE_TIMEOUT = 'cluster-node-timeout';
 const NO_FAILOVER = 'cluster-replica-no-failover';
@@ -133,26 +130,10 @@ export async function reformFromPlan(
   const tForm = performance.now();
 
   // 2. Every master meets every other one; the replicas join as at a start.
-  const masters = plan.nodes.filter((n) => n.role === 'master');
-  /** The masters MEET these nodes again: a MEET from a node it knows carries the sender's slots at once. */
-  const shareSlots = (to: readonly string[]) =>
-    Promise.all(
-      masters.flatMap((from) =>
-        to
-          .filter((name) => name !== from.name)
-          .map((name) => meet(connections.get(from.name)!, connections.get(name)!, byName.get(name)!.planned)),
-      ),
-    );
   await step('forming the cluster', () =>
     withTimeout(
       (async () => {
-        await Promise.all(
-          masters.flatMap((from) =>
-            masters
-              .filter((to) => to.name !== from.name)
-              .map((to) => meet(connections.get(from.name)!, connections.get(to.name)!, to)),
-          ),
-        );
+        await meetEveryMaster(plan, connections);
         const replicas = plan.nodes.filter((n) => n.role === 'replica');
         const replicaIds = await Promise.all(replicas.map((n) => joinReplica(plan, n, connections, ids, signal)));
         replicas.forEach((n, i) => ids.set(n.name, replicaIds[i]!));
@@ -169,18 +150,7 @@ export async function reformFromPlan(
   await step('waiting for every node to be ready', async () => {
     const expected = readyExpectation(plan, ids);
     const polled = plan.nodes.map((n) => ({ name: n.name, admin: byName.get(n.name)!.admin }));
-    // The first share waits for the handshakes of step 2 (a MEET to a node still in handshake
-    // carries nothing), which take up to a tick of Redis's cron.
-    let sharedAt = performance.now();
-    const check = async (): Promise<HealthVerdict> => {
-      const verdict = await checkHealth(polled, expected, signal);
-      const missing = verdict.ok ? [] : missingSlots(verdict);
-      if (missing.length > 0 && performance.now() - sharedAt >= SHARE_SLOTS_EVERY_MS) {
-        sharedAt = performance.now();
-        await shareSlots(missing);
-      }
-      return verdict;
-    };
+    const check = sharingSlots(plan, connections, () => checkHealth(polled, expected, signal));
     polls = await waitForHealth(check, { timeoutMs: left(), signal });
     await Promise.all(
       nodes.map((node) => {
@@ -223,13 +193,6 @@ export async function reformFromPlan(
       throw new ReformError('', name, err);
     }
   }
-}
-
-/** The nodes of the verdict that do not have every slot yet (by their CLUSTER INFO). */
-function missingSlots(verdict: HealthVerdict): string[] {
-  return verdict.waiting
-    .filter((w) => w.clusterInfo !== undefined && parseInfo(w.clusterInfo)['cluster_slots_assigned'] !== '16384')
-    .map((w) => w.name);
 }
 
 /** The replies of a MULTI/EXEC, or its first error. */

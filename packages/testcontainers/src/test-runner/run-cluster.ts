@@ -122,11 +122,15 @@ export class RunCluster {
   /** Stop the cluster and the pool at the end of the run (kept ones stay running for the next run), and remove the pool folder. */
   async stop(): Promise<void> {
     const pool = this.#pool;
-    // A recycle under way ends first (a few hundred ms): a member stopped under it would leave
-    // it polling nodes that no longer answer until its own limit.
-    await pool?.recycler.stop();
-    await pool?.recycler.settled();
-    const stopped = await Promise.allSettled([this.#rc.stop(), ...(pool?.members ?? []).map((m) => m.stop())]);
+    // A member's recycle under way ends before the member is stopped (a few hundred ms): one
+    // stopped under it would leave it polling nodes that no longer answer until its own limit.
+    // The shared cluster is removed meanwhile.
+    const members = (async () => {
+      await pool?.recycler.stop();
+      await pool?.recycler.settled();
+      return Promise.allSettled((pool?.members ?? []).map((m) => m.stop()));
+    })();
+    const stopped = [...(await Promise.allSettled([this.#rc.stop()])), ...(await members)];
     if (pool !== undefined) await rm(pool.dir, { recursive: true, force: true });
     const failed = stopped.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed !== undefined) throw failed.reason;

@@ -34,6 +34,17 @@ export function ownNetworkName(clusterId: string): string {
   return `redis-cluster-kit-${clusterId}`;
 }
 
+/** This process's lookup of Testcontainers' reaper, shared by every start (forgotten when it fails, so that a later start tries again). */
+let reaperLookup: ReturnType<typeof getReaper> | undefined;
+
+function reaperOnce(client: ContainerRuntimeClient): ReturnType<typeof getReaper> {
+  const lookup = (reaperLookup ??= getReaper(client));
+  lookup.catch(() => {
+    if (reaperLookup === lookup) reaperLookup = undefined;
+  });
+  return lookup;
+}
+
 /**
  * Connect to Docker (phase `docker`), or reject with a DockerUnavailableError that says what to
  * do; with the user's `network` (a name or id), find and check it before anything starts.
@@ -71,10 +82,10 @@ async function openDockerHost(
     },
     (err: unknown) => log.event('reap', `could not look for stale resources: ${String(err)}`),
   );
-  // The reaper is looked up once here: Testcontainers does it under a file lock in every
-  // container's start(), and parallel starts would queue on that lock (~0.5 s each) until
-  // the first one has cached it. The network carries its session id, so that Ryuk (where it
-  // runs) removes the network too. The user's network is theirs: not made, not labelled, never
+  // The reaper is looked up once per process (reaperOnce): Testcontainers does it under a file
+  // lock, and parallel starts (a warm pool's, a test's own) would queue on that lock, each
+  // retrying after 0.5-1 s, until the first one has cached it. The network carries its session
+  // id, so that Ryuk (where it runs) removes the network too. The user's network is theirs: not made, not labelled, never
   // removed; only checked that no container on it answers to a node's name already.
   const creatingNetwork = userNetwork
     ? assertNamesFree(
@@ -83,7 +94,7 @@ async function openDockerHost(
         plan.nodes.map((n) => n.name),
         plan.options.namePrefix,
       ).then(() => userNetwork)
-    : getReaper(client).then((reaper) =>
+    : reaperOnce(client).then((reaper) =>
         createNetwork(client, networkName, { ...labels, [LABEL_TESTCONTAINERS_SESSION_ID]: reaper.sessionId }),
       );
   creatingNetwork.catch(() => undefined);
