@@ -112,8 +112,50 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       } finally {
         worker.disconnect();
       }
+      // A test widens `app` and adds a user of its own, on every node, as the fixture's user
+      // (the only one allowed ACL SETUSER here): recycle() puts the start's users back.
+      for (const node of rc.nodes) {
+        const own = new Redis({
+          host: node.host,
+          port: node.port,
+          username: info.username,
+          password: info.password,
+          lazyConnect: true,
+        });
+        try {
+          await own.call('ACL', 'SETUSER', 'app', 'allkeys', '+@all');
+          await own.call('ACL', 'SETUSER', 'intruder', 'on', '>intruder-pw', '~*', '+@all');
+        } finally {
+          own.disconnect();
+        }
+      }
+      await expect(app.call('CONFIG', 'GET', 'maxmemory')).resolves.toBeDefined();
       const recycled = await rc.recycle();
       expect(recycled.restarted).toEqual([]);
+      for (const node of rc.nodes) {
+        const own = new Redis({
+          host: node.host,
+          port: node.port,
+          username: info.username,
+          password: info.password,
+          lazyConnect: true,
+        });
+        try {
+          expect({ node: node.name, users: ((await own.call('ACL', 'USERS')) as string[]).sort() }).toEqual({
+            node: node.name,
+            users: ['app', 'default', 'redis-cluster-kit'],
+          });
+        } finally {
+          own.disconnect();
+        }
+      }
+      // `app` has its own rules again, and its password still works.
+      const after = rc.createClient({
+        redisOptions: { username: APP.name, password: APP.password },
+        enableReadyCheck: false,
+      });
+      await after.set(`app:${keyForSlot(0)}`, 'v');
+      await expect(after.call('CONFIG', 'GET', 'maxmemory')).rejects.toThrow(/^NOPERM/);
     });
 
     it("hands a worker the fixture user's credentials (connectionInfo), and connectToCluster() uses them", async () => {
@@ -123,6 +165,22 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       const worker = await connectToCluster(parseConnectionInfo(JSON.stringify(info)));
       try {
         await worker.reset();
+        // A worker's recycle() (a pool member's next holder) puts the start's users back too:
+        // the info carries them, passwords hashed.
+        expect(JSON.stringify(info.aclUsers)).not.toContain(APP.password);
+        const node = rc.nodes[0]!;
+        const own = new Redis({ host: node.host, port: node.port, username: info.username, password: info.password });
+        try {
+          await own.call('ACL', 'SETUSER', 'intruder', 'on', '>intruder-pw', '~*', '+@all');
+          await worker.recycle();
+          expect(((await own.call('ACL', 'USERS')) as string[]).sort()).toEqual([
+            'app',
+            'default',
+            'redis-cluster-kit',
+          ]);
+        } finally {
+          own.disconnect();
+        }
       } finally {
         await worker.stop();
       }

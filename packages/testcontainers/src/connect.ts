@@ -41,7 +41,12 @@ export function parseConnectionInfo(value: unknown): ClusterConnectionInfo {
     typeof candidate.planOptions !== 'object' ||
     !Array.isArray(candidate.nodes) ||
     (candidate.runtime !== undefined && candidate.runtime !== 'docker' && candidate.runtime !== 'process') ||
-    (candidate.network !== undefined && typeof candidate.network !== 'string')
+    (candidate.network !== undefined && typeof candidate.network !== 'string') ||
+    (candidate.aclUsers !== undefined &&
+      !(
+        Array.isArray(candidate.aclUsers) &&
+        candidate.aclUsers.every((u) => Array.isArray(u) && u.every((a) => typeof a === 'string'))
+      ))
   ) {
     throw new InvalidOptionError(
       'connection info',
@@ -54,7 +59,7 @@ export function parseConnectionInfo(value: unknown): ClusterConnectionInfo {
 
 /** The credentials and TLS material of a worker's connections, as the connection info carries them. */
 function workerAccess(info: ClusterConnectionInfo): NodeAccess {
-  return { username: info.username, password: info.password, tls: info.tls };
+  return { username: info.username, password: info.password, tls: info.tls, aclUsers: info.aclUsers };
 }
 
 /** Connect to a running cluster: a ready ioredis Cluster, reset() and createClient(); stop() closes clients only. */

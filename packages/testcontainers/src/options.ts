@@ -67,10 +67,11 @@ export const FIXTURE_USER = 'redis-cluster-kit';
  * CLUSTER, CONFIG, INFO and CLIENT INFO of forming, health and the fault helpers, FLUSHALL,
  * SCAN/UNLINK and WAIT of reset(), MIGRATE (and RESTORE-ASKING on its target) of migrateSlot(),
  * the SET/DEL of the start's probe writes, MULTI/EXEC of recycle() (a master's reset and slots in
- * one transaction), and replication (replicas log in as it).
+ * one transaction), ACL USERS/SETUSER/DELUSER of recycle() (the start's users put back), and
+ * replication (replicas log in as it).
  */
 export const FIXTURE_USER_RULES =
-  '~* resetchannels -@all +@connection +info +cluster +config|get +config|set +client|info +flushall +wait +scan +unlink +migrate +restore-asking +asking +set +del +multi +exec +psync +replconf +sync';
+  '~* resetchannels -@all +@connection +info +cluster +config|get +config|set +client|info +flushall +wait +scan +unlink +migrate +restore-asking +asking +set +del +multi +exec +psync +replconf +sync +acl|users +acl|setuser +acl|deluser';
 
 /** An ACL user every node has: `{ name: 'app', password: 's3cret', rules: '~app:* +@read +@write' }`. */
 export interface RedisUser {

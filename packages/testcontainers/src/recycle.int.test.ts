@@ -1,6 +1,6 @@
 /**
  * recycle(): whatever a test did to the cluster (data, a failover, stopped and paused nodes, a
- * half-finished migration), it is the plan's cluster again, empty, on the same nodes, and the
+ * half-finished migration, ACL users), it is the plan's cluster again, empty, on the same nodes, and the
  * fixture's clients work at once. One 3x1 cluster per runtime for the file; every test breaks
  * it in its own way and recycles it. The last test makes a node unable to start.
  */
@@ -98,6 +98,34 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     expect(rc.nodes.map((n) => n.id).filter((id) => idsBefore.includes(id))).toEqual([]);
     await expectAsPlannedAndEmpty(before);
     await expectClientsWork(client);
+  });
+
+  it('after ACL changes on every node: the added user is gone and `default` is as the start made it', async () => {
+    for (const node of rc.nodes) {
+      const direct = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await direct.call('ACL', 'SETUSER', 'intruder', 'on', '>intruder-pw', '~*', '+@all');
+        // `default` now needs a password: a client that does not log in is refused.
+        await direct.call('ACL', 'SETUSER', 'default', '>default-pw-added-by-a-test');
+      } finally {
+        direct.disconnect();
+      }
+    }
+    const before = await nodesNow();
+    await rc.recycle();
+    await expectAsPlannedAndEmpty(before); // its clients log in as no one: `default` has no password again
+    for (const node of rc.nodes) {
+      const direct = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        expect({ node: node.name, users: await direct.call('ACL', 'USERS') }).toEqual({
+          node: node.name,
+          users: ['default'],
+        });
+      } finally {
+        direct.disconnect();
+      }
+    }
+    await expectClientsWork(rc.createClient());
   });
 
   it('after a stopped master (failed over) and a paused replica: both back, as planned', async () => {

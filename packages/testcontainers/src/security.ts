@@ -12,6 +12,7 @@ import {
   type Directive,
   type TlsMaterial,
 } from '@redis-cluster-kit/plan';
+import { createHash } from 'node:crypto';
 import { FIXTURE_USER_RULES } from './options';
 import type { ResolvedFixtureOptions } from './resolve-options';
 
@@ -22,6 +23,12 @@ export interface NodeAccess {
   password?: string | undefined;
   /** TLS: the CA to trust, and a client certificate and key to present. */
   tls?: TlsMaterial | undefined;
+  /**
+   * The ACL users every node had at its start, each as `ACL SETUSER` arguments, passwords as
+   * SHA-256 hashes (`#<hex>`, never the password): what `recycle()` puts back. Absent for a
+   * cluster attached from a connection info that does not carry it.
+   */
+  aclUsers?: string[][] | undefined;
 }
 
 /** A TLS cluster's certificates: what each node is given, and what clients get ({@link StartedRedisCluster.tls}). */
@@ -34,13 +41,53 @@ export interface ClusterTls {
 
 /** How the fixture's own connections reach the nodes of a start: its own user (defaultUser false) or the password, and TLS with the client certificate. */
 export function fixtureAccess(
-  resolved: Pick<ResolvedFixtureOptions, 'password' | 'fixtureUser'>,
+  resolved: Pick<ResolvedFixtureOptions, 'password' | 'users' | 'fixtureUser'>,
   tls: ClusterTls | undefined,
 ): NodeAccess {
   const user = resolved.fixtureUser;
+  const aclUsers = startAclUsers(resolved);
   return user === undefined
-    ? { password: resolved.password, tls: tls?.client }
-    : { username: user.name, password: user.password, tls: tls?.client };
+    ? { password: resolved.password, tls: tls?.client, aclUsers }
+    : { username: user.name, password: user.password, tls: tls?.client, aclUsers };
+}
+
+/** A password as ACL rules know it by its hash (`#<sha256 hex>`): the same user, no secret written. */
+function hashedPassword(password: string): string {
+  return `#${createHash('sha256').update(password).digest('hex')}`;
+}
+
+/**
+ * Every ACL user the nodes have at a start ({@link secretDirectives}), as `ACL SETUSER`
+ * arguments from a clean slate (`reset`), the `default` user first: off with `defaultUser:
+ * false`, else as Redis makes it (every right; the password's, or none).
+ */
+export function startAclUsers(
+  resolved: Pick<ResolvedFixtureOptions, 'password' | 'users' | 'fixtureUser'>,
+): string[][] {
+  const own = resolved.fixtureUser;
+  return [
+    own !== undefined
+      ? ['default', 'reset', 'off']
+      : [
+          'default',
+          'reset',
+          'on',
+          resolved.password === undefined ? 'nopass' : hashedPassword(resolved.password),
+          '~*',
+          '&*',
+          '+@all',
+        ],
+    ...resolved.users.map((u) => [
+      u.name,
+      'reset',
+      'on',
+      hashedPassword(u.password),
+      ...(u.rules ?? '').split(/\s+/).filter(Boolean),
+    ]),
+    ...(own === undefined
+      ? []
+      : [[own.name, 'reset', 'on', hashedPassword(own.password), ...FIXTURE_USER_RULES.split(' ')]]),
+  ];
 }
 
 /**
@@ -79,7 +126,21 @@ export function secretDirectives(
 }
 
 /** The credentials and TLS material a connection info carries (only those there are). */
-export function accessInfo(access: NodeAccess): { username?: string; password?: string; tls?: TlsMaterial } {
+export function accessInfo(access: NodeAccess): {
+  username?: string;
+  password?: string;
+  tls?: TlsMaterial;
+  aclUsers?: string[][];
+} {
+  const { aclUsers } = access;
+  return {
+    ...accessOptions(access),
+    ...(aclUsers === undefined ? {} : { aclUsers: aclUsers.map((u) => [...u]) }),
+  };
+}
+
+/** The ioredis options of a connection with this access (no `tls` key without TLS: plain TCP). */
+export function accessOptions(access: NodeAccess): { username?: string; password?: string; tls?: TlsMaterial } {
   const { username, password, tls } = access;
   return {
     ...(username === undefined ? {} : { username }),
@@ -87,13 +148,6 @@ export function accessInfo(access: NodeAccess): { username?: string; password?: 
     ...(tls === undefined ? {} : { tls: { ...tls } }),
   };
 }
-
-/** The ioredis options of a connection with this access (no `tls` key without TLS: plain TCP). */
-export const accessOptions: (access: NodeAccess) => {
-  username?: string;
-  password?: string;
-  tls?: TlsMaterial;
-} = accessInfo;
 
 /** The `AUTH` arguments of a MIGRATE to another node with this access (`AUTH2` for an ACL user), or none. */
 export function migrateAuth(access: NodeAccess): string[] {

@@ -130,6 +130,8 @@ export interface ClusterConnectionInfo {
   username?: string;
   /** A TLS cluster's CA, and the client certificate and key the fixture's clients present (PEM). */
   tls?: TlsMaterial;
+  /** The ACL users every node had at its start (`ACL SETUSER` arguments, passwords hashed), so that a worker's `recycle()` puts them back too. */
+  aclUsers?: string[][];
   /** Which runtime runs the nodes (absent: docker, as before the process runtime). */
   runtime?: RuntimeKind;
   /** The Docker network the nodes are on (Docker runtime). */

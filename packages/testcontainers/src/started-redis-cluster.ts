@@ -209,7 +209,8 @@ export class StartedRedisCluster implements AsyncDisposable {
 
   /**
    * Bring the cluster back to exactly its plan, and empty, on the nodes it has: whatever was
-   * done to it (stopped or paused nodes, a failover, a half-finished migration, data). Nodes
+   * done to it (stopped or paused nodes, a failover, a half-finished migration, data, ACL users
+   * added or changed: the start's users are set again and every other one deleted). Nodes
    * this process stopped are started again and paused ones unpaused (no new container or
    * process where a node still runs); every node is emptied (FLUSHALL) and forgets the cluster
    * (CLUSTER RESET HARD); the cluster is formed again from the plan with the start's bootstrap

@@ -66,7 +66,12 @@ export class ReformError extends Error {
 export async function reformFromPlan(
   plan: ClusterPlan,
   nodes: readonly TrackedNode[],
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    /** The ACL users every node had at its start (`ACL SETUSER` arguments): put back, every other user deleted. */
+    aclUsers?: readonly (readonly string[])[] | undefined;
+  },
 ): Promise<{ ids: Map<string, string>; polls: number; durations: ReformDurations }> {
   const { signal } = options;
   const until = performance.now() + options.timeoutMs;
@@ -113,8 +118,9 @@ export async function reformFromPlan(
                 .then(execResult)
             : redis.call('CLUSTER', 'RESET', 'HARD');
         const myId = redis.call('CLUSTER', 'MYID');
+        const users = options.aclUsers === undefined ? Promise.resolve() : restoreAclUsers(redis, options.aclUsers);
         const [timeoutReply, noFailoverReply, clientInfo] = await withNode(planned.name, asked);
-        const [, , , id] = await withNode(planned.name, Promise.all([settings, flushed, reset, myId]));
+        const [, , , id] = await withNode(planned.name, Promise.all([settings, flushed, reset, myId, users]));
         saved.set(planned.name, { nodeTimeout: configValue(timeoutReply), noFailover: configValue(noFailoverReply) });
         if (planned.role === 'master') ids.set(planned.name, String(id));
         const internalIp = endpoint.internalIp === '' ? localAddress(String(clientInfo)) : endpoint.internalIp;
@@ -193,6 +199,24 @@ export async function reformFromPlan(
       throw new ReformError('', name, err);
     }
   }
+}
+
+/**
+ * The node's ACL users as at the start: each one of `aclUsers` set again from a clean slate
+ * (`reset`: rules and passwords a test changed are gone), every other user deleted (which
+ * closes its connections). The fixture's own connection stays: ACL SETUSER on its user keeps
+ * connections that logged in.
+ */
+async function restoreAclUsers(
+  redis: AdminConnection['redis'],
+  aclUsers: readonly (readonly string[])[],
+): Promise<void> {
+  const planned = new Set(aclUsers.map(([name]) => name));
+  const now = ((await redis.call('ACL', 'USERS')) as unknown[]).map(String);
+  await Promise.all([
+    ...now.filter((name) => !planned.has(name)).map((name) => redis.call('ACL', 'DELUSER', name)),
+    ...aclUsers.map((args) => redis.call('ACL', 'SETUSER', ...args)),
+  ]);
 }
 
 /** The replies of a MULTI/EXEC, or its first error. */

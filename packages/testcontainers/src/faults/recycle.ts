@@ -68,6 +68,7 @@ export async function recycleNodes(
   try {
     reformed = await reformFromPlan(state.plan, nodes, {
       timeoutMs: Math.max(1, until - performance.now()),
+      aclUsers: state.access.aclUsers,
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (err) {
