@@ -51,13 +51,14 @@ export async function recycleCluster(parts: RecycleParts, options: WaitOptions):
     const downs = [...done.restarted.map((n) => `started "${n}"`), ...done.unpaused.map((n) => `unpaused "${n}"`)];
     parts.log.event(
       'recycle',
-      `${downs.length > 0 ? `${downs.join(', ')}; ` : ''}formed from the plan and empty after ${done.polls} polls`,
+      `${downs.length > 0 ? `${downs.join(', ')}; ` : ''}${done.reformed ? `formed from the plan and empty after ${done.polls} polls` : 'still as planned: emptied'}`,
       durationMs,
     );
     return {
       restarted: done.restarted,
       unpaused: done.unpaused,
       abandonedMigrations: done.abandonedMigrations,
+      reformed: done.reformed,
       ids: Object.fromEntries(parts.nodes.map((n) => [n.planned.name, n.id])),
       polls: done.polls,
       durationMs,

@@ -92,7 +92,7 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     const before = await nodesNow();
     const result = await rc.recycle();
 
-    expect(result).toMatchObject({ restarted: [], unpaused: [], abandonedMigrations: [] });
+    expect(result).toMatchObject({ restarted: [], unpaused: [], abandonedMigrations: [], reformed: true });
     expect(Object.keys(result.phases)).toEqual(['nodesMs', 'resetMs', 'formMs', 'readyMs', 'clientsMs']);
     expect(result.ids).toEqual(Object.fromEntries(rc.nodes.map((n) => [n.name, n.id])));
     expect(rc.nodes.map((n) => n.id).filter((id) => idsBefore.includes(id))).toEqual([]);
@@ -100,7 +100,9 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
     await expectClientsWork(client);
   });
 
-  it('after ACL changes on every node: the added user is gone and `default` is as the start made it', async () => {
+  it('after data and ACL changes only: still as planned, so only emptied (replicas too, same ids); the added user is gone and `default` is as the start made it', async () => {
+    for (let i = 0; i < 50; i++) await rc.cluster.set(`k${i}`, String(i));
+    const idsBefore = rc.nodes.map((n) => n.id);
     for (const node of rc.nodes) {
       const direct = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 1 });
       try {
@@ -112,7 +114,9 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       }
     }
     const before = await nodesNow();
-    await rc.recycle();
+    const result = await rc.recycle();
+    expect(result).toMatchObject({ reformed: false, polls: 1, phases: { formMs: 0 } });
+    expect(rc.nodes.map((n) => n.id)).toEqual(idsBefore);
     await expectAsPlannedAndEmpty(before); // its clients log in as no one: `default` has no password again
     for (const node of rc.nodes) {
       const direct = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 1 });

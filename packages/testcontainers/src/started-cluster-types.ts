@@ -90,7 +90,13 @@ export interface RecycleResult {
   unpaused: string[];
   /** Slots that were left half-way (`migrateSlot(..., { finish: false })`): they are back with their planned masters. */
   abandonedMigrations: number[];
-  /** Node name to the node's id now (every id is new: CLUSTER RESET HARD). */
+  /**
+   * True when the cluster was formed again (CLUSTER RESET HARD, MEET: every id is new); false
+   * when it was still exactly as planned (only data or ACL users had changed) and was only
+   * emptied, its ids kept.
+   */
+  reformed: boolean;
+  /** Node name to the node's id now (new ones when {@link RecycleResult.reformed}). */
   ids: Record<string, string>;
   /** Health polls until every node was ready. */
   polls: number;
@@ -100,9 +106,9 @@ export interface RecycleResult {
   phases: {
     /** Starting and unpausing the nodes that were down. */
     nodesMs: number;
-    /** FLUSHALL and CLUSTER RESET HARD on every node. */
+    /** FLUSHALL and CLUSTER RESET HARD on every node (not reformed: the check that it is as planned, and FLUSHALL). */
     resetMs: number;
-    /** Slots, config epochs, MEET and REPLICATE from the plan (the start's bootstrap). */
+    /** Slots, config epochs, MEET and REPLICATE from the plan (the start's bootstrap; 0 when not reformed). */
     formMs: number;
     /** Until every node passed the start's readiness rule. */
     readyMs: number;

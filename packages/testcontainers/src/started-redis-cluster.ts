@@ -212,15 +212,18 @@ export class StartedRedisCluster implements AsyncDisposable {
    * done to it (stopped or paused nodes, a failover, a half-finished migration, data, ACL users
    * added or changed: the start's users are set again and every other one deleted). Nodes
    * this process stopped are started again and paused ones unpaused (no new container or
-   * process where a node still runs); every node is emptied (FLUSHALL) and forgets the cluster
-   * (CLUSTER RESET HARD); the cluster is formed again from the plan with the start's bootstrap
-   * (the node timeout lowered meanwhile, then set back) and must pass the start's readiness
-   * rule; then the fixture's clients read the slot map again and {@link StartedRedisCluster.cluster}
-   * writes to every master. Well under a fresh start: running nodes skip Redis's 2 s writable delay.
+   * process where a node still runs). A cluster still exactly as planned (every node passes the
+   * start's readiness rule with the ids it has, no slot half-way: a test only wrote data or
+   * changed users) is only emptied (FLUSHALL, and WAIT for the replicas). Otherwise every node
+   * is emptied and forgets the cluster (CLUSTER RESET HARD); the cluster is formed again from
+   * the plan with the start's bootstrap (the node timeout lowered meanwhile, then set back) and
+   * must pass the start's readiness rule. Then the fixture's clients read the slot map again and
+   * {@link StartedRedisCluster.cluster} writes to every master. Well under a fresh start: running
+   * nodes skip Redis's 2 s writable delay.
    *
-   * **Node ids change** (RESET HARD gives every node a new one): read them again from
-   * {@link StartedRedisCluster.nodes} or the result. Names, addresses, roles and slot ranges are
-   * the plan's, as after the start.
+   * **Node ids change** when it is formed again (`reformed`; RESET HARD gives every node a new
+   * one): read them again from {@link StartedRedisCluster.nodes} or the result. Names,
+   * addresses, roles and slot ranges are the plan's, as after the start.
    *
    * Rejects at once on a stopped cluster or while another recycle of it runs; rejects with
    * {@link ClusterRecycleError} naming the step and the node when the plan cannot be reached (a

@@ -18,7 +18,7 @@ import type { ClusterPlan } from '@redis-cluster-kit/plan';
 import { withTimeout } from '../util/timing';
 import type { AdminConnection, TrackedNode } from './admin';
 import { joinReplica, meetEveryMaster, sharingSlots } from './bootstrap';
-import { checkHealth, NotHealthyError, readyExpectation, waitForHealth } from './health';
+import { checkHealth, evaluateHealth, NotHealthyError, readyExpectation, snapshotNode, waitForHealth } from './health';
 
 /**
  * The node timeout while the cluster forms again (a node pings the others every node timeout /
@@ -56,7 +56,8 @@ export class ReformError extends Error {
 
 /**
  * Make `nodes` (every node of `plan`, all running) exactly the cluster of the plan again, and
- * empty: FLUSHALL and CLUSTER RESET HARD on each (a master gets its slots and config epoch in
+ * empty. When they still are (stillAsPlanned), only emptied (FLUSHALL, WAIT), ids kept.
+ * Otherwise: FLUSHALL and CLUSTER RESET HARD on each (a master gets its slots and config epoch in
  * the same MULTI/EXEC), then every master meets every other one, the replicas join as at a
  * start, and the start's readiness rule. Each node gets a new id (RESET HARD); resolves with
  * name -> new id. Replicas hold automatic failover while the cluster forms, as at a start, and
@@ -72,12 +73,27 @@ export async function reformFromPlan(
     /** The ACL users every node had at its start (`ACL SETUSER` arguments): put back, every other user deleted. */
     aclUsers?: readonly (readonly string[])[] | undefined;
   },
-): Promise<{ ids: Map<string, string>; polls: number; durations: ReformDurations }> {
+): Promise<{ reformed: boolean; ids: Map<string, string>; polls: number; durations: ReformDurations }> {
   const { signal } = options;
   const until = performance.now() + options.timeoutMs;
   const left = () => Math.max(1, until - performance.now());
   const byName = new Map(nodes.map((n) => [n.planned.name, n]));
   const t0 = performance.now();
+
+  // 0. Still the plan's cluster (a test wrote data, changed users, nothing more): only empty it.
+  const kept = await step('checking the cluster', () =>
+    withTimeout(stillAsPlanned(plan, nodes, signal), left(), signal),
+  );
+  if (kept) {
+    await step('emptying', () => withTimeout(emptyAsPlanned(nodes, options.aclUsers, left()), left(), signal));
+    const t1 = performance.now();
+    return {
+      reformed: false,
+      ids: new Map(nodes.map((n) => [n.planned.name, n.id])),
+      polls: 1,
+      durations: { resetMs: t1 - t0, formMs: 0, readyMs: 0 },
+    };
+  }
 
   // 1. On every node, in one round trip: what to set back later, the node's own IP when the
   // fixture does not know it (a kept cluster: CLIENT INFO's laddr is the address the node was
@@ -172,7 +188,12 @@ export async function reformFromPlan(
     );
   });
   const t1 = performance.now();
-  return { ids, polls, durations: { resetMs: tForm - t0, formMs: tReady - tForm, readyMs: t1 - tReady } };
+  return {
+    reformed: true,
+    ids,
+    polls,
+    durations: { resetMs: tForm - t0, formMs: tReady - tForm, readyMs: t1 - tReady },
+  };
 
   async function step<T>(phase: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -199,6 +220,51 @@ export async function reformFromPlan(
       throw new ReformError('', name, err);
     }
   }
+}
+
+/**
+ * Is the cluster still exactly as planned, with the ids it has: every node passes the start's
+ * readiness rule (the plan's slot map on every node, roles, replicas linked, every node known,
+ * none failed or in handshake) and no node has a slot half-way (migrating or importing)? Then
+ * recycle() only has to empty it: no reset, no MEET, no wait for gossip.
+ */
+async function stillAsPlanned(
+  plan: ClusterPlan,
+  nodes: readonly TrackedNode[],
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const snapshots = await Promise.all(nodes.map((n) => snapshotNode(n.planned.name, n.admin, signal)));
+  const expected = readyExpectation(plan, new Map(nodes.map((n) => [n.planned.name, n.id])));
+  return (
+    evaluateHealth(snapshots, expected).ok &&
+    snapshots.every((s) => (s.nodes ?? []).every((e) => e.migrating.length === 0 && e.importing.length === 0))
+  );
+}
+
+/**
+ * Empty a cluster that is still as planned: FLUSHALL on every master, then WAIT until each one's
+ * replicas have it (so every node is empty when recycle() resolves), and the start's ACL users
+ * put back on every node.
+ */
+async function emptyAsPlanned(
+  nodes: readonly TrackedNode[],
+  aclUsers: readonly (readonly string[])[] | undefined,
+  timeoutMs: number,
+): Promise<void> {
+  await Promise.all(
+    nodes.map(async ({ planned, admin: { redis } }) => {
+      const users = aclUsers === undefined ? Promise.resolve() : restoreAclUsers(redis, aclUsers);
+      if (planned.role === 'master') {
+        const replicas = nodes.filter((n) => n.planned.masterName === planned.name).length;
+        await redis.call('FLUSHALL');
+        if (replicas > 0) {
+          const acked = Number(await redis.call('WAIT', replicas, Math.max(1, Math.floor(timeoutMs))));
+          if (acked < replicas) throw new Error(`${acked} of ${replicas} replicas acknowledged the FLUSHALL`);
+        }
+      }
+      await users;
+    }),
+  );
 }
 
 /**

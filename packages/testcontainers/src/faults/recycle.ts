@@ -15,6 +15,8 @@ export interface RecycledNodes {
   unpaused: string[];
   /** Slots that were left half-way by `migrateSlot(..., { finish: false })`. */
   abandonedMigrations: number[];
+  /** Formed again (new ids), or only emptied (still as planned). */
+  reformed: boolean;
   polls: number;
   durations: ReformDurations & { nodesMs: number };
 }
@@ -82,6 +84,7 @@ export async function recycleNodes(
     restarted: restarted.sort(),
     unpaused: unpaused.sort(),
     abandonedMigrations,
+    reformed: reformed.reformed,
     polls: reformed.polls,
     durations: { nodesMs, ...reformed.durations },
   };
