@@ -15,8 +15,15 @@ step() {
   shift
   started=$(date +%s)
   echo "$PROGRESS_PREFIX $label ..." >&2
+  # The ticker's own sleep is killed with it: a sleep left behind would hold stderr open, and a
+  # caller that reads the output ($(...), a pipe, execFile) would wait for it, up to PROGRESS_EVERY.
   (
-    while sleep "$PROGRESS_EVERY"; do
+    nap=
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    while :; do
+      sleep "$PROGRESS_EVERY" &
+      nap=$!
+      wait "$nap"
       echo "$PROGRESS_PREFIX $label: $(($(date +%s) - started)) s ..." >&2
     done
   ) &

@@ -67,12 +67,18 @@ export class BenchProject {
     return { ...process.env, REDIS_CLUSTER_IMAGE: this.image, COMPOSE_PROJECT_NAME: this.project };
   }
 
-  /** Start with v2's `up -d --wait` or v1 through compose-up.sh; timed, with the floor from Docker. */
-  async up(tool: 'v2' | 'v1'): Promise<ComposeSample> {
+  /**
+   * Start with v2's `up -d --wait`, or through compose-up.sh with v1 or v2 (`up`, the wait for
+   * health, then the live table it prints); timed, with the floor from Docker.
+   */
+  async up(tool: 'v2' | 'v1' | 'v2-script'): Promise<ComposeSample> {
     const file = join(this.dir, 'compose.yaml');
     const t0 = Date.now();
     if (tool === 'v2') await run('docker', ['compose', '-f', file, 'up', '-d', '--wait'], { env: this.env() });
-    else await run('bash', [COMPOSE_UP, file], { env: { ...this.env(), COMPOSE_UP_TOOL: 'v1' } });
+    else
+      await run('bash', [COMPOSE_UP, file], {
+        env: { ...this.env(), COMPOSE_UP_TOOL: tool === 'v1' ? 'v1' : 'v2' },
+      });
     const upMs = Date.now() - t0;
     const { stdout } = await run('docker', [
       'ps',
