@@ -46,6 +46,19 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       });
     });
 
+    /** `fn` on a connection to each node in turn, logged in as the fixture's user (the only one with ACL rights here). */
+    async function onEveryNodeAsFixtureUser(fn: (own: Redis, node: string) => Promise<void>): Promise<void> {
+      const { username, password } = rc.connectionInfo();
+      for (const node of rc.nodes) {
+        const own = new Redis({ host: node.host, port: node.port, username, password, lazyConnect: true });
+        try {
+          await fn(own, node.name);
+        } finally {
+          own.disconnect();
+        }
+      }
+    }
+
     afterAll(async () => {
       await rc?.stop();
       expect(await resourcesOfThisProcess(runtime)).toEqual(NOTHING);
@@ -114,41 +127,19 @@ describe.each(RUNTIMES)('%s runtime', (runtime) => {
       }
       // A test widens `app` and adds a user of its own, on every node, as the fixture's user
       // (the only one allowed ACL SETUSER here): recycle() puts the start's users back.
-      for (const node of rc.nodes) {
-        const own = new Redis({
-          host: node.host,
-          port: node.port,
-          username: info.username,
-          password: info.password,
-          lazyConnect: true,
-        });
-        try {
-          await own.call('ACL', 'SETUSER', 'app', 'allkeys', '+@all');
-          await own.call('ACL', 'SETUSER', 'intruder', 'on', '>intruder-pw', '~*', '+@all');
-        } finally {
-          own.disconnect();
-        }
-      }
+      await onEveryNodeAsFixtureUser(async (own) => {
+        await own.call('ACL', 'SETUSER', 'app', 'allkeys', '+@all');
+        await own.call('ACL', 'SETUSER', 'intruder', 'on', '>intruder-pw', '~*', '+@all');
+      });
       await expect(app.call('CONFIG', 'GET', 'maxmemory')).resolves.toBeDefined();
       const recycled = await rc.recycle();
       expect(recycled.restarted).toEqual([]);
-      for (const node of rc.nodes) {
-        const own = new Redis({
-          host: node.host,
-          port: node.port,
-          username: info.username,
-          password: info.password,
-          lazyConnect: true,
+      await onEveryNodeAsFixtureUser(async (own, node) => {
+        expect({ node, users: ((await own.call('ACL', 'USERS')) as string[]).sort() }).toEqual({
+          node,
+          users: ['app', 'default', 'redis-cluster-kit'],
         });
-        try {
-          expect({ node: node.name, users: ((await own.call('ACL', 'USERS')) as string[]).sort() }).toEqual({
-            node: node.name,
-            users: ['app', 'default', 'redis-cluster-kit'],
-          });
-        } finally {
-          own.disconnect();
-        }
-      }
+      });
       // `app` has its own rules again, and its password still works.
       const after = rc.createClient({
         redisOptions: { username: APP.name, password: APP.password },
