@@ -67,12 +67,15 @@ const NOTHING = { services: [], networks: [], configs: [], containers: [] };
 const REMOVAL_BOUND_MS = 60_000;
 
 let joined = false;
+/** Whether the daemon had docker_gwbridge before this file made it a swarm: `swarm init` creates it and `swarm leave` keeps it. */
+let hadGwbridge = true;
 let deployed = false;
 let json: ClusterJson;
 
 beforeAll(async () => {
   const state = docker('info', '--format', '{{.Swarm.LocalNodeState}}').trim();
   if (state === 'inactive') {
+    hadGwbridge = run('docker', ['network', 'inspect', 'docker_gwbridge']).status === 0;
     docker('swarm', 'init', '--advertise-addr', '127.0.0.1');
     joined = true;
   } else if (state !== 'active') {
@@ -112,7 +115,16 @@ afterAll(async () => {
     for (const v of stackVolumes())
       await eventually(() => check(() => expect(run('docker', ['volume', 'rm', v]).status).toBe(0)), REMOVAL_BOUND_MS);
   } finally {
-    if (joined) docker('swarm', 'leave', '--force');
+    if (joined) {
+      docker('swarm', 'leave', '--force');
+      // The swarm's bridge to the host outlives it: removed, as it was not there before.
+      if (!hadGwbridge) {
+        await eventually(
+          () => check(() => expect(run('docker', ['network', 'rm', 'docker_gwbridge']).status).toBe(0)),
+          REMOVAL_BOUND_MS,
+        );
+      }
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 });
