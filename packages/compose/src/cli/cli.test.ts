@@ -1,34 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PLAN_OPTIONS, OPTION_SPECS } from '@redis-cluster-kit/plan';
 import { BIND_ALLOWED, NAMESPACE_ALLOWED, PLAN_FLAGS } from '../flags';
 import { PASSWORD_ALLOWED, PASSWORD_ENV_ALLOWED } from '../secret';
 import type { ClusterJson } from '../targets/view';
-
-// The CLI as users run it: the compiled bin in a real process (`pnpm build` first; the root
-// test scripts build before running Jest).
-const bin = join(__dirname, '..', '..', 'bin', 'redis-cluster-compose.js');
-const built = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+import { assertCliBuilt, CLI_BIN, filesUnder, runCli, snapshotOf } from '../../test/cli-process';
 
 let dir: string;
 /** Folders made immutable (chattr +i) by a test: made mutable again before they are removed. */
 let immutable: string[] = [];
-beforeAll(() => {
-  if (!existsSync(built)) throw new Error(`${built} is missing: run \`pnpm build\` before these tests.`);
-});
+beforeAll(assertCliBuilt);
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rck-cli-'));
 });
@@ -38,49 +21,14 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: Record<string, string> = {}, stdin = '') {
-  const { REDIS_CLUSTER_IMAGE: _drop, npm_lifecycle_event: _drop2, REDIS_PASSWORD: _drop3, ...base } = process.env;
-  // A bounded run: a CLI that hangs fails its test instead of the whole run.
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    env: { ...base, ...env },
-    input: stdin,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Every file under a folder, relative, sorted. */
-function tree(root: string): string[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root, { recursive: true, encoding: 'utf8' })
-    .filter((p) => statSync(join(root, p)).isFile())
-    .sort();
-}
-
-/** Everything under a folder: each entry's path, kind, mode and content hash, sorted. */
-function snapshot(root: string): string[] {
-  return readdirSync(root, { recursive: true, encoding: 'utf8' })
-    .map((p) => {
-      const st = lstatSync(join(root, p));
-      const kind = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
-      const hash = st.isFile()
-        ? createHash('sha256')
-            .update(readFileSync(join(root, p)))
-            .digest('hex')
-        : '';
-      return `${kind} ${(st.mode & 0o7777).toString(8)} ${p} ${hash}`;
-    })
-    .sort();
-}
+const cli = (args: string[], env: Record<string, string> = {}, stdin = '') => runCli(dir, args, env, stdin);
 
 describe('redis-cluster-compose (real process)', () => {
   it('writes the default set-up into compose/redis-cluster and says how to start it', () => {
     const r = cli([]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(tree(join(dir, 'compose/redis-cluster'))).toEqual(
+    expect(filesUnder(join(dir, 'compose/redis-cluster'))).toEqual(
       [
         'README.md',
         'cluster.json',
@@ -134,7 +82,7 @@ describe('redis-cluster-compose (real process)', () => {
   it('writes nothing with --dry-run and prints what it would write', () => {
     const r = cli(['--dry-run', '--out', 'out']);
     expect(r.status).toBe(0);
-    expect(tree(dir)).toEqual([]);
+    expect(filesUnder(dir)).toEqual([]);
     expect(r.stdout).toContain('==> out/compose.yaml (would create, mode 644) <==');
     expect(r.stdout).toContain('services:');
     expect(r.stdout).toContain('Dry run: nothing written to out.');
@@ -152,7 +100,7 @@ describe('redis-cluster-compose (real process)', () => {
       }
     }
     for (const flag of ['--out', '--bind', '--force', '--dry-run', '--version']) expect(help).toContain(flag);
-    expect(tree(dir)).toEqual([]);
+    expect(filesUnder(dir)).toEqual([]);
   });
 
   it('prints its version', () => {
@@ -964,13 +912,13 @@ describe('redis-cluster-compose (real process)', () => {
 
   it.each(errors)('%s: exit 2, one line on stderr, nothing created or changed', (_label, c) => {
     c.setup?.();
-    const before = snapshot(dir);
+    const before = snapshotOf(dir);
     const args = c.args.some((a) => a === '--out' || a.startsWith('--out=')) ? c.args : [...c.args, '--out', 'never'];
     const res = cli(args, c.env, c.stdin);
     expect(res.stderr).toBe(`${c.error}\n`);
     expect(res.status).toBe(2);
     expect(res.stdout).toBe('');
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotOf(dir)).toEqual(before);
     for (const outside of [sysPath, procPath, '/dev/null/out']) expect(existsSync(outside)).toBe(false);
     if (c.secret) expect(res.stderr).not.toContain(c.secret);
   });
@@ -991,7 +939,7 @@ describe('--auth: the password (real process)', () => {
 
   /** Every file under the temp folder except the .env files, with its content. */
   const filesButEnv = () =>
-    tree(dir)
+    filesUnder(dir)
       .filter((p) => !p.endsWith('.env'))
       .map((p) => [p, readFileSync(join(dir, p), 'utf8')] as const);
 
@@ -999,7 +947,7 @@ describe('--auth: the password (real process)', () => {
     const r = cli([...small, '--auth', '--out', 'o']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(tree(join(dir, 'o'))).toEqual([
+    expect(filesUnder(join(dir, 'o'))).toEqual([
       '.env',
       '.gitignore',
       'README.md',
@@ -1037,7 +985,7 @@ describe('--auth: the password (real process)', () => {
   it('creates .env with mode 0600 whatever the umask (the mode is set when the file is created)', () => {
     const r = spawnSync(
       '/bin/sh',
-      ['-c', 'umask 000; exec "$0" "$@"', process.execPath, bin, ...small, '--auth', '--out', 'o'],
+      ['-c', 'umask 000; exec "$0" "$@"', process.execPath, CLI_BIN, ...small, '--auth', '--out', 'o'],
       { cwd: dir, encoding: 'utf8', input: '' },
     );
     expect(r.stderr).toBe('');
@@ -1082,7 +1030,7 @@ describe('--auth: the password (real process)', () => {
       expect([path, content.includes(KNOWN) || content.includes(OTHER)]).toEqual([path, false]);
     }
     // Only the three .env files hold it, each as NAME=password.
-    expect(tree(dir).filter((p) => p.endsWith('.env'))).toEqual(['a/.env', 'b/.env', 'c/.env']);
+    expect(filesUnder(dir).filter((p) => p.endsWith('.env'))).toEqual(['a/.env', 'b/.env', 'c/.env']);
     expect(readFileSync(join(dir, 'a/.env'), 'utf8')).toMatch(new RegExp(`^REDIS_PASSWORD=${KNOWN}$`, 'm'));
     expect(readFileSync(join(dir, 'b/.env'), 'utf8')).toMatch(new RegExp(`^REDIS_PASSWORD=${KNOWN}$`, 'm'));
     expect(readFileSync(join(dir, 'c/.env'), 'utf8')).toMatch(new RegExp(`^APP_REDIS_PW=${KNOWN}$`, 'm'));
@@ -1121,7 +1069,7 @@ describe('--target local (real process)', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = join(dir, 'local/redis-cluster');
-    expect(tree(out)).toEqual(
+    expect(filesUnder(out)).toEqual(
       [
         '.gitignore',
         'README.md',
@@ -1216,7 +1164,7 @@ describe('--target local (real process)', () => {
   it('prints what it would write with --dry-run, and writes nothing', () => {
     const r = cli([...small, '--dry-run', '--out', 'o']);
     expect(r.status).toBe(0);
-    expect(tree(dir)).toEqual([]);
+    expect(filesUnder(dir)).toEqual([]);
     expect(r.stdout).toContain('==> o/cluster.sh (would create, mode 755) <==\n#!/bin/sh\n');
     expect(r.stdout).toContain('==> o/7102/redis.conf (would create, mode 644) <==');
   });
@@ -1229,7 +1177,7 @@ describe('--target local (real process)', () => {
       'Password: REDIS_PASSWORD in o/.env (mode 0600, listed in .gitignore), from stdin; cluster.sh reads it from there\n',
     );
     expect(r.stdout).not.toContain(KNOWN);
-    expect(tree(join(dir, 'o'))).toEqual([
+    expect(filesUnder(join(dir, 'o'))).toEqual([
       '.env',
       '.gitignore',
       '7101/redis.conf',
@@ -1244,7 +1192,7 @@ describe('--target local (real process)', () => {
     expect(env).toContain('the password of the Redis Cluster of cluster.sh');
     expect(env).toContain('# cluster.sh reads this file');
     expect(readFileSync(join(dir, 'o/.gitignore'), 'utf8').split('\n')).toContain('/.env');
-    for (const p of tree(join(dir, 'o')).filter((p) => p !== '.env'))
+    for (const p of filesUnder(join(dir, 'o')).filter((p) => p !== '.env'))
       expect([p, readFileSync(join(dir, 'o', p), 'utf8').includes(KNOWN)]).toEqual([p, false]);
     const again = cli([...small, '--auth', '--out', 'o']);
     expect(again.stdout).toContain('o: 0 created, 0 overwritten, 7 unchanged');
@@ -1265,7 +1213,7 @@ describe('--target kubernetes (real process)', () => {
     const r = cli(['--target', 'kubernetes', '--masters', '2', '--replicas', '0', '--namespace', 'team-a']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(tree(join(dir, 'kubernetes/redis-cluster'))).toEqual(['README.md', 'kubernetes.yaml']);
+    expect(filesUnder(join(dir, 'kubernetes/redis-cluster'))).toEqual(['README.md', 'kubernetes.yaml']);
     expect(r.stdout).toContain('Start it: kubectl apply -f kubernetes/redis-cluster/kubernetes.yaml\n');
     const yaml = readFileSync(join(dir, 'kubernetes/redis-cluster/kubernetes.yaml'), 'utf8');
     expect(yaml.split('\n')[0]).toBe(
@@ -1279,7 +1227,7 @@ describe('--target kubernetes (real process)', () => {
   it('with --auth: .env holds the password for the Secret the user creates; no other file has it', () => {
     const r = cli(['--target', 'kubernetes', '--auth', '--out', 'o'], {}, '');
     expect(r.status).toBe(0);
-    expect(tree(join(dir, 'o'))).toEqual(['.env', '.gitignore', 'README.md', 'kubernetes.yaml']);
+    expect(filesUnder(join(dir, 'o'))).toEqual(['.env', '.gitignore', 'README.md', 'kubernetes.yaml']);
     const password = /^REDIS_PASSWORD=(.+)$/m.exec(readFileSync(join(dir, 'o/.env'), 'utf8'))![1]!;
     for (const p of ['.gitignore', 'README.md', 'kubernetes.yaml'])
       expect([p, readFileSync(join(dir, 'o', p), 'utf8').includes(password)]).toEqual([p, false]);

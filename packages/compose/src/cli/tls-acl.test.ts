@@ -1,68 +1,29 @@
-import { spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACL_FILE, KIT_PASSWORD_ENV, KIT_USER } from '../acl';
 import type { ClusterJson } from '../targets/view';
+import { assertCliBuilt, filesUnder, runCli, snapshotOf } from '../../test/cli-process';
 
 // --tls and --acl-file as users run them: the compiled bin in a real process (`pnpm build` first).
-const bin = join(__dirname, '..', '..', 'bin', 'redis-cluster-compose.js');
-const built = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const APP_PASSWORD = 'App-Password_0123456789';
 const ACL_TEXT = `user default off\nuser app on >${APP_PASSWORD} ~app:* +@read +@write +@connection\n`;
 const small = ['--masters', '1', '--replicas', '1'];
 
 let dir: string;
-beforeAll(() => {
-  if (!existsSync(built)) throw new Error(`${built} is missing: run \`pnpm build\` before these tests.`);
-});
+beforeAll(assertCliBuilt);
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rck-tls-acl-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  const { REDIS_CLUSTER_IMAGE: _d, npm_lifecycle_event: _d2, [KIT_PASSWORD_ENV]: _d3, ...base } = process.env;
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    env: { ...base, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(dir, args, env);
 const mode = (path: string) => (statSync(join(dir, path)).mode & 0o777).toString(8);
 /** Every file under `o`, relative, sorted. */
-const files = (root = join(dir, 'o')) =>
-  readdirSync(root, { recursive: true, encoding: 'utf8' })
-    .filter((p) => statSync(join(root, p)).isFile())
-    .sort();
-/** Everything under the temp folder: path, mode and content hash. */
-const snapshot = () =>
-  readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((p) => {
-      const st = lstatSync(join(dir, p));
-      const hash = st.isFile()
-        ? createHash('sha256')
-            .update(readFileSync(join(dir, p)))
-            .digest('hex')
-        : 'dir';
-      return `${(st.mode & 0o7777).toString(8)} ${p} ${hash}`;
-    })
-    .sort();
+const files = () => filesUnder(join(dir, 'o'));
+/** Everything under the temp folder. */
+const snapshot = () => snapshotOf(dir);
 
 describe.each(['compose', 'local'])('--tls with --target %s (real process)', (target) => {
   const args = [...small, '--target', target, '--tls', '--out', 'o'];
