@@ -102,6 +102,28 @@ function filesBut(root: string, skip: (path: string) => boolean): string[] {
     .sort();
 }
 
+/**
+ * None of `secrets` in a file of the output but its own ones (`own`), nor (in a file) anything
+ * `alsoInFiles` finds; none in the logs or the process list sampled.
+ */
+function expectSecretsKept(
+  dir: string,
+  own: (path: string) => boolean,
+  secrets: string[],
+  logs: string,
+  processes: string,
+  alsoInFiles: (text: string) => boolean = () => false,
+): void {
+  for (const f of filesBut(dir, own)) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    expect([f, alsoInFiles(text) || secrets.some((s) => text.includes(s))]).toEqual([f, false]);
+  }
+  for (const s of secrets) {
+    expect(logs).not.toContain(s);
+    expect(processes).not.toContain(s);
+  }
+}
+
 /** Samples every process's command line on this machine (containers' included) until stopped. */
 function sampleProcesses(): { stop(): string } {
   let seen = '';
@@ -215,14 +237,14 @@ describe('--tls and --acl-file with Compose v2', () => {
       const secrets = secretsOf(p.dir, []);
       const logs = await p.compose('logs', '--no-color');
       processes = ps.stop();
-      for (const f of filesBut(p.dir, (f) => f.endsWith('.key'))) {
-        const text = readFileSync(join(p.dir, f), 'utf8');
-        expect([f, text.includes('PRIVATE KEY') || secrets.some((s) => text.includes(s))]).toEqual([f, false]);
-      }
-      for (const s of secrets) {
-        expect(`${logs.stdout}${logs.stderr}`).not.toContain(s);
-        expect(processes).not.toContain(s);
-      }
+      expectSecretsKept(
+        p.dir,
+        (f) => f.endsWith('.key'),
+        secrets,
+        `${logs.stdout}${logs.stderr}`,
+        processes,
+        (text) => text.includes('PRIVATE KEY'),
+      );
     } finally {
       ps.stop();
     }
@@ -281,14 +303,13 @@ describe('--tls and --acl-file with Compose v2', () => {
       }
       const logs = await p.compose('logs', '--no-color');
       const processes = ps.stop();
-      for (const f of filesBut(p.dir, (f) => f === ACL_FILE || f === '.env')) {
-        const text = readFileSync(join(p.dir, f), 'utf8');
-        expect([f, text.includes(APP_PASSWORD) || text.includes(kitPassword)]).toEqual([f, false]);
-      }
-      for (const s of [APP_PASSWORD, kitPassword]) {
-        expect(`${logs.stdout}${logs.stderr}`).not.toContain(s);
-        expect(processes).not.toContain(s);
-      }
+      expectSecretsKept(
+        p.dir,
+        (f) => f === ACL_FILE || f === '.env',
+        [APP_PASSWORD, kitPassword],
+        `${logs.stdout}${logs.stderr}`,
+        processes,
+      );
     } finally {
       ps.stop();
     }
