@@ -101,6 +101,20 @@ describe("ready after start: the plan's slot map everywhere, planned replicas li
     expect(verdict.waiting.map((w) => w.name)).toEqual(['redis-node-1']);
   });
 
+  it('names a slot half-way (migrating or importing): the plan has none', () => {
+    const nodes = (mine: string) =>
+      parseClusterNodes(
+        `${ID1} 172.18.0.9:7100@17100,redis-node-1 myself,master - 0 0 1 connected 0-8191 ${mine}\n` +
+          `${ID2} 172.18.0.9:7100@17100,redis-node-2 master - 0 0 2 connected 8192-16383`,
+      );
+    expect(healthProblems({ ...ready('redis-node-1', 'master'), nodes: nodes(`[100->-${ID2}]`) }, expected)).toEqual([
+      'is migrating slot 100',
+    ]);
+    expect(healthProblems({ ...ready('redis-node-1', 'master'), nodes: nodes(`[9000-<-${ID2}]`) }, expected)).toEqual([
+      'is importing slot 9000',
+    ]);
+  });
+
   it('puts the slowest node first: silent nodes, then the one lacking most', () => {
     const verdict = evaluateHealth(
       [

@@ -3,8 +3,8 @@
  * fault" are the same rule with different expectations:
  *
  * - ready after start ({@link readyExpectation}): every node shows the plan's slot map (the
- *   planned ranges, masters and replicas, by the ids the nodes have) and a planned replica is a
- *   replica;
+ *   planned ranges, masters and replicas, by the ids the nodes have), no slot is half-way
+ *   (migrating or importing), and a planned replica is a replica;
  * - ok again after a fault: the running nodes show one slot map covering every slot, and the
  *   nodes the fixture stopped or paused (`down`) are marked failed and serve nothing.
  *
@@ -136,6 +136,11 @@ export function healthProblems(
     } else if (entry.flags.includes('handshake')) {
       problems.push(`is still in handshake with "${name}"`);
     }
+  }
+  // The plan's map has no slot half-way: a node moving one out or taking one in is not as planned.
+  if (expected.slotMap !== undefined && myself !== undefined) {
+    for (const { slot } of myself.migrating) problems.push(`is migrating slot ${slot}`);
+    for (const { slot } of myself.importing) problems.push(`is importing slot ${slot}`);
   }
 
   const plannedReplica = expected.slotMap?.some((e) => e.replicas.some((r) => nameOf(r.id) === snapshot.name)) ?? false;

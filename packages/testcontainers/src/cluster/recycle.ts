@@ -18,7 +18,7 @@ import type { ClusterPlan } from '@redis-cluster-kit/plan';
 import { withTimeout } from '../util/timing';
 import type { AdminConnection, TrackedNode } from './admin';
 import { joinReplica, meetEveryMaster, sharingSlots } from './bootstrap';
-import { checkHealth, evaluateHealth, NotHealthyError, readyExpectation, snapshotNode, waitForHealth } from './health';
+import { checkHealth, NotHealthyError, readyExpectation, waitForHealth } from './health';
 
 /**
  * The node timeout while the cluster forms again (a node pings the others every node timeout /
@@ -223,22 +223,19 @@ export async function reformFromPlan(
 }
 
 /**
- * Is the cluster still exactly as planned, with the ids it has: every node passes the start's
- * readiness rule (the plan's slot map on every node, roles, replicas linked, every node known,
- * none failed or in handshake) and no node has a slot half-way (migrating or importing)? Then
- * recycle() only has to empty it: no reset, no MEET, no wait for gossip.
+ * Is the cluster still exactly as planned, with the ids it has: does every node pass the start's
+ * readiness rule (the plan's slot map on every node, no slot half-way, roles, replicas linked,
+ * every node known, none failed or in handshake)? Then recycle() only has to empty it: no reset,
+ * no MEET, no wait for gossip.
  */
 async function stillAsPlanned(
   plan: ClusterPlan,
   nodes: readonly TrackedNode[],
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const snapshots = await Promise.all(nodes.map((n) => snapshotNode(n.planned.name, n.admin, signal)));
+  const polled = nodes.map((n) => ({ name: n.planned.name, admin: n.admin }));
   const expected = readyExpectation(plan, new Map(nodes.map((n) => [n.planned.name, n.id])));
-  return (
-    evaluateHealth(snapshots, expected).ok &&
-    snapshots.every((s) => (s.nodes ?? []).every((e) => e.migrating.length === 0 && e.importing.length === 0))
-  );
+  return (await checkHealth(polled, expected, signal)).ok;
 }
 
 /**
