@@ -13,7 +13,7 @@ import {
   type TlsMaterial,
 } from '@redis-cluster-kit/plan';
 import { createHash } from 'node:crypto';
-import { FIXTURE_USER_RULES } from './options';
+import { FIXTURE_USER_RULES, type RedisUser } from './options';
 import type { ResolvedFixtureOptions } from './resolve-options';
 
 /** How the fixture's connections authenticate and encrypt: what `AUTH` and `tls` of ioredis get. */
@@ -77,18 +77,23 @@ export function startAclUsers(
           '&*',
           '+@all',
         ],
-    ...resolved.users.map((u) => [
-      u.name,
-      'reset',
-      'on',
-      hashedPassword(u.password),
-      ...(u.rules ?? '').split(/\s+/).filter(Boolean),
-    ]),
-    ...(own === undefined
-      ? []
-      : [[own.name, 'reset', 'on', hashedPassword(own.password), ...FIXTURE_USER_RULES.split(' ')]]),
+    ...resolved.users.map((u) => userArgs(u, hashedPassword)),
+    ...(own === undefined ? [] : [fixtureUserArgs(own, hashedPassword)]),
   ];
 }
+
+/** A user of `users` as ACL SETUSER (or a `user` directive) takes it, from a clean slate; `password` writes its password rule. */
+function userArgs(user: RedisUser, password: (p: string) => string): string[] {
+  return [user.name, 'reset', 'on', password(user.password), ...(user.rules ?? '').split(/\s+/).filter(Boolean)];
+}
+
+/** The fixture's own user (defaultUser: false) the same way, with its rules. */
+function fixtureUserArgs(own: { name: string; password: string }, password: (p: string) => string): string[] {
+  return [own.name, 'reset', 'on', password(own.password), ...FIXTURE_USER_RULES.split(' ')];
+}
+
+/** A password rule with the password itself, for the nodes' own files. */
+const plainPassword = (password: string) => `>${password}`;
 
 /**
  * The directives of a node that hold secrets, the same on every node: the password
@@ -103,21 +108,12 @@ export function secretDirectives(
   const directives: Directive[] = [];
   if (resolved.password !== undefined)
     directives.push(['requirepass', resolved.password], ['masterauth', resolved.password]);
-  for (const user of resolved.users) {
-    directives.push([
-      'user',
-      user.name,
-      'reset',
-      'on',
-      `>${user.password}`,
-      ...(user.rules ?? '').split(/\s+/).filter(Boolean),
-    ]);
-  }
+  for (const user of resolved.users) directives.push(['user', ...userArgs(user, plainPassword)]);
   const own = resolved.fixtureUser;
   if (own !== undefined) {
     directives.push(
       ['user', 'default', 'reset', 'off'],
-      ['user', own.name, 'reset', 'on', `>${own.password}`, ...FIXTURE_USER_RULES.split(' ')],
+      ['user', ...fixtureUserArgs(own, plainPassword)],
       ['masteruser', own.name],
       ['masterauth', own.password],
     );
