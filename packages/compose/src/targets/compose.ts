@@ -9,7 +9,6 @@ import {
   renderDirectives,
   tlsFileNames,
   type ClusterPlan,
-  type Directive,
   type PlannedNode,
 } from '@redis-cluster-kit/plan';
 import { ACL_FILE, KIT_PASSWORD_ENV, KIT_USER } from '../acl';
@@ -18,7 +17,9 @@ import { COMPOSE_ENV_READER, ENV_FILE, validatePasswordEnv } from '../secret';
 import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
 import {
+  aclDirectives,
   clientSnippets,
+  cliOptions,
   clusterJson,
   clusterPicture,
   formingPlan,
@@ -38,27 +39,6 @@ export const INIT_SCRIPT_PATH = '/usr/local/etc/redis/init-cluster.sh';
 export const TLS_PATH = '/usr/local/etc/redis/tls';
 /** With `--acl-file`: where the copy of the ACL file is mounted (read-only) in every node. */
 export const ACL_PATH = `/usr/local/etc/redis/${ACL_FILE}`;
-/**
- * What redis-cli is given besides the node, in the healthchecks and the init step: TLS with the
- * CA's certificate (no client certificate: nodes ask for one only optionally), and with an ACL
- * file the generator's own user (its password comes from REDISCLI_AUTH, never an argument).
- */
-export function cliOptions(settings: Pick<TargetSettings, 'tls' | 'acl'>, caPath = `${TLS_PATH}/ca.crt`): string {
-  return `${settings.tls ? ` --tls --cacert ${caPath}` : ''}${settings.acl ? ` --user ${KIT_USER}` : ''}`;
-}
-
-/**
- * The directives a node gets with an ACL file, besides the plan's: the users from the copy, and
- * replicas logging in to their master as the generator's user (its password, `masterauth`, is
- * handed to the server on its standard input, never written here).
- */
-export function aclDirectives(path: string): Directive[] {
-  return [
-    ['aclfile', path],
-    ['masteruser', KIT_USER],
-  ];
-}
-
 /**
  * With an ACL file, how a node's server is started: as {@link SERVER_LAUNCH_SCRIPT}, with `-` after
  * the config file and `masterauth` on standard input from REDISCLI_AUTH (a here-document: the
@@ -174,7 +154,7 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
   // Compose picks the image when it runs: REDIS_CLUSTER_IMAGE if set, else the planned one.
   const imageExpression = `\${${IMAGE_ENV_VAR}:-${plan.options.image}}`;
   const { tls, acl } = settings;
-  const cliExtra = cliOptions(settings);
+  const cliExtra = cliOptions(settings, `${TLS_PATH}/ca.crt`);
   // With an ACL file: the generator's user's password, which redis-cli and masterauth read from REDISCLI_AUTH.
   const kitPassword = `\${${KIT_PASSWORD_ENV}:?set ${KIT_PASSWORD_ENV} in ${ENV_FILE}}`;
   const tlsMounts = (n: PlannedNode) => {
@@ -238,7 +218,7 @@ export function viewModel(plan: ClusterPlan, settings: TargetSettings) {
     kitPasswordEnv: KIT_PASSWORD_ENV,
     caFile: `${TLS_DIR}/ca.crt`,
     caPath: `${TLS_PATH}/ca.crt`,
-    cliTls: tls ? ` --tls --cacert ${TLS_PATH}/ca.crt` : '',
+    cliTls: cliOptions({ tls, acl: false }, `${TLS_PATH}/ca.crt`),
     ...clientSnippets(auth, passwordEnv, settings),
     nodes,
     health: HEALTHCHECK,

@@ -18,7 +18,9 @@ import { template } from '../templates';
 import type { OutputTarget, TargetSettings } from './target';
 import { ACL_FILE, KIT_PASSWORD_ENV, KIT_USER } from '../acl';
 import {
+  aclDirectives,
   clientSnippets,
+  cliOptions,
   clusterJson,
   clusterPicture,
   formingPlan,
@@ -80,12 +82,7 @@ export function localDirectives(
   return [
     // With --tls and --acl-file, the certificates and the ACL file's copy are in the output folder, one up.
     ...nodeDirectives(plan, node, { dir: '.', bind: LOCAL_HOST, ...(security.tls ? { tlsDir: `../${TLS_DIR}` } : {}) }),
-    ...(security.acl
-      ? ([
-          ['aclfile', `../${ACL_FILE}`],
-          ['masteruser', KIT_USER],
-        ] as Directive[])
-      : []),
+    ...(security.acl ? aclDirectives(`../${ACL_FILE}`) : []),
     ['cluster-announce-ip', LOCAL_HOST],
     ['daemonize', 'no'],
     ['pidfile', PID_FILE],
@@ -162,7 +159,7 @@ export function localViewModel(
     secretFlag: acl ? '--acl-file' : '--auth',
     // What redis-server reads on its standard input: the password as requirepass and masterauth, or the generator's user's as masterauth.
     serverStdin: acl ? `'masterauth %s\\n' "$PASSWORD"` : `'requirepass %s\\nmasterauth %s\\n' "$PASSWORD" "$PASSWORD"`,
-    cliOptions: `${tls ? ` --tls --cacert "$HERE/${TLS_DIR}/ca.crt"` : ''}${acl ? ` --user ${KIT_USER}` : ''}`,
+    cliOptions: cliOptions(security, `"$HERE/${TLS_DIR}/ca.crt"`),
     caFile: `${TLS_DIR}/ca.crt`,
     aclFile: ACL_FILE,
     kitUser: KIT_USER,

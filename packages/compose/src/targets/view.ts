@@ -3,6 +3,7 @@ import {
   InvalidOptionError,
   tlsFileNames,
   type ClusterPlan,
+  type Directive,
   type PlannedNode,
 } from '@redis-cluster-kit/plan';
 import { ACL_FILE, KIT_PASSWORD_ENV, KIT_USER } from '../acl';
@@ -62,6 +63,28 @@ export interface ClusterJson {
 export interface SecurityView {
   tls: boolean;
   acl: boolean;
+}
+
+/**
+ * What redis-cli is given besides the node (healthchecks, the forming step, cluster.sh): TLS
+ * with the CA's certificate at `caPath` (no client certificate: nodes ask for one only
+ * optionally), and with an ACL file the generator's own user (its password comes from
+ * REDISCLI_AUTH, never an argument).
+ */
+export function cliOptions(security: SecurityView, caPath: string): string {
+  return `${security.tls ? ` --tls --cacert ${caPath}` : ''}${security.acl ? ` --user ${KIT_USER}` : ''}`;
+}
+
+/**
+ * The directives a node gets with an ACL file (its copy at `path`), besides the plan's: the users
+ * from the copy, and replicas logging in to their master as the generator's user (its password,
+ * `masterauth`, is handed to the server on its standard input, never written here).
+ */
+export function aclDirectives(path: string): Directive[] {
+  return [
+    ['aclfile', path],
+    ['masteruser', KIT_USER],
+  ];
 }
 
 /** The `cluster.json` of a plan whose client ports a host client reaches at `host`. */
