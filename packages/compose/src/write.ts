@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 
@@ -30,6 +31,20 @@ export class WriteConflictError extends Error {
 /** The output folder cannot be used (a file is in the way, no permission, ...). */
 export class OutputPathError extends Error {
   override readonly name = 'OutputPathError';
+}
+
+/** A file of the output folder now, or undefined when there is none (or no folder yet: the write reports a file in the way). */
+export function readOutputFile(out: string, path: string): string | undefined {
+  const full = join(out, path);
+  try {
+    if (!statSync(full).isFile()) throw new OutputPathError(`Cannot use "${full}": it is not a file.`);
+    return readFileSync(full, 'utf8');
+  } catch (e) {
+    if (e instanceof OutputPathError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new OutputPathError(`Cannot read "${full}": ${code === 'EACCES' ? 'permission denied' : (code ?? 'error')}.`);
+  }
 }
 
 /** What writing a file does: create it, overwrite a different one, or leave an equal one alone. */

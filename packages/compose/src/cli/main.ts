@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { ACL_FILE, InvalidAclFileError, KIT_PASSWORD_ENV, KIT_USER } from '../acl';
 import { InvalidOptionError, type ClusterPlan } from '@redis-cluster-kit/plan';
@@ -19,6 +19,7 @@ import {
   fileMode,
   OutputPathError,
   planWrite,
+  readOutputFile,
   WriteConflictError,
   writeFiles,
   type WriteOptions,
@@ -37,20 +38,6 @@ function givenPassword(args: Parsed, io: CliIO): GivenPassword | undefined {
   const fromEnv = io.env[args.passwordEnv];
   if (fromEnv === undefined || fromEnv === '') return undefined;
   return { secret: validatePassword(fromEnv, `the environment variable ${args.passwordEnv}`), source: 'environment' };
-}
-
-/** The content of `<out>/.env` now, or undefined when there is none (or no folder yet). */
-function readEnvFile(out: string): string | undefined {
-  const path = join(out, ENV_FILE);
-  try {
-    if (!statSync(path).isFile()) throw new OutputPathError(`Cannot use "${path}": it is not a file.`);
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    if (e instanceof OutputPathError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined; // the write reports a file in the way
-    throw new OutputPathError(`Cannot read "${path}": ${code ?? 'error'}.`);
-  }
 }
 
 const SOURCES: Record<PasswordSource, string> = {
@@ -130,7 +117,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
     let kitPasswordSource: PasswordSource | undefined;
     if (acl) {
       const env = planEnvFile(
-        readEnvFile(outArg),
+        readOutputFile(outArg, ENV_FILE),
         KIT_PASSWORD_ENV,
         givenKitPassword(io.env),
         command,
@@ -146,7 +133,13 @@ export async function main(argv: readonly string[] = process.argv.slice(2), io: 
     }
     let passwordSource: PasswordSource | undefined;
     if (plan.options.auth) {
-      const env = planEnvFile(readEnvFile(outArg), passwordEnv, givenPassword(args, io), command, target.envReader);
+      const env = planEnvFile(
+        readOutputFile(outArg, ENV_FILE),
+        passwordEnv,
+        givenPassword(args, io),
+        command,
+        target.envReader,
+      );
       files.set(ENV_FILE, env.content);
       passwordSource = env.source;
       if (env.conflict) conflictReasons.set(ENV_FILE, env.conflict);

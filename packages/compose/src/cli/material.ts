@@ -5,24 +5,10 @@ import { aclFileCopy, ACL_FILE, InvalidAclFileError, KIT_PASSWORD_ENV, parseAclF
 import { ACL_FILE_FLAG } from '../flags';
 import { envValue, validatePassword, type GivenPassword } from '../secret';
 import { tlsOutputFiles } from '../targets/view';
-import { OutputPathError } from '../write';
+import { readOutputFile } from '../write';
 
 // What the CLI adds to the rendered files with --tls and --acl-file, none of it from a template:
 // the certificates (made here, or kept from the output folder) and the ACL file's copy.
-
-/** Read a file of the output folder, or undefined when there is none. */
-function readOutput(out: string, path: string): string | undefined {
-  const full = join(out, path);
-  try {
-    if (!statSync(full).isFile()) throw new OutputPathError(`Cannot use "${full}": it is not a file.`);
-    return readFileSync(full, 'utf8');
-  } catch (e) {
-    if (e instanceof OutputPathError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new OutputPathError(`Cannot read "${full}": ${code === 'EACCES' ? 'permission denied' : (code ?? 'error')}.`);
-  }
-}
 
 /** The certificates to write: their files, whether they were kept, and why keeping them needs --force. */
 export interface TlsPlan {
@@ -44,7 +30,7 @@ export async function planTls(out: string, plan: ClusterPlan, force: boolean): P
   const layout = tlsOutputFiles(plan);
   const keys = new Set(layout.nodes.map((n) => n.key));
   const all = [layout.ca, ...layout.nodes.flatMap((n) => [n.cert, n.key])];
-  const existing = new Map(all.map((p) => [p, force ? undefined : readOutput(out, p)]));
+  const existing = new Map(all.map((p) => [p, force ? undefined : readOutputFile(out, p)]));
   const present = all.filter((p) => existing.get(p) !== undefined);
   if (present.length > 0) {
     let problem: { path: string; reason: string } | undefined;
