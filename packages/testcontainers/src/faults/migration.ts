@@ -196,8 +196,7 @@ async function targetKnowsNewestEpoch(
     const info = String(await withTimeout(node.admin.redis.call('CLUSTER', 'INFO'), node.admin.answerTimeoutMs));
     return Number(parseInfo(info).cluster_current_epoch ?? 0);
   };
-  let newest = 0;
-  for (const node of state.running()) newest = Math.max(newest, await currentEpoch(node));
+  const newest = Math.max(0, ...(await Promise.all(state.running().map(currentEpoch))));
   let known = 0;
   try {
     await waitUntil(async () => (known = await currentEpoch(target)) >= newest, {
